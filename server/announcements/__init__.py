@@ -1,0 +1,1 @@
+"""Announcements and downloadable forms posted by the commune, delivered to phones through the feed."""

@@ -1,0 +1,67 @@
+"""What officers write and see of announcements."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from ..database import utcnow
+from ..fields import Text
+from ..reports.schemas import VillageRefSchema
+from .models import Announcement
+
+STATES = ("draft", "published", "expired", "withdrawn")
+
+
+def state(announcement: Announcement) -> str:
+    if announcement.withdrawn_at is not None:
+        return "withdrawn"
+    if announcement.published_at is None:
+        return "draft"
+    if announcement.expires_at is not None and announcement.expires_at <= utcnow():
+        return "expired"
+    return "published"
+
+
+class AnnouncementFileSchema(Schema):
+    id = fields.String()
+    name = fields.String(attribute="filename")
+    content_type = fields.String()
+    size = fields.Function(lambda f: f.stored_size or f.size)
+
+
+class AnnouncementSchema(Schema):
+    id = fields.String()
+    title = fields.String()
+    body = fields.String()
+    state = fields.Function(state)
+    villages = fields.List(fields.Nested(VillageRefSchema))
+    files = fields.List(fields.Nested(AnnouncementFileSchema))
+    created_at = fields.DateTime()
+    published_at = fields.DateTime(allow_none=True)
+    expires_at = fields.DateTime(allow_none=True)
+    withdrawn_at = fields.DateTime(allow_none=True)
+    read_by_groups = fields.Function(lambda a: len(a.reads))
+
+
+class AnnouncementCreateSchema(Schema):
+    title = Text(required=True, validate=validate.Length(min=1, max=200))
+    body = Text(required=True, validate=validate.Length(min=1, max=10000))
+    village_ids = fields.List(
+        fields.Integer(), load_default=list, metadata={"description": "Empty: the whole commune."}
+    )
+    expires_at = fields.AwareDateTime(allow_none=True, load_default=None)
+
+
+class AnnouncementUpdateSchema(Schema):
+    title = Text(validate=validate.Length(min=1, max=200))
+    body = Text(validate=validate.Length(min=1, max=10000))
+    village_ids = fields.List(fields.Integer())
+    expires_at = fields.AwareDateTime(allow_none=True)
+
+
+class AnnouncementListArgsSchema(Schema):
+    state = fields.String(validate=validate.OneOf(STATES))
+
+
+class FileUploadArgsSchema(Schema):
+    name = Text(required=True, validate=validate.Length(min=1, max=200), metadata={"description": "File name."})

@@ -1,0 +1,32 @@
+"""An attachment is declared by its report (id, size, SHA-256) and filled in by resumable chunks."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..database import UTCDateTime, utcnow
+from ..extensions import db
+
+
+class Attachment(db.Model):
+    __tablename__ = "attachment"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("commune.id"), index=True)
+    # Exactly one owner: a report (photo from a phone) or an announcement (form from the commune).
+    report_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("report.id"), index=True)
+    announcement_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("announcement.id"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("household_group.id"))  # uploader of a photo
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)  # declared size of the upload
+    sha256: Mapped[str] = mapped_column(String(64))  # declared checksum of the upload
+    received: Mapped[int] = mapped_column(BigInteger, default=0)
+    stored_size: Mapped[int | None] = mapped_column(BigInteger)  # after metadata stripping
+    complete: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

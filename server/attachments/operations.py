@@ -1,0 +1,98 @@
+"""Resumable uploads: a chunk is accepted only at the offset the server holds; the whole is checked by SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+
+from ..database import utcnow
+from ..errors import ApiError, Conflict, NotFound, PayloadTooLarge
+from ..extensions import db
+from ..groups.models import Device
+from . import images, storage
+from .models import Attachment
+
+
+def status(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "id": str(attachment.id),
+        "size": attachment.size,
+        "received": attachment.received,
+        "complete": attachment.complete,
+    }
+
+
+def for_device(device: Device, attachment_id: uuid.UUID, *, lock: bool = False) -> Attachment:
+    """A photo the device's group declared; anything else is 404, whether it exists or not."""
+    query = select(Attachment).where(Attachment.id == attachment_id)
+    if lock:
+        query = query.with_for_update()
+    attachment = db.session.scalar(query)
+    if attachment is None or attachment.group_id != device.group_id or attachment.report_id is None:
+        raise NotFound("No such attachment for this phone.")
+    return attachment
+
+
+def receive_chunk(device: Device, attachment_id: uuid.UUID, offset: int, data: bytes) -> dict[str, Any]:
+    attachment = for_device(device, attachment_id, lock=True)
+    if attachment.complete:
+        storage.discard_part(attachment.id)  # left over if a crash came between the commit and the unlink
+        if offset + len(data) <= attachment.size:
+            return status(attachment)  # a retry of a chunk whose answer was lost
+        raise PayloadTooLarge("More bytes than the attachment's declared size.")
+    held = storage.part_size(attachment.id)
+    if held < attachment.received:
+        # The bytes the database counts are not all on disk (lost between a file step and its commit): tell
+        # the phone where to resume, rather than pad the gap with zeros that the SHA-256 would refuse.
+        attachment.received = held
+        db.session.commit()
+    if offset != attachment.received:
+        raise Conflict(f"The server holds {attachment.received} bytes; send from there.", code="offset_mismatch")
+    if not data:
+        raise ApiError("The chunk is empty.", code="empty_chunk")
+    if offset + len(data) > attachment.size:
+        raise PayloadTooLarge("More bytes than the attachment's declared size.")
+    storage.write_chunk(attachment.id, offset, data)
+    attachment.received = offset + len(data)
+    if attachment.received == attachment.size:
+        _complete(attachment)
+    db.session.commit()
+    if attachment.complete:
+        storage.discard_part(attachment.id)  # only now: until the commit, a crash must find the bytes
+    return status(attachment)
+
+
+def _complete(attachment: Attachment) -> None:
+    """Check the whole against the declared SHA-256, then keep a metadata-free copy."""
+    data = storage.read_part(attachment.id, attachment.size)
+    if hashlib.sha256(data).hexdigest() != attachment.sha256:
+        _restart(attachment)
+        raise ApiError(
+            "The file does not match the SHA-256 its report declared; send it again from the start.",
+            status=422,
+            code="checksum_mismatch",
+        )
+    try:
+        cleaned = images.clean(data)
+    except images.InvalidImage:
+        _restart(attachment)
+        raise
+    storage.store_final(attachment.id, cleaned.data)
+    attachment.content_type = cleaned.content_type
+    attachment.stored_size = len(cleaned.data)
+    attachment.complete = True
+    attachment.completed_at = utcnow()
+
+
+def _restart(attachment: Attachment) -> None:
+    """Forget the bytes and commit that, so the error answer and the stored state agree.
+
+    The database first, then the file: a crash in between leaves a stale ``.part`` that the next chunk (at
+    offset 0) truncates, never a database counting bytes that are gone.
+    """
+    attachment.received = 0
+    db.session.commit()
+    storage.discard_part(attachment.id)

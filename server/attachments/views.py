@@ -1,0 +1,86 @@
+"""Photo upload from phones (resumable chunks) and photo download for officers of the same commune."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Response, current_app, g, request, send_file
+from flask_smorest import Blueprint
+
+from ..audit import operations as audit
+from ..errors import Conflict, NotFound, PayloadTooLarge, UnsupportedMediaType
+from ..extensions import db
+from ..groups.auth import device_required
+from ..officers.auth import officer_required
+from . import operations, storage
+from .models import Attachment
+from .schemas import ChunkArgsSchema, UploadStatusSchema
+
+blp = Blueprint("attachments", __name__, url_prefix="/api/v1", description="Resumable photo uploads")
+
+_CHUNK_TYPES = {"application/octet-stream", "application/offset+octet-stream"}
+
+
+@blp.route("/attachments/<uuid:attachment_id>", methods=["GET"])
+@blp.doc(security=[{"deviceToken": []}])
+@device_required
+@blp.response(200, UploadStatusSchema)
+def upload_status(attachment_id: uuid.UUID) -> dict[str, Any]:
+    """How many bytes of this photo the server holds: resume from there."""
+    return operations.status(operations.for_device(g.device, attachment_id))
+
+
+@blp.route("/attachments/<uuid:attachment_id>", methods=["PATCH"])
+@blp.doc(
+    security=[{"deviceToken": []}],
+    requestBody={
+        "required": True,
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    },
+)
+@device_required
+@blp.arguments(ChunkArgsSchema, location="query")
+@blp.response(200, UploadStatusSchema)
+def upload_chunk(args: dict[str, Any], attachment_id: uuid.UUID) -> dict[str, Any]:
+    """Append the bytes in the body at ``offset``, which must equal what the server holds."""
+    if request.mimetype not in _CHUNK_TYPES:
+        raise UnsupportedMediaType("Send the chunk as application/octet-stream.")
+    if (request.content_length or 0) > current_app.config["ATTACHMENT_CHUNK_MAX_BYTES"]:
+        raise PayloadTooLarge("Chunks are at most 512 KB.")
+    return operations.receive_chunk(g.device, attachment_id, args["offset"], request.get_data())
+
+
+# The file goes out with its own type (a photo's, or a form's), not as application/octet-stream as the spec said.
+_FILE_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
+FILE_RESPONSE = {
+    "description": "The file's bytes, with its own content type",
+    "content": {ct: {"schema": {"type": "string", "format": "binary"}} for ct in _FILE_TYPES},
+}
+
+
+@blp.route("/officer/attachments/<uuid:attachment_id>", methods=["GET"])
+@blp.doc(security=[{"officerSession": []}], responses={"200": FILE_RESPONSE})
+@officer_required()
+def download(attachment_id: uuid.UUID) -> Response:
+    """A photo or form of the officer's commune (every view is audited)."""
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.commune_id != g.officer.commune_id:
+        raise NotFound()
+    if not attachment.complete:
+        raise Conflict("This file has not finished uploading.", code="upload_incomplete")
+    audit.record(
+        "attachment.viewed",
+        commune_id=attachment.commune_id,
+        officer_id=g.officer.id,
+        target_type="attachment",
+        target_id=attachment.id,
+    )
+    db.session.commit()
+    return send_file(
+        storage.final_path(attachment.id),
+        mimetype=attachment.content_type,
+        max_age=0,
+        download_name=attachment.filename or None,
+        conditional=True,
+    )

@@ -1,0 +1,1 @@
+"""Communes and their villages: the unit of police jurisdiction and of every officer's scope."""

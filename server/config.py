@@ -1,0 +1,74 @@
+"""Settings: safe defaults for the embedded SQLite set-up, overridden from the environment in production."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """Keep one random SECRET_KEY per instance so sessions survive restarts without a configured secret."""
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_config(instance_path: Path) -> dict[str, object]:
+    """Build the configuration from the environment; every key here can be overridden in tests."""
+    env = os.environ
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'binhan.db'}"
+    if database_url.startswith("postgres://"):  # Heroku-style URLs name the old driver
+        database_url = "postgresql://" + database_url.removeprefix("postgres://")
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    redis_url = env.get("REDIS_URL")
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY") or _instance_secret(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "ATTACHMENTS_DIR": env.get("ATTACHMENTS_DIR") or str(instance_path / "attachments"),
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") != "0",
+        # Bodies: a sync batch is small text; photos come through the chunked upload.
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "MAX_DECOMPRESSED_LENGTH": 4 * 1024 * 1024,
+        "SYNC_PAGE_SIZE": int(env.get("SYNC_PAGE_SIZE", "200")),
+        "ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,
+        "ATTACHMENT_CHUNK_MAX_BYTES": 512 * 1024,
+        "ANNOUNCEMENT_FILE_MAX_BYTES": 10 * 1024 * 1024,
+        "ENROLMENT_CODE_TTL_HOURS": 72,
+        # Officer console: the commune's clock for dates typed in filters and stats, and when a report that
+        # has had no answer yet is flagged in the queue.
+        "TIMEZONE": env.get("TIMEZONE", "Asia/Ho_Chi_Minh"),
+        "REPORT_OVERDUE_HOURS": int(env.get("REPORT_OVERDUE_HOURS", "24")),
+        "URGENT_OVERDUE_HOURS": int(env.get("URGENT_OVERDUE_HOURS", "2")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "SESSION_COOKIE_NAME": "binhan_session",
+        "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+        "PWA_DIR": env.get("PWA_DIR") or str(Path(__file__).resolve().parent.parent / "pwa"),
+        # OpenAPI (flask-smorest)
+        "API_TITLE": "Bình An",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "COMPRESS_MIMETYPES": [
+            "application/json",
+            "text/html",
+            "text/css",
+            "text/javascript",
+            "application/javascript",
+            "application/manifest+json",
+            "image/svg+xml",
+        ],
+        "COMPRESS_ALGORITHM": ["zstd", "br", "gzip"],
+        "COMPRESS_MIN_SIZE": 512,
+    }

@@ -1,0 +1,39 @@
+"""Officers sign in with a password hashed by Argon2id; their commune bounds everything they can see."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..communes.models import Commune
+from ..database import UTCDateTime, utcnow
+from ..extensions import db
+
+
+class Role(enum.StrEnum):
+    OFFICER = "officer"  # works the commune's queue
+    HEAD = "head"  # also manages the commune: villages, groups, officers, devices, audit log
+    ADMIN = "admin"  # manages communes and officers everywhere
+
+
+class Officer(db.Model):
+    __tablename__ = "officer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_id: Mapped[int | None] = mapped_column(ForeignKey("commune.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=16), default=Role.OFFICER)
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on password change or deactivation: every older session cookie stops working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    commune: Mapped[Commune | None] = relationship()
+
+    def can_manage_commune(self) -> bool:
+        return self.role in (Role.HEAD, Role.ADMIN)

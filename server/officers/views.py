@@ -1,0 +1,124 @@
+"""Officer sign-in, sign-out, "who am I" (which also hands the console its CSRF token), and accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from ..audit import operations as audit
+from ..extensions import db, limiter
+from . import auth, operations, scope
+from .models import Officer, Role
+from .schemas import (
+    LoginSchema,
+    OfficerCreateSchema,
+    OfficerListArgsSchema,
+    OfficerSchema,
+    OfficerUpdateSchema,
+    PasswordChangeSchema,
+    PasswordResetSchema,
+    SessionSchema,
+)
+
+blp = Blueprint("officer_session", __name__, url_prefix="/api/v1/officer", description="Officer sessions")
+accounts = Blueprint(
+    "officer_accounts",
+    __name__,
+    url_prefix="/api/v1/officer/officers",
+    description="Officer accounts, managed by heads and admins",
+)
+
+SESSION = [{"officerSession": []}]
+MANAGERS = (Role.HEAD, Role.ADMIN)
+
+
+@blp.route("/login", methods=["POST"])
+@limiter.limit("5 per minute;30 per hour")  # per client address; Redis-backed when REDIS_URL is set
+@blp.arguments(LoginSchema)
+@blp.response(200, SessionSchema)
+def login(args: dict[str, Any]) -> dict[str, Any]:
+    """Sign in; the answer carries the CSRF token to send with every change."""
+    officer = auth.sign_in(args["username"], args["password"])
+    audit.record("officer.signed_in", commune_id=officer.commune_id, officer_id=officer.id)
+    db.session.commit()
+    return {"officer": officer, "csrf_token": auth.csrf_token()}
+
+
+@blp.route("/logout", methods=["POST"])
+@blp.doc(security=SESSION)
+@auth.officer_required()
+@blp.response(204)
+def logout() -> None:
+    """Sign out of this browser."""
+    auth.sign_out()
+
+
+@blp.route("/me", methods=["GET"])
+@blp.doc(security=SESSION)
+@auth.officer_required()
+@blp.response(200, SessionSchema)
+def me() -> dict[str, Any]:
+    """The signed-in officer and the session's CSRF token (the console calls this on load)."""
+    return {"officer": g.officer, "csrf_token": auth.csrf_token()}
+
+
+@blp.route("/me/password", methods=["POST"])
+@blp.doc(security=SESSION)
+@limiter.limit("5 per minute")  # it checks the current password: the same guessing risk as sign-in
+@auth.officer_required()
+@blp.arguments(PasswordChangeSchema)
+@blp.response(204)
+def change_password(args: dict[str, Any]) -> None:
+    """Change your password; every other session of yours ends, this one stays."""
+    operations.change_own_password(g.officer, args["current_password"], args["new_password"])
+
+
+@accounts.route("", methods=["GET"])
+@accounts.doc(security=SESSION)
+@auth.officer_required()
+@accounts.arguments(OfficerListArgsSchema, location="query")
+@accounts.response(200, OfficerSchema(many=True))
+def list_officers(args: dict[str, Any]) -> list[Officer]:
+    """The commune's officers (to assign reports); an admin may name another commune, or see everyone."""
+    query = select(Officer).order_by(Officer.display_name, Officer.id)
+    if g.officer.role is Role.ADMIN:
+        if args.get("commune_id") is not None:
+            query = query.where(Officer.commune_id == scope.commune(args["commune_id"]).id)
+    else:
+        query = query.where(Officer.commune_id == g.officer.commune_id)
+    if not args["include_inactive"]:
+        query = query.where(Officer.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+@accounts.route("", methods=["POST"])
+@accounts.doc(security=SESSION)
+@auth.officer_required(*MANAGERS)
+@accounts.arguments(OfficerCreateSchema)
+@accounts.response(201, OfficerSchema)
+def create_officer(args: dict[str, Any]) -> Officer:
+    """Open an account: a head in their commune (officer or head), an admin anywhere."""
+    return operations.create_officer(g.officer, args)
+
+
+@accounts.route("/<int:officer_id>", methods=["PATCH"])
+@accounts.doc(security=SESSION)
+@auth.officer_required(*MANAGERS)
+@accounts.arguments(OfficerUpdateSchema)
+@accounts.response(200, OfficerSchema)
+def update_officer(args: dict[str, Any], officer_id: int) -> Officer:
+    """Rename, change the role of, or deactivate an account (its sessions end at once)."""
+    return operations.update_officer(g.officer, scope.officer(officer_id), args)
+
+
+@accounts.route("/<int:officer_id>/password", methods=["POST"])
+@accounts.doc(security=SESSION)
+@auth.officer_required(*MANAGERS)
+@accounts.arguments(PasswordResetSchema)
+@accounts.response(204)
+def reset_password(args: dict[str, Any], officer_id: int) -> None:
+    """Give an officer who forgot their password a new one; their sessions end."""
+    operations.reset_password(g.officer, scope.officer(officer_id), args["new_password"])

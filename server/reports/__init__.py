@@ -1,0 +1,1 @@
+"""Reports sent from the villages (tips, complaints, questions, appointments, help, lost and found), with threads."""

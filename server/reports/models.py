@@ -1,0 +1,135 @@
+"""A report is created on a phone under a client UUID and never changes content once stored."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, Uuid, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..attachments.models import Attachment
+from ..communes.models import Village
+from ..database import UTCDateTime, utcnow
+from ..extensions import db
+from ..groups.models import Household, HouseholdGroup
+from ..officers.models import Officer
+from .search import report_search_text
+
+
+class ReportKind(enum.StrEnum):
+    TIP = "tip"
+    COMPLAINT = "complaint"
+    QUESTION = "question"
+    APPOINTMENT = "appointment"
+    HELP = "help"
+    LOST_FOUND = "lost_found"
+
+
+class TipCategory(enum.StrEnum):
+    DRUGS = "drugs"
+    THEFT = "theft"
+    GAMBLING = "gambling"
+    LOAN_SHARK = "loan_shark"
+    FRAUD = "fraud"
+    VIOLENCE = "violence"
+    RACING = "racing"
+    OTHER = "other"
+
+
+class ReportStatus(enum.StrEnum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    REJECTED = "rejected"
+    REFERRED = "referred"
+
+
+class Urgency(enum.StrEnum):
+    NORMAL = "normal"
+    URGENT = "urgent"
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    # Plain strings in the database: adding a value is a code change, not a type migration.
+    return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+
+
+class Report(db.Model):
+    __tablename__ = "report"
+    __table_args__ = (
+        Index("ix_report_commune_received", "commune_id", "received_at"),
+        Index("ix_report_commune_status", "commune_id", "status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)  # the phone's UUID
+    tracking_code: Mapped[str] = mapped_column(String(9), unique=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("commune.id"))
+    village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("household_group.id"), index=True)
+    # NULL for anonymous reports: the server never learns which household sent them. The phone keeps
+    # the report → household link itself to show replies to the right household.
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"))
+    kind: Mapped[ReportKind] = mapped_column(_enum(ReportKind))
+    category: Mapped[TipCategory | None] = mapped_column(_enum(TipCategory))
+    body: Mapped[str] = mapped_column(Text)
+    location: Mapped[str] = mapped_column(String(200), default="")
+    urgency: Mapped[Urgency] = mapped_column(_enum(Urgency), default=Urgency.NORMAL)
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[ReportStatus] = mapped_column(_enum(ReportStatus), default=ReportStatus.NEW)
+    status_reason: Mapped[str] = mapped_column(String(500), default="")
+    appointment_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assigned_officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    # SHA-256 of the canonical pushed content: a retry must match it, a different payload is a conflict.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)  # on the phone
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Tracking code, body and location folded for tone-less search (search.py); filled on insert.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    village: Mapped[Village] = relationship()
+    group: Mapped[HouseholdGroup] = relationship()
+    household: Mapped[Household | None] = relationship()
+    assigned_officer: Mapped[Officer | None] = relationship()
+    messages: Mapped[list[Message]] = relationship(back_populates="report", order_by="Message.created_at")
+    attachments: Mapped[list[Attachment]] = relationship(
+        primaryjoin="Attachment.report_id == Report.id", order_by="Attachment.created_at", viewonly=True
+    )
+
+
+@event.listens_for(Report, "before_insert")
+def _fill_search_text(_mapper: Any, _connection: Any, report: Report) -> None:
+    # A report's content never changes after it is stored, so filling it once on insert is enough.
+    report.search_text = report_search_text(report.tracking_code, report.body, report.location or "")
+
+
+class MessageAuthor(enum.StrEnum):
+    HOUSEHOLD = "household"
+    OFFICER = "officer"
+
+
+class Message(db.Model):
+    """One entry in a report's thread; ``internal`` notes are officer-only and never enter the feed."""
+
+    __tablename__ = "message"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    report_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("report.id"), index=True)
+    author: Mapped[MessageAuthor] = mapped_column(_enum(MessageAuthor))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    internal: Mapped[bool] = mapped_column(default=False)
+    body: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # officer reply read on the phone
+
+    report: Mapped[Report] = relationship(back_populates="messages")
+    officer: Mapped[Officer | None] = relationship()

@@ -1,0 +1,149 @@
+"""What officers see of a report. An anonymous report shows its village only: no group, no household."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from ..fields import Text
+from .models import Report, ReportKind, ReportStatus, TipCategory, Urgency
+from .operations import TRANSITIONS
+from .queue import is_overdue
+
+SORTS = ("newest", "oldest", "urgent", "waiting", "updated")
+
+
+class VillageRefSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class GroupRefSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    code = fields.String()
+
+
+class OfficerRefSchema(Schema):
+    id = fields.Integer()
+    display_name = fields.String()
+
+
+class AttachmentInfoSchema(Schema):
+    id = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    received = fields.Integer()
+    complete = fields.Boolean()
+
+
+class MessageSchema(Schema):
+    id = fields.String()
+    author = fields.Function(lambda m: m.author.value)
+    officer_id = fields.Integer(allow_none=True)
+    officer_name = fields.Method("_officer_name", allow_none=True)
+    internal = fields.Boolean()
+    body = fields.String()
+    created_at = fields.DateTime()
+    read_at = fields.DateTime(allow_none=True)
+
+    def _officer_name(self, message: Any) -> str | None:
+        return message.officer.display_name if message.officer is not None else None
+
+
+class ReportSchema(Schema):
+    id = fields.String()
+    tracking_code = fields.String()
+    kind = fields.Enum(ReportKind, by_value=True)
+    category = fields.Enum(TipCategory, by_value=True, allow_none=True)
+    status = fields.Enum(ReportStatus, by_value=True)
+    status_reason = fields.String()
+    urgency = fields.Enum(Urgency, by_value=True)
+    anonymous = fields.Boolean()
+    body = fields.String()
+    location = fields.String()
+    village = fields.Nested(VillageRefSchema)
+    group = fields.Method("_group", allow_none=True)
+    household = fields.Method("_household", allow_none=True)
+    created_at = fields.DateTime()
+    received_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    first_response_at = fields.DateTime(allow_none=True)
+    overdue = fields.Function(lambda report: is_overdue(report))
+    appointment_requested_at = fields.DateTime(allow_none=True)
+    appointment_at = fields.DateTime(allow_none=True)
+    assigned_officer_id = fields.Integer(allow_none=True)
+    assigned_officer = fields.Nested(OfficerRefSchema, allow_none=True)
+    attachments = fields.List(fields.Nested(AttachmentInfoSchema))
+
+    def _group(self, report: Report) -> dict[str, Any] | None:
+        if report.anonymous:
+            return None
+        return GroupRefSchema().dump(report.group)
+
+    def _household(self, report: Report) -> dict[str, Any] | None:
+        if report.anonymous or report.household is None:
+            return None
+        return {"id": report.household.id, "name": report.household.name}
+
+
+class ReportDetailSchema(ReportSchema):
+    messages = fields.List(fields.Nested(MessageSchema))
+    transitions = fields.Method("_transitions")
+
+    def _transitions(self, report: Report) -> list[str]:
+        return sorted(status.value for status in TRANSITIONS[report.status])
+
+
+class ReportPageSchema(Schema):
+    items = fields.List(fields.Nested(ReportSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+def _assignee(value: str) -> None:
+    if value not in ("me", "none") and not re.fullmatch(r"\d{1,9}", value):
+        raise ValidationError("Use me, none or an officer id.")
+
+
+class ReportFilterSchema(Schema):
+    """The queue's filters, shared by the list and the CSV export."""
+
+    status = fields.List(fields.Enum(ReportStatus, by_value=True))
+    open = fields.Boolean(metadata={"description": "Only new, acknowledged and in-progress reports."})
+    unanswered = fields.Boolean(metadata={"description": "Only reports with no answer or status change yet."})
+    kind = fields.Enum(ReportKind, by_value=True)
+    category = fields.Enum(TipCategory, by_value=True)
+    urgency = fields.Enum(Urgency, by_value=True)
+    village_id = fields.Integer()
+    assignee = fields.String(validate=_assignee, metadata={"description": "me, none or an officer id"})
+    date_from = fields.Date(metadata={"description": "Received on or after this day (commune time)."})
+    date_to = fields.Date(metadata={"description": "Received on or before this day (commune time)."})
+    q = fields.String(validate=validate.Length(max=200), metadata={"description": "Text, with or without tones."})
+    sort = fields.String(load_default="newest", validate=validate.OneOf(SORTS))
+
+
+class ReportQueryArgsSchema(ReportFilterSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class ReplySchema(Schema):
+    body = Text(required=True, validate=validate.Length(min=1, max=5000))
+    internal = fields.Boolean(load_default=False)
+
+
+class StatusChangeSchema(Schema):
+    status = fields.Enum(ReportStatus, by_value=True, required=True)
+    reason = Text(load_default="", validate=validate.Length(max=500))
+
+
+class AppointmentSchema(Schema):
+    appointment_at = fields.AwareDateTime(required=True)
+
+
+class AssignSchema(Schema):
+    officer_id = fields.Integer(required=True, allow_none=True)

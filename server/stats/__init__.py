@@ -1,0 +1,1 @@
+"""Figures for the commune: reports by kind, category, village and status over time, answer times, backlog."""

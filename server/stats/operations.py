@@ -1,0 +1,181 @@
+"""Counting the commune's reports for the stats screen, and writing the filtered queue as CSV.
+
+A commune receives at most a few thousand reports a year, so the figures are computed in Python from one
+narrow query: the same code on SQLite and PostgreSQL, and the median needs no database-specific function.
+Days, weeks and months are the commune's (queue.local_zone), not UTC.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from ..communes.models import Village
+from ..database import utcnow
+from ..extensions import db
+from ..reports import queue
+from ..reports.models import Report, ReportKind, ReportStatus, TipCategory
+
+AGE_BUCKETS = (("0-1", 1), ("1-3", 3), ("3-7", 7), ("7+", None))  # days an open report has waited
+
+
+def default_range(args: dict[str, Any]) -> tuple[date, date]:
+    today = utcnow().astimezone(queue.local_zone()).date()
+    end = args.get("date_to") or today
+    start = args.get("date_from") or end - timedelta(days=29)
+    return start, end
+
+
+def _bucket_for(start: date, end: date, asked: str | None) -> str:
+    if asked:
+        return asked
+    days = (end - start).days + 1
+    return "day" if days <= 31 else "week" if days <= 190 else "month"
+
+
+def _period_start(day: date, bucket: str) -> date:
+    if bucket == "week":
+        return day - timedelta(days=day.weekday())  # Monday
+    if bucket == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _periods(start: date, end: date, bucket: str) -> list[date]:
+    periods, current = [], _period_start(start, bucket)
+    while current <= end:
+        periods.append(current)
+        if bucket == "month":
+            current = (current.replace(day=28) + timedelta(days=4)).replace(day=1)
+        else:
+            current += timedelta(days=7 if bucket == "week" else 1)
+    return periods
+
+
+def _counted(counter: Counter[Any], keys: Iterable[Any]) -> list[dict[str, Any]]:
+    return [{"key": getattr(key, "value", key), "count": counter.get(key, 0)} for key in keys]
+
+
+def _open_by_age(commune_id: int, now: datetime) -> list[dict[str, Any]]:
+    received = db.session.scalars(
+        select(Report.received_at).where(Report.commune_id == commune_id, Report.status.in_(queue.OPEN_STATUSES))
+    ).all()
+    counts: Counter[str] = Counter()
+    for at in received:
+        age_days = (now - at).total_seconds() / 86400
+        counts[next(key for key, limit in AGE_BUCKETS if limit is None or age_days < limit)] += 1
+    return [{"key": key, "count": counts.get(key, 0)} for key, _ in AGE_BUCKETS]
+
+
+def compute(commune_id: int, args: dict[str, Any]) -> dict[str, Any]:
+    start, end = default_range(args)
+    bucket = _bucket_for(start, end, args.get("bucket"))
+    zone = queue.local_zone()
+    rows = db.session.execute(
+        select(
+            Report.kind, Report.category, Report.village_id, Report.status, Report.received_at, Report.first_response_at
+        ).where(
+            Report.commune_id == commune_id,
+            Report.received_at >= queue.day_start(start),
+            Report.received_at < queue.day_start(end + timedelta(days=1)),
+        )
+    ).all()
+    villages = db.session.scalars(select(Village).where(Village.commune_id == commune_id).order_by(Village.name))
+    over_time: dict[date, Counter[str]] = {period: Counter() for period in _periods(start, end, bucket)}
+    waits = []
+    for row in rows:
+        over_time[_period_start(row.received_at.astimezone(zone).date(), bucket)][row.status.value] += 1
+        if row.first_response_at is not None:
+            waits.append((row.first_response_at - row.received_at).total_seconds())
+    village_counts = Counter(row.village_id for row in rows)
+    return {
+        "date_from": start,
+        "date_to": end,
+        "bucket": bucket,
+        "total": len(rows),
+        "by_kind": _counted(Counter(row.kind for row in rows), ReportKind),
+        "by_category": _counted(Counter(row.category for row in rows if row.category), TipCategory),
+        "by_status": _counted(Counter(row.status for row in rows), ReportStatus),
+        "by_village": [{"key": v.id, "label": v.name, "count": village_counts.get(v.id, 0)} for v in villages],
+        "over_time": [
+            {"period": period, "total": sum(counts.values()), "by_status": dict(counts)}
+            for period, counts in over_time.items()
+        ],
+        "first_response": {
+            "median_seconds": statistics.median(waits) if waits else None,
+            "answered": len(waits),
+            "unanswered": len(rows) - len(waits),
+        },
+        "open_by_age": _open_by_age(commune_id, utcnow()),
+    }
+
+
+# --- CSV export ------------------------------------------------------------------------------------------
+
+CSV_COLUMNS = (
+    "tracking_code",
+    "received_at",
+    "kind",
+    "category",
+    "urgency",
+    "status",
+    "status_reason",
+    "village",
+    "group",
+    "household",
+    "anonymous",
+    "assigned_officer",
+    "first_response_at",
+    "location",
+    "body",
+)
+
+
+def _safe(value: Any) -> str:
+    """Text that a spreadsheet will not run as a formula (CSV injection: =, +, -, @ at the start)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _row(report: Report, zone: Any) -> list[str]:
+    # An anonymous tip carries neither its household nor its group: the village is all an officer may know.
+    hidden = report.anonymous
+    values = [
+        report.tracking_code,
+        report.received_at.astimezone(zone).isoformat(timespec="minutes"),
+        report.kind.value,
+        report.category.value if report.category else "",
+        report.urgency.value,
+        report.status.value,
+        report.status_reason,
+        report.village.name,
+        "" if hidden else report.group.name,
+        "" if hidden or report.household is None else report.household.name,
+        "yes" if hidden else "no",
+        report.assigned_officer.display_name if report.assigned_officer else "",
+        report.first_response_at.astimezone(zone).isoformat(timespec="minutes") if report.first_response_at else "",
+        report.location,
+        report.body,
+    ]
+    return [_safe(value) for value in values]
+
+
+def csv_lines(reports: Iterable[Report]) -> Iterator[str]:
+    """The CSV, line by line; UTF-8 with a byte-order mark so that spreadsheet programs read the tones."""
+    zone = queue.local_zone()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    yield "\ufeff" + buffer.getvalue()
+    for report in reports:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(_row(report, zone))
+        yield buffer.getvalue()

@@ -1,0 +1,103 @@
+"""Append to and read from the change feed without ever letting a cursor skip a change.
+
+The danger (DESIGN.md, "Sync contract"): on PostgreSQL a sequence value is taken at INSERT, but rows become
+visible at COMMIT. If transaction A takes id 10 and commits after B took id 11 and committed, a phone that
+pulled in between saw 11, moved its cursor past 10, and would never see 10.
+
+The rule here: a transaction appends to the feed only while holding one transaction-scoped advisory lock,
+taken just before its first feed INSERT and released by its COMMIT or ROLLBACK. Ids are therefore handed
+out in commit order, and "every id below the highest visible one is committed (or gone)" holds, so a
+reader can always take the highest id it saw as its cursor. Only officer actions append (phones' pushes
+do not), so the lock is uncontended in practice; transactions take it as their last step to hold it
+briefly. SQLite serialises writers already (BEGIN IMMEDIATE), so it needs nothing more.
+See docs/adr/0002-sync-cursor.md and tests/sync/test_cursor_postgres.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, or_, select, text
+
+from ..database import is_postgres
+from ..errors import ApiError
+from ..extensions import db
+from ..groups.models import Device
+from .models import FeedEntry
+
+FEED_LOCK_KEY = 0x42696E68416E  # "BinhAn": the advisory lock that orders feed appends
+
+_CURSOR_PREFIX = "f1:"
+
+
+def encode_cursor(position: int) -> str:
+    """Cursors are opaque to clients (a versioned, url-safe token) so the scheme can change later."""
+    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{position}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    if cursor is None or cursor == "":
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not raw.startswith(_CURSOR_PREFIX):
+            raise ValueError(raw)
+        position = int(raw.removeprefix(_CURSOR_PREFIX))
+    except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
+        raise ApiError("The sync cursor is not one this server gave out.", code="invalid_cursor") from exc
+    if position < 0:
+        raise ApiError("The sync cursor is not one this server gave out.", code="invalid_cursor")
+    return position
+
+
+def append(
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    commune_id: int,
+    group_id: int | None = None,
+    village_id: int | None = None,
+) -> FeedEntry:
+    """Add a change to the feed inside the caller's transaction (call it last, just before commit)."""
+    if is_postgres():
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK_KEY})
+    entry = FeedEntry(kind=kind, payload=payload, commune_id=commune_id, group_id=group_id, village_id=village_id)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class Page:
+    changes: list[dict[str, Any]]
+    cursor: str
+    more: bool
+
+
+def _audience(device: Device) -> Any:
+    group = device.group
+    for_group = (FeedEntry.group_id == group.id) & (FeedEntry.id > device.feed_floor)
+    for_village_or_commune = FeedEntry.group_id.is_(None) & or_(
+        FeedEntry.village_id.is_(None), FeedEntry.village_id == group.village_id
+    )
+    return (FeedEntry.commune_id == group.commune_id) & or_(for_group, for_village_or_commune)
+
+
+def pull(device: Device, cursor: str | None, limit: int) -> Page:
+    """The device's group's changes after ``cursor``, oldest first, at most ``limit`` of them."""
+    after = decode_cursor(cursor)
+    rows = db.session.scalars(
+        select(FeedEntry).where(_audience(device), FeedEntry.id > after).order_by(FeedEntry.id).limit(limit + 1)
+    ).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    position = rows[-1].id if rows else after
+    return Page([{"type": row.kind, **row.payload} for row in rows], encode_cursor(position), more)
+
+
+def head_position() -> int:
+    """The highest feed position; a new device's floor for group changes (see Device.feed_floor)."""
+    return db.session.scalar(select(func.max(FeedEntry.id))) or 0

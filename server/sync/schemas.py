@@ -1,0 +1,176 @@
+"""The sync contract's shapes (docs/api-contract.md); the OpenAPI spec is generated from these."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from ..fields import Text
+from ..reports.models import ReportKind, TipCategory, Urgency
+
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
+SHA256_HEX = validate.Regexp(r"^[0-9a-f]{64}$", error="Must be a lowercase hex SHA-256.")
+DB_ID = validate.Range(min=1, max=2**31 - 1)  # an INTEGER key on PostgreSQL; larger values cannot name a row
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+class StoredText(Text):
+    """Text as the databases can store it: NUL characters dropped (PostgreSQL text refuses them) and lone UTF-16
+    surrogates (a JavaScript string cut in the middle of an emoji) replaced by U+FFFD, as a decoder would.
+
+    A value the database refuses must not reach it: the error would fail the whole sync, and the phone,
+    retrying the same batch, would never deliver the items queued with it (tests/properties/test_item_values.py).
+    """
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return _LONE_SURROGATE.sub("\ufffd", text.replace("\x00", ""))
+
+
+class StoredDateTime(fields.AwareDateTime):
+    """An ISO-8601 time with an offset that still exists once moved to UTC (9999-12-31T23:59-14:00 does not)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            moment.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValidationError("Out of range once converted to UTC.") from exc
+        return moment
+
+
+class ItemSchema(Schema):
+    """Fields every pushed item has. Unknown fields are ignored so newer phones can talk to older servers."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    type = fields.String(required=True)
+    id = fields.UUID(required=True)
+
+
+class AttachmentDeclarationSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    id = fields.UUID(required=True)
+    sha256 = fields.String(required=True, validate=SHA256_HEX)
+    size = fields.Integer(required=True, validate=validate.Range(min=1, max=5 * 1024 * 1024))
+    content_type = fields.String(required=True, validate=validate.OneOf(IMAGE_TYPES))
+
+
+class ReportItemSchema(ItemSchema):
+    type = fields.String(required=True, validate=validate.Equal("report"))
+    household_id = fields.Integer(required=True, strict=True, validate=DB_ID)
+    kind = fields.Enum(ReportKind, by_value=True, required=True)
+    category = fields.Enum(TipCategory, by_value=True, load_default=None, allow_none=True)
+    body = StoredText(required=True, validate=validate.Length(min=1, max=5000))
+    anonymous = fields.Boolean(required=True)
+    location = StoredText(load_default="", validate=validate.Length(max=200))
+    urgency = fields.Enum(Urgency, by_value=True, load_default=Urgency.NORMAL)
+    created_at = StoredDateTime(required=True)
+    appointment_at = StoredDateTime(load_default=None, allow_none=True)
+    attachments = fields.List(
+        fields.Nested(AttachmentDeclarationSchema), load_default=list, validate=validate.Length(max=3)
+    )
+
+    @validates_schema
+    def _check_kind_fields(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("category") is not None and data.get("kind") is not ReportKind.TIP:
+            raise ValidationError("Only tips have a category.", "category")
+        ids = [attachment["id"] for attachment in data.get("attachments", [])]
+        if len(ids) != len(set(ids)):
+            raise ValidationError("Attachment ids must differ.", "attachments")
+
+    @post_load
+    def _default_category(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        if data["kind"] is ReportKind.TIP and data["category"] is None:
+            data["category"] = TipCategory.OTHER
+        return data
+
+
+class MessageItemSchema(ItemSchema):
+    type = fields.String(required=True, validate=validate.Equal("message"))
+    report_id = fields.UUID(required=True)
+    body = StoredText(required=True, validate=validate.Length(min=1, max=5000))
+    created_at = StoredDateTime(required=True)
+
+
+class ReceiptItemSchema(ItemSchema):
+    type = fields.String(required=True, validate=validate.Equal("receipt"))
+    target = fields.String(required=True, validate=validate.OneOf(("message", "announcement")))
+    target_id = fields.UUID(required=True)
+    read_at = StoredDateTime(required=True)
+
+
+class SyncRequestSchema(Schema):
+    cursor = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    push = fields.List(
+        fields.Raw(),  # each item is validated on its own, so that one bad item cannot block the rest
+        load_default=list,
+        validate=validate.Length(max=100),
+        metadata={
+            "description": "Queued items: report, message or receipt objects (see the item schemas). "
+            "Results come back in the same order."
+        },
+    )
+
+
+class ItemErrorSchema(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields = fields.Dict()
+
+
+class ItemResultSchema(Schema):
+    id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(("created", "duplicate", "rejected")))
+    tracking_code = fields.String()
+    error = fields.Nested(ItemErrorSchema)
+
+
+class SyncResponseSchema(Schema):
+    results = fields.List(fields.Nested(ItemResultSchema), required=True)
+    changes = fields.List(
+        fields.Dict(),
+        required=True,
+        metadata={
+            "description": "report_status, message, announcement, announcement_withdrawn or group changes; "
+            "see docs/api-contract.md."
+        },
+    )
+    cursor = fields.String(required=True)
+    more = fields.Boolean(required=True)
+
+
+class HouseholdSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class PlaceSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class GroupProfileSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    code = fields.String()
+    village = fields.Nested(PlaceSchema)
+    commune = fields.Nested(PlaceSchema)
+    households = fields.List(fields.Nested(HouseholdSchema))
+
+
+class EnrolRequestSchema(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=4, max=40))
+    label = StoredText(load_default="", validate=validate.Length(max=120))
+
+
+class EnrolResponseSchema(Schema):
+    device_token = fields.String(required=True)
+    group = fields.Nested(GroupProfileSchema, required=True)
+    cursor = fields.String(required=True)
