@@ -1,0 +1,147 @@
+// Controller: wires the screens, the store, the sync engine and the service worker.
+// Holds the unlocked household's session (keys in memory only) and locks it when idle.
+import { t, lang, setLang } from './i18n.js';
+import { h, when } from './ui.js';
+import { getMeta } from './db.js';
+import * as sync from './sync.js';
+import * as outbox from './outbox.js';
+import * as bridge from './sw-bridge.js';
+import * as enrol from './screens/enrol.js';
+import * as households from './screens/households.js';
+import * as pin from './screens/pin.js';
+import * as home from './screens/home.js';
+import * as kinds from './screens/kinds.js';
+import * as compose from './screens/compose.js';
+import * as report from './screens/report.js';
+import * as news from './screens/news.js';
+
+const IDLE_MS = 3 * 60e3;
+const ROUTES = { '': households, pin, home, new: kinds, write: compose, report, news };
+const PRIVATE = new Set([home, kinds, compose, report]);
+const $ = (id) => document.getElementById(id);
+
+let lastActive = Date.now();
+let renderSeq = 0;
+let dirty = false;
+
+const app = {
+  session: null,
+  household: null,
+  /** Navigates (hash routing keeps every screen inside the one cached shell). */
+  go(hash) {
+    if (location.hash === hash) app.refresh();
+    else location.hash = hash;
+  },
+  unlock(household, session) {
+    app.household = household;
+    app.session = session;
+    lastActive = Date.now();
+    app.go('#/home');
+  },
+  lock(message) {
+    app.session = null;
+    app.household = null;
+    app.go('#/');
+    if (message) app.toast(message);
+  },
+  /** Runs the sync engine now; if that fails, Background Sync wakes the worker when a link returns. */
+  kick(manual = false) {
+    sync.syncNow(manual ? 'button' : 'queued').then((ok) => ok || bridge.requestBackgroundSync());
+  },
+  toast(text) {
+    const el = $('toast');
+    el.textContent = text;
+    el.hidden = false;
+    clearTimeout(el.timer);
+    el.timer = setTimeout(() => { el.hidden = true; }, 5000);
+  },
+  refresh: () => render(),
+};
+
+async function render(soft = false) {
+  // A sync notice must not wipe what the user is typing.
+  if (soft && (dirty || !ROUTES[route()[0]]?.live)) return;
+  const seq = ++renderSeq;
+  const [name, ...args] = route();
+  let screen = ROUTES[name] || households;
+  if (!(await getMeta('token'))) screen = enrol;
+  else if (PRIVATE.has(screen) && !app.session) return app.go('#/');
+  else if (screen === households && app.session) app.lock();
+  const el = await screen.render(app, ...args.map(decodeURIComponent));
+  if (seq !== renderSeq || !el) return;
+  dirty = false;
+  const main = $('main');
+  const scroll = soft ? window.scrollY : 0;
+  main.replaceChildren(el);
+  window.scrollTo(0, scroll);
+  if (!soft) main.focus({ preventScroll: true });
+  await chrome();
+}
+
+const route = () => location.hash.replace(/^#\/?/, '').split('/');
+
+async function chrome() {
+  $('title').textContent = app.household ? app.household.name : t('app.title');
+  $('switch').hidden = !app.session;
+  $('switch').lastChild.textContent = t('app.switch');
+  $('lang').textContent = t('app.lang');
+  $('lang').setAttribute('aria-label', t('app.langName'));
+  await status();
+}
+
+async function status() {
+  const [last, revoked, items] = [await sync.lastSync(), await getMeta('revoked'), await outbox.items()];
+  const parts = [];
+  if (revoked) parts.push(t('app.revoked'));
+  if (!navigator.onLine) parts.push(t('app.offline'));
+  if (sync.state.syncing) parts.push(t('app.syncing'));
+  else parts.push(last ? t('app.lastSync', { at: when(last) }) : t('app.never'));
+  const waiting = items.filter((i) => i.type !== 'receipt' && i.state !== 'attention').length;
+  if (waiting) parts.push(t('app.queued', { n: waiting }));
+  $('status').textContent = parts.join(' · ');
+  const v = await bridge.version();
+  $('foot').textContent = v ? t('app.version', { v }) : '';
+}
+
+function showUpdate(apply) {
+  const bar = $('update');
+  bar.replaceChildren(h('span', {}, t('app.update')), ' — ',
+    h('button', { type: 'button', class: 'btn primary', id: 'reload', onclick: apply }, t('app.reload')));
+  bar.hidden = false;
+}
+
+function idleWatch() {
+  const touch = () => { lastActive = Date.now(); };
+  ['pointerdown', 'keydown', 'input', 'scroll'].forEach((e) => addEventListener(e, touch, { passive: true }));
+  const check = () => {
+    if (app.session && Date.now() - lastActive > IDLE_MS) app.lock(t('app.locked'));
+  };
+  setInterval(check, 15e3);
+  document.addEventListener('visibilitychange', () => {
+    check();
+    // Back on screen (phone taken out of a pocket): pull replies without waiting for the timer.
+    if (document.visibilityState === 'visible') sync.syncNow('visible');
+  });
+}
+
+function init() {
+  document.documentElement.lang = lang();
+  $('lang').addEventListener('click', () => { setLang(lang() === 'vi' ? 'en' : 'vi'); render(); });
+  $('switch').addEventListener('click', () => app.lock());
+  $('main').addEventListener('input', () => { dirty = true; });
+  addEventListener('hashchange', () => render());
+  addEventListener('online', () => status());
+  addEventListener('offline', () => status());
+  sync.setNotifier(() => render(true).then(status));
+  idleWatch();
+  render();
+  bridge.register({
+    onUpdate: showUpdate,
+    onMessage: (m) => m?.from === 'sw' && render(true).then(status),
+    onControl: () => status(),
+  }).then(() => status()).catch((e) => console.warn('service worker', e));
+  navigator.storage?.persist?.().catch(() => {});
+  sync.start();
+}
+
+init();

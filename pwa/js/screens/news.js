@@ -1,0 +1,42 @@
+// Announcements and forms from the commune: public, readable before any household is unlocked,
+// and offline once synced (the sync engine keeps the files as blobs).
+import { t } from '../i18n.js';
+import { h, button, when } from '../ui.js';
+import { STORES, get, getAll, put } from '../db.js';
+import * as outbox from '../outbox.js';
+
+export const live = true;
+
+const back = (app, to) => button('⬅️', t('nav.back'), () => app.go(to || (app.session ? '#/home' : '#/')));
+
+async function detail(app, a) {
+  if (!a.read) {
+    await put(STORES.NEWS, { ...a, read: true });
+    await outbox.queueReceipt('announcement', a.id);
+    app.kick();
+  }
+  const files = await Promise.all((a.files || []).map(async (f) => {
+    const rec = await get(STORES.FILES, `${a.id}/${f.id}`);
+    if (!rec) return h('li', {}, `📎 ${f.name} — ${t('news.notYet')}`);
+    return h('li', {}, h('a', { class: 'btn', href: URL.createObjectURL(rec.blob), download: f.name },
+      h('span', { class: 'ico', 'aria-hidden': 'true' }, '📎'), `${f.name} (${Math.ceil(f.size / 1024)} KB)`));
+  }));
+  return h('article', { class: 'card' }, h('h2', {}, a.title), h('p', { class: 'muted' }, when(a.published_at)),
+    h('p', { class: 'body' }, a.body), files.length ? h('ul', { class: 'files' }, files) : null, back(app, '#/news'));
+}
+
+/** Renders the list of announcements, or one of them when `id` is given. */
+export async function render(app, id) {
+  const all = (await getAll(STORES.NEWS))
+    .filter((a) => !a.expires_at || new Date(a.expires_at) > new Date())
+    .sort((a, b) => b.published_at.localeCompare(a.published_at));
+  const one = id && all.find((a) => String(a.id) === id);
+  if (one) return detail(app, one);
+  return h('section', {}, h('h2', {}, t('news.title')),
+    all.length ? h('ul', { class: 'list' }, all.map((a) => h('li', {},
+      h('button', { type: 'button', class: 'row' + (a.read ? '' : ' unread'), onclick: () => app.go('#/news/' + a.id) },
+        h('span', { class: 'ico', 'aria-hidden': 'true' }, a.files?.length ? '📎' : '📢'),
+        h('span', { class: 'grow' }, h('b', {}, a.title), h('small', {}, when(a.published_at))),
+        a.read ? null : h('span', { class: 'badge new' }, t('news.new')))))) : h('p', { class: 'muted' }, t('news.empty')),
+    back(app));
+}

@@ -1,0 +1,88 @@
+// One report: its status timeline, officer replies, confirmed appointment, follow-up messages.
+import { t } from '../i18n.js';
+import { h, button, badge, stateOf, progress, KINDS, when } from '../ui.js';
+import { STORES, get, getAll, tx, del } from '../db.js';
+import { open } from '../crypto.js';
+import * as outbox from '../outbox.js';
+
+export const live = true;
+
+function entry(e, pending, newAppt) {
+  const v = e.value;
+  if (v.type === 'status') {
+    return h('li', { class: 'ev status' }, h('time', {}, when(e.at)),
+      h('b', {}, t('status.' + v.status)),
+      newAppt ? h('p', { class: 'appt' }, '📅 ' + t('report.appt', { at: when(v.appointment_at) })) : null,
+      v.reason ? h('p', {}, v.reason) : null);
+  }
+  const officer = v.type === 'reply';
+  return h('li', { class: 'ev ' + (officer ? 'reply' : 'mine') }, h('time', {}, when(e.at)),
+    h('b', {}, officer ? t('report.officer') : t('report.you')), h('p', {}, v.body),
+    pending ? h('small', {}, t('state.' + pending)) : null);
+}
+
+async function markRead(events) {
+  const unread = events.filter((e) => e.value.type === 'reply' && !e.read);
+  for (const e of unread) await outbox.queueReceipt('message', e.value.messageId);
+  if (!unread.length) return false;
+  await tx([STORES.EVENTS], 'readwrite', (s) => unread.forEach(({ value, ...rec }) => s.events.put({ ...rec, read: true })));
+  return true;
+}
+
+/** Renders report `id` of the unlocked household. */
+export async function render(app, id) {
+  const r = await get(STORES.REPORTS, id);
+  if (!r || r.householdId !== app.household.id) return app.go('#/home');
+  const item = await get(STORES.OUTBOX, id);
+  const queued = new Map((await outbox.items()).map((i) => [i.id, i]));
+  const content = r.sealed ? await open(app.session, r.sealed) : null;
+  const events = await Promise.all((await getAll(STORES.EVENTS, 'report', id))
+    .map(async (e) => ({ ...e, value: await open(app.session, e.sealed) })));
+  events.sort((a, b) => a.at.localeCompare(b.at));
+  if ((await markRead(events)) | r.unseen) {
+    await tx([STORES.REPORTS], 'readwrite', (s) => s.reports.put({ ...r, unseen: false }));
+    app.kick();
+  }
+  const state = stateOf(r, item);
+  const pct = progress(item);
+  const appt = events.filter((e) => e.value.appointment_at).pop();
+  const body = h('textarea', { id: 'followup', rows: '3', maxlength: '5000' });
+  return h('section', {},
+    h('h2', {}, h('span', { 'aria-hidden': 'true' }, (KINDS[content?.kind] || '✉️') + ' '),
+      content ? t('kind.' + content.kind) : t('home.purged')),
+    h('p', {}, badge(state, state === 'sending' && pct != null ? ` ${pct}%` : ''), ' ',
+      r.trackingCode ? t('home.code', { code: r.trackingCode }) : t('report.noCode')),
+    item?.state === 'attention' ? h('div', { class: 'card warn', role: 'alert' },
+      h('p', {}, t('report.problem'), ' ', item.error?.message || item.error?.code || ''),
+      item.error?.fields ? h('ul', {}, Object.entries(item.error.fields).map(([k, v]) => h('li', {}, `${k}: ${[].concat(v).join(' ')}`))) : null,
+      item.payload
+        ? button('✏️', t('report.fix'), () => app.go('#/write/fix/' + id), 'primary')
+        : button('🔁', t('report.retry'), async () => { await outbox.update(id, { state: 'uploading', error: null }); app.kick(true); }),
+      button('🗑️', t('report.drop'), async () => {
+        if (!confirm(t('report.dropAsk'))) return;
+        await outbox.remove(id);
+        await del(STORES.REPORTS, id);
+        app.go('#/home');
+      })) : null,
+    appt ? h('p', { class: 'card appt' }, '📅 ' + t('report.appt', { at: when(appt.value.appointment_at) })) : null,
+    content ? h('div', { class: 'card' },
+      content.category ? h('p', {}, h('b', {}, t('cat.' + content.category))) : null,
+      h('p', { class: 'body' }, content.body),
+      content.location ? h('p', {}, '📍 ' + content.location) : null,
+      h('p', { class: 'muted' }, [when(r.createdAt), content.urgency === 'urgent' ? t('new.urgent') : '',
+        content.anonymous ? t('report.anon') : '', content.photos ? t('report.photos', { n: content.photos }) : '']
+        .filter(Boolean).join(' · '))) : h('p', { class: 'muted' }, t('report.purgedHelp')),
+    h('h3', {}, t('report.timeline')),
+    h('ol', { class: 'timeline' }, events.map((e, i) => entry(e,
+      e.outboxId && queued.get(e.outboxId) && stateOf({}, queued.get(e.outboxId)),
+      e.value.appointment_at && e.value.appointment_at !== events.slice(0, i).map((x) => x.value.appointment_at).filter(Boolean).pop()))),
+    r.sealed && item?.state !== 'attention' ? h('form', { class: 'card', onsubmit: async (e) => {
+      e.preventDefault();
+      if (!body.value.trim()) return;
+      await outbox.queueMessage(app.session, app.household.id, id, body.value.trim());
+      app.kick();
+      app.refresh();
+    } }, h('label', { for: 'followup' }, t('report.more')), body,
+    h('button', { type: 'submit', class: 'btn primary' }, t('report.sendMore'))) : null,
+    button('⬅️', t('nav.back'), () => app.go('#/home')));
+}

@@ -1,0 +1,113 @@
+// Controller: sign-in state, the navigation, the language switch and the hash router that mounts one screen.
+import { api, onUnauthorized, setCsrf } from './api.js';
+import { language, setLanguage, t } from './i18n.js';
+import { h, mount } from './ui.js';
+import { loginScreen } from './screens/login.js';
+import { queueScreen } from './screens/queue.js';
+import { reportScreen } from './screens/report.js';
+import { announcementsScreen } from './screens/announcements.js';
+import { announcementScreen } from './screens/announcement.js';
+import { groupsScreen } from './screens/groups.js';
+import { groupScreen } from './screens/group.js';
+import { officersScreen } from './screens/officers.js';
+import { statsScreen } from './screens/stats.js';
+import { auditScreen } from './screens/audit.js';
+import { accountScreen } from './screens/account.js';
+
+const MANAGERS = ['head', 'admin'];
+// route name → [screen, roles allowed (empty: everyone), nav label key or null]
+const ROUTES = {
+  queue: [queueScreen, [], 'queue'],
+  report: [reportScreen, [], null],
+  announcements: [announcementsScreen, [], 'announcements'],
+  announcement: [announcementScreen, [], null],
+  groups: [groupsScreen, MANAGERS, 'groups'],
+  group: [groupScreen, MANAGERS, null],
+  officers: [officersScreen, MANAGERS, 'officers'],
+  stats: [statsScreen, [], 'stats'],
+  audit: [auditScreen, MANAGERS, 'audit'],
+  account: [accountScreen, [], 'account'],
+};
+
+const state = { officer: null };
+const main = () => document.getElementById('main');
+
+/** The parsed location hash: #/report/abc?x=1 → {name: 'report', id: 'abc', params}. */
+export function currentRoute() {
+  const [path, search = ''] = location.hash.replace(/^#\/?/, '').split('?');
+  const [name, id] = path.split('/');
+  return { name: ROUTES[name] ? name : 'queue', id: id ? decodeURIComponent(id) : '', params: new URLSearchParams(search) };
+}
+
+/** Navigates inside the console. */
+export function go(hash) {
+  if (location.hash === hash) render(); else location.hash = hash;
+}
+
+function allowed(name) {
+  const roles = ROUTES[name][1];
+  return !roles.length || roles.includes(state.officer?.role);
+}
+
+function renderNav() {
+  const nav = document.getElementById('nav');
+  if (!state.officer) { nav.hidden = true; return; }
+  nav.hidden = false;
+  const active = currentRoute().name;
+  mount(nav, h('ul', {}, Object.entries(ROUTES).filter(([name, r]) => r[2] && allowed(name)).map(([name, r]) =>
+    h('li', {}, h('a', { href: `#/${name}`, 'aria-current': active === name ? 'page' : null }, t(r[2]))))));
+  mount(document.getElementById('who'), state.officer.display_name, ' ',
+    h('button', { type: 'button', class: 'link', onclick: signOut }, t('signOut')));
+}
+
+async function render() {
+  document.title = t('app');
+  document.getElementById('brand').textContent = t('app');
+  const langButton = document.getElementById('lang');
+  langButton.textContent = t('language');
+  langButton.setAttribute('aria-label', t('langLabel'));
+  document.getElementById('skip').textContent = t('skip');
+  renderNav();
+  if (!state.officer) {
+    mount(main(), loginScreen({ onSignedIn }));
+    return;
+  }
+  const route = currentRoute();
+  const name = allowed(route.name) ? route.name : 'queue';
+  const view = await ROUTES[name][0]({ ...route, officer: state.officer, go });
+  if (currentRoute().name !== route.name || currentRoute().id !== route.id) return; // navigated meanwhile
+  mount(main(), view);
+  main().querySelector('.screen-title')?.focus();
+}
+
+function onSignedIn(session) {
+  state.officer = session.officer;
+  setCsrf(session.csrf_token);
+  render();
+}
+
+async function signOut() {
+  try { await api('/logout', { method: 'POST' }); } catch { /* already signed out */ }
+  state.officer = null;
+  setCsrf('');
+  location.hash = '#/queue';
+  render();
+}
+
+async function start() {
+  setLanguage(language());
+  document.getElementById('lang').addEventListener('click', () => {
+    setLanguage(language() === 'vi' ? 'en' : 'vi');
+    render();
+  });
+  onUnauthorized(() => { if (state.officer) { state.officer = null; render(); } });
+  window.addEventListener('hashchange', render);
+  try {
+    const session = await api('/me');
+    state.officer = session.officer;
+    setCsrf(session.csrf_token);
+  } catch { state.officer = null; }
+  render();
+}
+
+start();

@@ -1,0 +1,67 @@
+// One group: its households (add, rename, deactivate), its phones (revoke) and a fresh enrolment code.
+import { api } from '../api.js';
+import { t, when } from '../i18n.js';
+import { attempt, errorText, h, heading, mount } from '../ui.js';
+import { oneFieldForm } from './groups.js';
+
+/** Screen: the group with id. */
+export async function groupScreen({ id, go }) {
+  let group;
+  try {
+    group = await api(`/groups/${encodeURIComponent(id)}`);
+  } catch (e) {
+    return h('section', {}, h('a', { href: '#/groups' }, t('back')), h('p', { class: 'error' }, errorText(e)));
+  }
+  const reload = () => go(`#/group/${group.id}`);
+  const codeBox = h('div', { class: 'code-box', 'aria-live': 'polite' });
+  return h('section', { class: 'group' },
+    h('a', { href: '#/groups', class: 'back' }, t('back')),
+    heading(`${group.code} — ${group.name}`),
+    h('p', { class: 'muted' }, group.village.name),
+    groupRename(group, reload),
+    h('h3', {}, t('households')),
+    h('ul', { class: 'plain households' }, group.households.map((hh) => householdRow(hh, reload))),
+    oneFieldForm(t('addHousehold'), 'name', (name) => api(`/groups/${group.id}/households`, { method: 'POST', json: { name } }), reload),
+    h('h3', {}, t('phones')),
+    h('ul', { class: 'plain devices' }, group.devices.map((d) => h('li', { class: d.revoked_at ? 'revoked' : '' },
+      `#${d.id} ${d.label || ''} — ${t('lastSeen')}: ${d.last_seen_at ? when(d.last_seen_at) : t('never')} `,
+      d.revoked_at ? h('span', { class: 'badge' }, `${t('revoked')} ${when(d.revoked_at)}`)
+        : h('button', { type: 'button', class: 'danger', onclick: async () => {
+          if (!window.confirm(t('revokeAsk'))) return;
+          if (await attempt(() => api(`/devices/${d.id}/revoke`, { method: 'POST' }), t('revoked'))) reload();
+        } }, t('revoke'))))),
+    h('button', { type: 'button', class: 'primary', onclick: async () => {
+      const issued = await attempt(() => api(`/groups/${group.id}/enrolment-codes`, { method: 'POST' }));
+      if (issued) showCode(codeBox, issued);
+    } }, t('enrolCode')),
+    codeBox);
+}
+
+/** The code large enough to read out over the phone or to print, with its expiry. */
+function showCode(box, issued) {
+  mount(box, h('p', {}, `${t('enrolCodeFor')} ${issued.group.code} — ${issued.group.name}`),
+    h('p', { class: 'enrol-code', lang: 'en' }, issued.code),
+    h('p', { class: 'muted' }, `${t('validUntil')} ${when(issued.expires_at)}`),
+    h('button', { type: 'button', onclick: () => window.print() }, t('print')));
+  box.querySelector('.enrol-code').focus?.();
+}
+
+function groupRename(group, reload) {
+  const name = h('input', { name: 'name', value: group.name, required: true, maxLength: 120, 'aria-label': t('rename') });
+  return h('form', { class: 'inline', onsubmit: async (e) => {
+    e.preventDefault();
+    if (await attempt(() => api(`/groups/${group.id}`, { method: 'PATCH', json: { name: name.value } }), t('saved'))) reload();
+  } }, name, h('button', { type: 'submit' }, t('rename')));
+}
+
+function householdRow(household, reload) {
+  const name = h('input', { name: 'name', value: household.name, required: true, maxLength: 120, 'aria-label': `${t('rename')} ${household.name}` });
+  const patch = (json) => attempt(() => api(`/households/${household.id}`, { method: 'PATCH', json }), t('saved'));
+  return h('li', { class: household.active ? '' : 'inactive' }, h('form', { class: 'inline', onsubmit: async (e) => {
+    e.preventDefault();
+    if (await patch({ name: name.value })) reload();
+  } }, name, h('button', { type: 'submit' }, t('rename')),
+  h('button', { type: 'button', onclick: async () => { if (await patch({ active: !household.active })) reload(); } },
+    household.active ? t('deactivate') : t('activate')),
+  household.active ? null : h('span', { class: 'badge' }, t('inactive'))));
+}

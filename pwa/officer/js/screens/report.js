@@ -1,0 +1,118 @@
+// One report: its text and photos (and what is still uploading), the thread, and every action on it.
+import { api } from '../api.js';
+import { label, t, when } from '../i18n.js';
+import { attempt, errorText, field, h, heading, select } from '../ui.js';
+
+/** Screen: the report with id. */
+export async function reportScreen({ id, go }) {
+  let report;
+  let officers;
+  try {
+    [report, officers] = await Promise.all([api(`/reports/${encodeURIComponent(id)}`), api('/officers')]);
+  } catch (e) {
+    return h('section', {}, h('a', { href: '#/queue' }, t('back')), h('p', { class: 'error' }, errorText(e)));
+  }
+  const reload = () => go(`#/report/${report.id}`);
+  return h('section', { class: 'report-page' },
+    h('a', { href: '#/queue', class: 'back' }, t('back')),
+    heading(`${label('kind', report.kind)}${report.category ? ' · ' + label('category', report.category) : ''} — ${report.tracking_code}`),
+    facts(report),
+    h('div', { class: 'columns' },
+      h('div', {}, h('p', { class: 'body' }, report.body), photos(report), thread(report)),
+      h('div', { class: 'side' }, statusForm(report, reload), assignForm(report, officers, reload),
+        report.kind === 'appointment' ? appointmentForm(report, reload) : null)),
+    replyForm(report, reload, false), replyForm(report, reload, true));
+}
+
+function facts(report) {
+  const rows = [
+    [t('status'), h('span', { class: `status s-${report.status}` }, label('status', report.status)),
+      report.status_reason ? ` — ${report.status_reason}` : ''],
+    [t('urgency'), report.urgency === 'urgent' ? h('span', { class: 'badge urgent' }, t('urgent')) : t('normal'),
+      report.overdue ? h('span', { class: 'badge overdue' }, t('overdue')) : null],
+    [t('village'), report.village.name],
+    report.anonymous ? [t('household'), h('em', {}, t('anonymous'))] : [t('group'), report.group?.name],
+    report.anonymous ? null : [t('household'), report.household?.name || t('none')],
+    [t('received'), when(report.received_at)],
+    report.location ? [t('location'), report.location] : null,
+    report.appointment_requested_at ? [t('requested'), when(report.appointment_requested_at)] : null,
+    report.appointment_at ? [t('confirmed'), when(report.appointment_at)] : null,
+  ].filter(Boolean);
+  return h('dl', { class: 'facts' }, rows.map(([k, ...v]) => [h('dt', {}, k), h('dd', {}, v)]));
+}
+
+function photos(report) {
+  if (!report.attachments.length) return null;
+  return h('section', { 'aria-label': t('photos') }, h('h3', {}, t('photos')),
+    h('div', { class: 'photos' }, report.attachments.map((a) => a.complete
+      ? h('a', { href: `/api/v1/officer/attachments/${a.id}`, target: '_blank', rel: 'noopener' },
+        h('img', { src: `/api/v1/officer/attachments/${a.id}`, alt: `${t('photos')} ${a.id.slice(0, 8)}`, loading: 'lazy' }))
+      : h('div', { class: 'pending' }, h('progress', { max: a.size, value: a.received }), t('uploading', a.received, a.size)))));
+}
+
+function thread(report) {
+  return h('section', { class: 'thread', 'aria-label': t('thread') }, h('h3', {}, t('thread')),
+    h('ol', {}, report.messages.map((m) => h('li', { class: `msg ${m.author} ${m.internal ? 'internal' : ''}` },
+      h('div', { class: 'meta' },
+        m.author === 'household' ? t('fromHousehold') : m.officer_name || t('officers'),
+        m.internal ? h('span', { class: 'badge' }, t('internal')) : null, ' — ', when(m.created_at),
+        m.read_at ? ` — ${t('readOnPhone')}` : ''),
+      h('p', {}, m.body)))));
+}
+
+function replyForm(report, reload, internal) {
+  const body = h('textarea', { name: 'body', rows: 3, required: true, maxLength: 5000 });
+  return h('form', { class: `card ${internal ? 'note-form' : 'reply-form'}`, onsubmit: async (e) => {
+    e.preventDefault();
+    const ok = await attempt(() => api(`/reports/${report.id}/messages`, { method: 'POST', json: { body: body.value, internal } }),
+      internal ? t('saved') : t('sent'));
+    if (ok) reload();
+  } }, field(internal ? t('note') : t('reply'), body),
+  h('button', { type: 'submit', class: internal ? '' : 'primary' }, internal ? t('addNote') : t('send')));
+}
+
+function statusForm(report, reload) {
+  if (!report.transitions.length) return null;
+  const status = select('status', report.transitions.map((s) => [s, label('status', s)]));
+  const reason = h('input', { name: 'reason', maxLength: 500 });
+  return h('form', { class: 'card status-form', onsubmit: async (e) => {
+    e.preventDefault();
+    if (['rejected', 'referred'].includes(status.value) && !reason.value.trim()) {
+      reason.setCustomValidity(t('reasonNeeded'));
+      reason.reportValidity();
+      return;
+    }
+    const ok = await attempt(() => api(`/reports/${report.id}/status`, { method: 'POST', json: { status: status.value, reason: reason.value } }), t('saved'));
+    if (ok) reload();
+  } }, h('h3', {}, t('changeStatus')), field(t('status'), status),
+  field(t('reason'), reason), h('button', { type: 'submit', class: 'primary' }, t('apply')));
+}
+
+function assignForm(report, officers, reload) {
+  const choice = select('officer_id', [['', t('nobody')], ...officers.map((o) => [o.id, o.display_name])], report.assigned_officer_id ?? '');
+  return h('form', { class: 'card assign-form', onsubmit: async (e) => {
+    e.preventDefault();
+    const officerId = choice.value ? Number(choice.value) : null;
+    const ok = await attempt(() => api(`/reports/${report.id}/assign`, { method: 'POST', json: { officer_id: officerId } }), t('saved'));
+    if (ok) reload();
+  } }, field(t('assign'), choice), h('button', { type: 'submit' }, t('save')));
+}
+
+/** datetime-local gives no zone: the commune is in Vietnam (UTC+7, no daylight saving). */
+function localToIso(value) { return value.length === 16 ? `${value}:00+07:00` : `${value}+07:00`; }
+
+function isoToLocal(iso) {
+  if (!iso) return '';
+  const shifted = new Date(new Date(iso).getTime() + 7 * 3600 * 1000);
+  return shifted.toISOString().slice(0, 16);
+}
+
+function appointmentForm(report, reload) {
+  const at = h('input', { type: 'datetime-local', name: 'appointment_at', required: true,
+    value: isoToLocal(report.appointment_at || report.appointment_requested_at) });
+  return h('form', { class: 'card appointment-form', onsubmit: async (e) => {
+    e.preventDefault();
+    const ok = await attempt(() => api(`/reports/${report.id}/appointment`, { method: 'POST', json: { appointment_at: localToIso(at.value) } }), t('saved'));
+    if (ok) reload();
+  } }, h('h3', {}, t('appointment')), field(t('confirm'), at), h('button', { type: 'submit', class: 'primary' }, t('confirm')));
+}

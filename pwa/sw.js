@@ -1,0 +1,71 @@
+// Service worker: listeners only; strategies are the named functions below them.
+// The shell is precached under a versioned cache name; activate deletes the other versions.
+// VERSION is a hash of the shell: after editing any shell file, run `python scripts/stamp_sw.py`.
+// /api/ is never cached here: the outbox in IndexedDB is the only store of what is sent.
+import { syncNow, setNotifier } from './js/sync.js';
+
+const VERSION = '87efb7e1e91a';
+const PREFIX = 'binh-an-shell-';
+const CACHE = PREFIX + VERSION;
+const SHELL = [
+  './', 'manifest.webmanifest', 'css/app.css',
+  'js/app.js', 'js/api.js', 'js/crypto.js', 'js/db.js', 'js/i18n.js', 'js/outbox.js', 'js/photos.js',
+  'js/sw-bridge.js', 'js/sync.js', 'js/ui.js',
+  'js/screens/compose.js', 'js/screens/enrol.js', 'js/screens/home.js', 'js/screens/households.js',
+  'js/screens/kinds.js', 'js/screens/news.js', 'js/screens/pin.js', 'js/screens/report.js',
+  'icons/icon-192.png', 'icons/icon-512.png', 'icons/maskable-512.png',
+].map((p) => new URL(p, self.location).href);
+
+self.addEventListener('install', (event) => event.waitUntil(precache()));
+self.addEventListener('activate', (event) => event.waitUntil(dropOldCaches().then(() => self.clients.claim())));
+self.addEventListener('fetch', (event) => {
+  const response = route(event.request);
+  if (response) event.respondWith(response);
+});
+self.addEventListener('message', (event) => {
+  if (event.data?.type === 'SKIP_WAITING') self.skipWaiting();
+  if (event.data?.type === 'GET_VERSION') event.ports[0]?.postMessage(VERSION);
+});
+// Background Sync: run the same engine as the page; a failure lets the browser retry later.
+self.addEventListener('sync', (event) => {
+  if (event.tag === 'outbox') {
+    event.waitUntil(syncNow('background').then((ok) => { if (!ok) throw new Error('sync failed'); }));
+  }
+});
+
+setNotifier(async (msg) => {
+  for (const client of await self.clients.matchAll({ type: 'window' })) client.postMessage({ ...msg, from: 'sw' });
+});
+
+async function precache() {
+  const cache = await caches.open(CACHE);
+  // 'no-cache': revalidate every file (the server's ETag is a hash of its bytes), so a stale HTTP cache
+  // entry cannot end up in the new version, yet what the page just loaded comes back as a cheap 304.
+  await cache.addAll(SHELL.map((url) => new Request(url, { cache: 'no-cache' })));
+}
+
+async function dropOldCaches() {
+  const names = await caches.keys();
+  await Promise.all(names.filter((n) => n.startsWith(PREFIX) && n !== CACHE).map((n) => caches.delete(n)));
+}
+
+/** @returns {Promise<Response>|null} null lets the request go to the network untouched. */
+function route(request) {
+  const url = new URL(request.url);
+  const scope = new URL('./', self.location);
+  if (request.method !== 'GET' || url.origin !== scope.origin) return null;
+  const path = url.pathname.slice(scope.pathname.length - 1);
+  if (/^\/(api|officer)(\/|$)/.test(path)) return null; // the API and the officer console: network only
+  if (request.mode === 'navigate') return shellFirst(scope.href);
+  return cacheFirst(request);
+}
+
+async function shellFirst(indexUrl) {
+  const cache = await caches.open(CACHE);
+  return (await cache.match(indexUrl)) || fetch(indexUrl);
+}
+
+async function cacheFirst(request) {
+  const cache = await caches.open(CACHE);
+  return (await cache.match(request, { ignoreSearch: true })) || fetch(request);
+}
