@@ -1,0 +1,90 @@
+"""Benchmarks are not tests, but a tiny run of each keeps them from rotting (and exercises real gunicorn HTTP).
+
+Each benchmark's own command line (``main``) runs at its ``--small`` size against one gunicorn server on a
+throwaway PostgreSQL database, shared by the module so that the whole set stays well under a minute. The
+figures themselves are not judged here (the machine may be busy): only that each run completes, measures
+what it says, and writes its JSON file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from benchmarks import load, pwa_2g, pwa_weight, round_trips, scale, sync_push, sync_vs_kinto
+from benchmarks.live import Server, gunicorn, pg_database
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    """One Bình An (2 workers × 4 threads) on a fresh PostgreSQL database for every smoke run."""
+    with pg_database("smoke_bench") as url, gunicorn(url) as running:
+        yield running
+
+
+def _written(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def test_sync_push(server: Server, tmp_path: Path) -> None:
+    figures = sync_push.main(["--reports", "23", "--batch", "7", "--out", str(tmp_path / "out.json")], server)
+    assert figures["reports"] == 23
+    assert figures["reports_per_second"] > 0
+    assert 0 < figures["request_bytes_per_report"] < 2000
+    assert _written(tmp_path / "out.json")["database"] == "postgresql"
+
+
+def test_sync_side_by_side_with_kinto(server: Server, tmp_path: Path) -> None:
+    """Kinto may be left out only when it cannot be installed or run here, and then the run says why."""
+    figures = sync_vs_kinto.main(["--small", "--out", str(tmp_path / "out.json")], server)
+    for row in (figures["binhan_identity"], figures["binhan_gzip"]):
+        assert row["reports"] == 50 and row["requests"] == 5 and row["p95_ms"] >= row["median_ms"] > 0
+    assert figures["binhan_gzip"]["bytes_per_report"] < figures["binhan_identity"]["bytes_per_report"]
+    if "unavailable" in figures["kinto"]:
+        pytest.skip(f"Kinto unavailable here: {figures['kinto']['unavailable'][:300]}")
+    assert figures["kinto"]["reports"] == 50
+    assert set(figures["ratio_binhan_over_kinto"]["identity"]) == set(sync_vs_kinto.RATIO_KEYS)
+
+
+def test_round_trips(server: Server, tmp_path: Path) -> None:
+    figures = round_trips.main(["--small", "--out", str(tmp_path / "out.json")], server)
+    rows = {row["queued_reports"]: row for row in figures["results"]}
+    assert set(rows) == {1, 10}
+    assert rows[1]["round_trips"] == 1 and rows[10]["round_trips"] == 1, "one round trip syncs everything"
+    assert rows[10]["bytes_total"] > rows[10]["floor_gzip_json_bytes"] > 0
+
+
+def test_load(server: Server, tmp_path: Path) -> None:
+    figures = load.main(["--phones", "3", "--seconds", "1.5", "--out", str(tmp_path / "out.json")], server)
+    assert figures["syncs"] > 0 and figures["errors"] == 0
+    assert len(figures["workers"]) == 2 and all(w["rss_peak_mib"] > 0 for w in figures["workers"])
+
+
+def test_scale(server: Server, tmp_path: Path) -> None:
+    figures = scale.main(["--small", "--out", str(tmp_path / "out.json")], server)
+    (phase,) = figures["phases"]
+    cases = {row["case"] for row in phase["results"]}
+    assert {"queue newest, page 1", "stats 30 days", "sync pull, back after a week"} <= cases
+    statements = {row["case"]: row["sql_statements"] for row in phase["sql"] if "sql_statements" in row}
+    assert statements["queue newest, page 1"] <= 6, "the queue page loads its relations with the page"
+
+
+@pytest.mark.browser
+def test_pwa_2g(server: Server, tmp_path: Path) -> None:
+    figures = pwa_2g.main(["--small", "--out", str(tmp_path / "out.json")], server)
+    (text,) = figures["results"]
+    assert text["requests"] >= 1 and text["bytes_up"] > 0 and text["bytes_down"] > 0
+    assert text["online_to_sent_s"] >= pwa_2g.PROFILE["latency_ms"] / 1000, "the 2G latency was applied"
+
+
+@pytest.mark.browser
+def test_pwa_weight(server: Server, tmp_path: Path) -> None:
+    figures = pwa_weight.main(["--small", "--out", str(tmp_path / "out.json")], server)
+    shell = figures["first_load"]["shell_html_css_js"]
+    assert 0 < shell["compressed_bytes"] < shell["uncompressed_bytes"]
+    assert figures["repeat_load"]["body_bytes_from_network"] == 0

@@ -1,0 +1,486 @@
+"""The household PWA on a shared phone with no signal, tested through Chromium against the real server.
+
+Each test checks what a villager or an officer would check: reports written offline survive closing
+the app and arrive exactly once with their photo; a reply reaches only its household; a wrong PIN
+shows nothing; storage holds no tip in clear; a new version is offered; the shell is light and
+opens with no network; Chromium sees an installable app.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, expect
+
+from .conftest import CHROMIUM, CHROMIUM_ARGS, DEMO_HEAD, REPO_ROOT, LiveServer
+from .household import (
+    audit_screen,
+    camera_photo,
+    count,
+    enrol,
+    eventually,
+    idb_dump,
+    open_household,
+    outbox,
+    switch_household,
+    wait_for_service_worker,
+    write_report,
+)
+
+pytestmark = pytest.mark.browser
+
+HOUSEHOLD_A = "Hộ ông Nguyễn Văn An"
+HOUSEHOLD_B = "Hộ bà Trần Thị Bình"
+SHELL_BUDGET = 60 * 1024
+
+
+def _mark() -> str:
+    return uuid.uuid4().hex[:10].upper()
+
+
+def _ours(live_server: LiveServer, mark: str) -> list[dict[str, object]]:
+    return [r for r in live_server.officer().reports() if mark in str(r.get("body", ""))]
+
+
+def _photo_sha256(live_server: LiveServer, attachment_id: str) -> str:
+    """SHA-256 of a photo as an officer downloads it (a canvas JPEG has no metadata: stored as sent)."""
+    status, data = live_server.officer().request("GET", f"/api/v1/officer/attachments/{attachment_id}")
+    assert status == 200, data
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_reports_written_offline_survive_a_restart_and_arrive_once(
+    context: BrowserContext, page: Page, live_server: LiveServer
+) -> None:
+    """The core promise: nothing written without signal is lost or sent twice, photos included."""
+    mark = _mark()
+    enrol(page, live_server.enrolment_code("DONG-01"))
+    audit_screen(page)
+    open_household(page, HOUSEHOLD_A)
+
+    context.set_offline(True)
+    page.get_by_role("button", name="Viết tin mới").click()
+    audit_screen(page)
+    page.get_by_role("button", name="Báo tin an ninh").click()
+    audit_screen(page)
+    page.get_by_role("button", name="Lưu nháp").click()
+    write_report(
+        page,
+        "Báo tin an ninh",
+        f"Có người lạ bán hàng cấm ở bến đò {mark}",
+        category="Ma tuý",
+        photo=camera_photo(),
+    )
+    write_report(page, "Hỏi thủ tục giấy tờ", f"Làm lại căn cước bị mất cần giấy gì? {mark}")
+    write_report(page, "Khiếu nại / góp ý", f"Đèn đường xóm 2 hỏng đã lâu {mark}")
+    expect(page.locator(".badge.waiting")).to_have_count(3)
+    audit_screen(page)
+    queued = outbox(page)
+    assert len(queued) == 3
+    photo = next(a for item in queued for a in item["attachments"])
+    assert photo["size"] < 400_000, "the photo is shrunk on the phone before it is queued"
+
+    # Close the app and open it again, still with no signal: the shell comes from the service worker,
+    # the outbox from IndexedDB.
+    page.close()
+    page = context.new_page()
+    page.goto("/")
+    open_household(page, HOUSEHOLD_A)
+    expect(page.locator(".badge.waiting")).to_have_count(3)
+    assert _ours(live_server, mark) == []
+
+    context.set_offline(False)
+    page.get_by_role("button", name="Gửi ngay").click()
+    expect(page.locator(".badge.sent")).to_have_count(3, timeout=30_000)
+    expect(page.get_by_text(re.compile("Mã theo dõi"))).to_have_count(3)
+    assert outbox(page) == []
+
+    reports = _ours(live_server, mark)
+    assert len(reports) == 3, "exactly three records, however many times the phone retried"
+    assert sorted(r["kind"] for r in reports) == ["complaint", "question", "tip"]
+    assert _photo_sha256(live_server, str(photo["id"])) == photo["sha256"], "the queued bytes, byte for byte"
+
+    # Retrying is harmless: a second sync creates nothing new.
+    page.get_by_role("button", name="Gửi ngay").click()
+    expect(page.get_by_text(re.compile("Đồng bộ lần cuối"))).to_be_visible()
+    assert len(_ours(live_server, mark)) == 3
+
+
+def test_officer_reply_reaches_only_its_household(page: Page, live_server: LiveServer) -> None:
+    """A reply is sealed for the household it answers; a neighbour on the same phone sees nothing."""
+    mark = _mark()
+    enrol(page, live_server.enrolment_code("DONG-02"))
+    open_household(page, HOUSEHOLD_A)
+    write_report(page, "Hỏi thủ tục giấy tờ", f"Đăng ký tạm trú cho cháu thế nào? {mark}")
+    expect(page.locator(".badge.sent")).to_have_count(1, timeout=30_000)
+    switch_household(page)
+    open_household(page, HOUSEHOLD_B)
+    write_report(page, "Cần giúp đỡ", f"Nhà bị dột cần giúp {mark}")
+    expect(page.locator(".badge.sent")).to_have_count(1, timeout=30_000)
+
+    officer = live_server.officer()
+    (question,) = [r for r in _ours(live_server, mark) if r["kind"] == "question"]
+    reply = f"Mang sổ hộ khẩu lên xã sáng thứ Hai {mark}"
+    status, body = officer.request("POST", f"/api/v1/officer/reports/{question['id']}/messages", {"body": reply})
+    assert status == 201, body
+    status, body = officer.request(
+        "POST", f"/api/v1/officer/reports/{question['id']}/status", {"status": "acknowledged"}
+    )
+    assert status == 200, body
+
+    # Household B is open when the reply and the status change arrive: they must not show up there.
+    events = count(page, "events")
+    page.get_by_role("button", name="Gửi ngay").click()
+    eventually(page, lambda: count(page, "events") >= events + 2)
+    page.get_by_role("button", name="Cần giúp đỡ").click()
+    expect(page.get_by_role("heading", name="Diễn biến")).to_be_visible()
+    assert reply not in page.content()
+    page.get_by_role("button", name="Quay lại").click()
+
+    switch_household(page)
+    open_household(page, HOUSEHOLD_A)
+    expect(page.locator(".badge.answered")).to_have_count(1)
+    page.get_by_role("button", name="Hỏi thủ tục giấy tờ").click()
+    expect(page.get_by_text(reply)).to_be_visible()
+    expect(page.get_by_text("Đã tiếp nhận")).to_be_visible()
+    assert reply not in idb_dump(page), "the reply is stored sealed, never in clear"
+
+    # "Xoá tin đã gửi khỏi máy này" keeps the tracking code and the status, nothing else.
+    page.get_by_role("button", name="Quay lại").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Xoá tin đã gửi khỏi máy này").click()
+    row = page.get_by_role("button", name="Tin đã xoá khỏi máy")
+    expect(row).to_contain_text("Mã theo dõi")
+    expect(row).to_contain_text("Đã có trả lời")
+    expect(page.get_by_text(mark)).to_have_count(0)
+    row.click()
+    expect(page.get_by_text(reply)).to_have_count(0)
+    expect(page.get_by_text("còn mã theo dõi và trạng thái")).to_be_visible()
+
+
+def test_wrong_pin_shows_nothing_and_storage_holds_no_tip_in_clear(
+    context: BrowserContext, page: Page, live_server: LiveServer
+) -> None:
+    """A neighbour guessing a PIN sees nothing; repeated guesses slow down, even after a reload."""
+    secret = f"Ông Tư ở xóm 3 cho vay nặng lãi {_mark()}"
+    draft = f"Bản nháp chưa gửi {_mark()}"
+    enrol(page, live_server.enrolment_code("TAY-01"))
+    open_household(page, HOUSEHOLD_A)
+    context.set_offline(True)  # keep the tip in the outbox, where the sync engine must be able to read it
+    write_report(page, "Báo tin an ninh", secret, category="Tín dụng đen")
+    page.get_by_role("button", name="Viết tin mới").click()
+    page.get_by_role("button", name="Khiếu nại").click()
+    page.get_by_label("Nội dung").fill(draft)
+    page.get_by_role("button", name="Lưu nháp").click()
+    expect(page.get_by_role("button", name="Tiếp tục bản nháp")).to_be_visible()
+
+    dump = idb_dump(page)
+    assert secret not in dump and draft not in dump
+    assert "cho vay" not in dump
+
+    switch_household(page)
+    page.get_by_role("button", name=HOUSEHOLD_A).click()
+    for _attempt in range(3):
+        page.get_by_label("Mã PIN (4–6 số)").fill("0000")
+        page.get_by_role("button", name="Mở khoá").click()
+        expect(page.get_by_role("alert")).to_contain_text("Sai mã PIN")
+        assert secret not in page.content()
+        expect(page.get_by_role("button", name="Viết tin mới")).to_have_count(0)
+    # The third wrong PIN starts a wait that a reload does not reset.
+    expect(page.get_by_role("alert")).to_contain_text("Thử lại sau")
+    page.reload()
+    expect(page.get_by_role("alert")).to_contain_text("Thử lại sau")
+    expect(page.get_by_role("button", name="Mở khoá")).to_be_disabled()
+
+    # Back online with every household locked: the sync engine still sends the tip (device key).
+    context.set_offline(False)
+    eventually(page, lambda: count(page, "outbox") == 0)
+    assert secret not in idb_dump(page)
+
+
+def test_new_version_is_offered_and_reload_switches_to_it(page: Page, live_server: LiveServer) -> None:
+    """When the shell changes, the user is asked, and one tap moves the app onto the new version."""
+    page.goto("/")
+    wait_for_service_worker(page)
+    expect(page.get_by_text(re.compile(r"^Phiên bản "))).to_be_visible()
+    old_version = page.locator("#foot").inner_text().removeprefix("Phiên bản ")
+    sw = live_server.pwa_dir / "sw.js"
+    original = sw.read_text()
+    new_version = old_version + "-next"
+    try:
+        sw.write_text(original.replace(f"const VERSION = '{old_version}'", f"const VERSION = '{new_version}'"))
+        page.evaluate("() => navigator.serviceWorker.getRegistration().then((r) => r.update())")
+        page.get_by_role("button", name="Tải lại").click()
+        expect(page.locator("#foot")).to_have_text(f"Phiên bản {new_version}")
+        caches = page.evaluate("() => caches.keys()")
+        assert caches == [f"binh-an-shell-{new_version}"], "the old version's cache is deleted"
+    finally:
+        sw.write_text(original)
+
+
+def test_shell_is_light_and_opens_offline(context: BrowserContext, page: Page) -> None:
+    """First load within 60 KB compressed (HTML, CSS, JS); a repeat load needs no network at all."""
+    page.goto("/")
+    expect(page.get_by_label("Mã ghi danh")).to_be_visible()
+    wait_for_service_worker(page)
+    sizes = page.evaluate(
+        """() => [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
+        .filter((e) => e.entryType === 'navigation' || /\\.(js|css)$/.test(new URL(e.name).pathname))
+        .map((e) => [e.name, e.encodedBodySize, e.decodedBodySize, e.transferSize])"""
+    )
+    compressed = sum(s[1] for s in sizes)
+    raw = sum(s[2] for s in sizes)
+    transfer = sum(s[3] for s in sizes)
+    print(
+        f"\nshell first load: {len(sizes)} files, {compressed} B compressed bodies, {raw} B decoded, "
+        f"{transfer} B on the wire with headers"
+    )
+    assert len(sizes) >= 10, sizes
+    assert compressed <= SHELL_BUDGET, sizes
+
+    context.set_offline(True)
+    served: list[tuple[str, bool]] = []
+    page.on("response", lambda r: served.append((r.url, r.from_service_worker)))
+    page.reload()
+    expect(page.get_by_label("Mã ghi danh")).to_be_visible()
+    assert served and all(from_sw for _url, from_sw in served), served
+
+
+def test_chromium_reports_no_installability_errors(
+    playwright: Playwright, live_server: LiveServer, tmp_path: Path
+) -> None:
+    """The manifest, icons and service worker make the app installable on the phone's home screen.
+
+    Installing is refused in incognito profiles, which Playwright's contexts are: a persistent profile is used.
+    """
+    ctx = playwright.chromium.launch_persistent_context(
+        tmp_path / "profile", executable_path=CHROMIUM, args=CHROMIUM_ARGS, base_url=live_server.url
+    )
+    try:
+        page = ctx.new_page()
+        page.goto("/")
+        wait_for_service_worker(page)
+        result = ctx.new_cdp_session(page).send("Page.getInstallabilityErrors")
+        assert result["installabilityErrors"] == []
+        manifest = page.evaluate("() => fetch('/manifest.webmanifest').then((r) => r.json())")
+        sizes = {(i["sizes"], i.get("purpose", "any")) for i in manifest["icons"]}
+        assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= sizes
+    finally:
+        ctx.close()
+
+
+def test_server_failures_never_count_as_delivered(browser: Browser, live_server: LiveServer) -> None:
+    """A 503, then an answer lost after the server stored the report, then a photo upload whose answer is lost.
+
+    The phone keeps the item each time; the end result is one record and the photo's exact bytes.
+
+    The service worker is blocked here so that only the page's engine talks to the network, through the
+    test's routing (Background Sync would otherwise retry from the worker, unseen by the route).
+    """
+    mark = _mark()
+    ctx = browser.new_context(base_url=live_server.url, service_workers="block", viewport={"width": 360, "height": 640})
+    try:
+        page = ctx.new_page()
+        enrol(page, live_server.enrolment_code("DONG-01"), service_worker=False)
+        open_household(page, HOUSEHOLD_B)
+        calls: list[str] = []
+
+        def flaky(route: Route) -> None:
+            calls.append(route.request.url)
+            if len(calls) == 1:
+                route.fulfill(status=503, json={"error": {"code": "unavailable", "message": "Maintenance"}})
+            elif len(calls) == 2:
+                route.fetch()  # the server stores the report...
+                route.abort("connectionreset")  # ...but the phone never hears back
+            else:
+                route.continue_()
+
+        cut: list[str] = []
+
+        def cut_first_patch(route: Route) -> None:
+            if route.request.method == "PATCH" and not cut:
+                cut.append(route.request.url)
+                route.fetch()  # the photo's bytes reach the server, the answer does not
+                route.abort("connectionreset")
+            else:
+                route.continue_()
+
+        page.route("**/api/v1/sync", flaky)
+        page.route("**/api/v1/attachments/**", cut_first_patch)
+        write_report(page, "Tìm người / đồ thất lạc", f"Mất con bò vàng ở bãi sông {mark}", photo=camera_photo())
+        (photo,) = outbox(page)[0]["attachments"]
+        eventually(page, lambda: len(calls) >= 1)
+        expect(page.locator(".badge.waiting")).to_have_count(1)
+        assert _ours(live_server, mark) == []
+
+        page.get_by_role("button", name="Gửi ngay").click()
+        eventually(page, lambda: len(calls) >= 2)
+        expect(page.locator(".badge.waiting")).to_have_count(1)
+        assert len(_ours(live_server, mark)) == 1
+
+        page.get_by_role("button", name="Gửi ngay").click()
+        eventually(page, lambda: bool(cut))
+        expect(page.locator(".badge.sending")).to_have_count(1)  # report accepted, photo not confirmed
+        page.get_by_role("button", name="Gửi ngay").click()
+        expect(page.locator(".badge.sent")).to_have_count(1)
+        assert len(_ours(live_server, mark)) == 1, "the retry was recognised as the same report"
+        assert _photo_sha256(live_server, str(photo["id"])) == photo["sha256"]
+    finally:
+        ctx.close()
+
+
+def test_appointment_time_and_announcements_reach_the_phone(
+    context: BrowserContext, page: Page, live_server: LiveServer
+) -> None:
+    """A confirmed appointment shows on the report; the commune's announcement reads offline, unread marked."""
+    mark = _mark()
+    enrol(page, live_server.enrolment_code("BAC-01"))
+    news = page.get_by_role("button", name="Thông báo của xã")
+    expect(news).to_contain_text("1 chưa đọc")
+    open_household(page, HOUSEHOLD_A)
+    write_report(page, "Đặt lịch hẹn", f"Xin hẹn làm thủ tục tạm vắng {mark}")
+    expect(page.locator(".badge.sent")).to_have_count(1)
+    (report,) = _ours(live_server, mark)
+    status, body = live_server.officer().request(
+        "POST", f"/api/v1/officer/reports/{report['id']}/appointment", {"appointment_at": "2030-05-06T08:30:00+07:00"}
+    )
+    assert status == 200, body
+    page.get_by_role("button", name="Gửi ngay").click()
+    expect(page.locator(".badge.answered")).to_have_count(1)
+    page.get_by_role("button", name="Đặt lịch hẹn").click()
+    expect(page.locator(".card.appt")).to_contain_text("06/05/2030")
+    audit_screen(page)
+    page.get_by_role("button", name="Quay lại").click()
+
+    context.set_offline(True)
+    page.get_by_role("button", name="Thông báo của xã").click()
+    welcome = page.get_by_role("button", name="Chào mừng đến với Bình An")
+    expect(welcome).to_contain_text("Mới")
+    welcome.click()
+    expect(page.get_by_text("tin sẽ tự gửi khi điện thoại có mạng", exact=False)).to_be_visible()
+    audit_screen(page)
+    page.get_by_role("button", name="Quay lại").click()
+    expect(page.get_by_role("button", name="Chào mừng đến với Bình An")).not_to_contain_text("Mới")
+    context.set_offline(False)
+    eventually(page, lambda: count(page, "outbox") == 0)  # the read receipt went out
+
+
+def test_every_shell_module_is_precached() -> None:
+    """A module missing from the service worker's list would break the app offline; a listed file must exist."""
+    pwa = REPO_ROOT / "pwa"
+    sw = (pwa / "sw.js").read_text()
+    listed = set(re.findall(r"'((?:js|css|icons)/[^']+)'", sw))
+    on_disk = {p.relative_to(pwa).as_posix() for p in (pwa / "js").rglob("*.js")}
+    on_disk |= {p.relative_to(pwa).as_posix() for p in (pwa / "css").glob("*.css")}
+    assert on_disk <= listed, on_disk - listed
+    assert all((pwa / f).is_file() for f in listed), listed
+
+
+def test_commune_form_downloads_once_and_opens_offline(
+    context: BrowserContext, page: Page, live_server: LiveServer
+) -> None:
+    """A form attached to an announcement is fetched by the sync engine and opens later with no signal."""
+    mark = _mark()
+    form = b"%PDF-1.4\n% Mau don tam tru " + mark.encode() + b"\n%%EOF\n"
+    officer = live_server.officer()
+    status, created = officer.request(
+        "POST", "/api/v1/officer/announcements", {"title": f"Mẫu đơn đăng ký tạm trú {mark}", "body": "Tải mẫu."}
+    )
+    assert status == 201, created
+    base = f"/api/v1/officer/announcements/{created['id']}"
+    status, body = officer.request(
+        "POST", f"{base}/files?name=mau-don-tam-tru.pdf", raw=form, content_type="application/pdf"
+    )
+    assert status == 201, body
+    status, body = officer.request("POST", f"{base}/publish")
+    assert status == 200, body
+
+    enrol(page, live_server.enrolment_code("DONG-02"))
+    eventually(page, lambda: count(page, "files") >= 1)
+    context.set_offline(True)
+    page.reload()
+    page.get_by_role("button", name="Thông báo của xã").click()
+    # Newest first: the new form is above the welcome message.
+    expect(page.locator(".row").first).to_contain_text(mark)
+    page.get_by_role("button", name=f"Mẫu đơn đăng ký tạm trú {mark}").click()
+    link = page.get_by_role("link", name="mau-don-tam-tru.pdf")
+    expect(link).to_be_visible()
+    with page.expect_download() as download:
+        link.click()
+    assert Path(download.value.path()).read_bytes() == form
+    assert download.value.suggested_filename == "mau-don-tam-tru.pdf"
+
+
+def test_revoked_phone_enrols_again_and_keeps_its_queue(page: Page, live_server: LiveServer) -> None:
+    """A revoked phone says so and can enrol again with a new code; PINs, queue and renamed households follow."""
+    mark = _mark()
+    enrol(page, live_server.enrolment_code("TAY-01"))
+    open_household(page, "Hộ ông Lê Văn Cường")
+    head = live_server.officer(*DEMO_HEAD)
+    status, groups = head.request("GET", "/api/v1/officer/groups")
+    assert status == 200, groups
+    (group,) = [g for g in groups if g["code"] == "TAY-01"]
+    status, detail = head.request("GET", f"/api/v1/officer/groups/{group['id']}")
+    assert status == 200, detail
+    device = max((d for d in detail["devices"] if not d["revoked_at"]), key=lambda d: d["id"])
+    status, body = head.request("POST", f"/api/v1/officer/devices/{device['id']}/revoke")
+    assert status == 200, body
+    (household,) = [h for h in detail["households"] if h["name"] == "Hộ ông Lê Văn Cường"]
+    status, body = head.request("PATCH", f"/api/v1/officer/households/{household['id']}", {"name": f"Hộ Cường {mark}"})
+    assert status == 200, body
+
+    write_report(page, "Khiếu nại / góp ý", f"Rác đổ ra đường {mark}")
+    expect(page.get_by_text("Máy này đã bị thu hồi", exact=False)).to_be_visible()
+    expect(page.locator(".badge.waiting")).to_have_count(1)
+
+    switch_household(page)
+    page.get_by_role("button", name="Ghi danh lại").click()
+    page.get_by_label("Mã ghi danh").fill(live_server.enrolment_code("TAY-01"))
+    page.get_by_role("button", name="Ghi danh").click()
+    renamed = page.get_by_role("button", name=f"Hộ Cường {mark}")
+    expect(renamed).to_contain_text("Có mã PIN")
+    open_household(page, f"Hộ Cường {mark}")
+    expect(page.locator(".badge.sent")).to_have_count(1)
+    assert len(_ours(live_server, mark)) == 1
+
+
+def test_service_worker_version_follows_the_shell() -> None:
+    """A shell edit must change sw.js, or phones would never see the new version (scripts/stamp_sw.py)."""
+    done = subprocess.run(
+        [sys.executable, "scripts/stamp_sw.py", "--check"], cwd=REPO_ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout
+
+
+def test_idle_household_locks_itself_and_english_is_one_tap_away(page: Page, live_server: LiveServer) -> None:
+    """A household left open on the shared phone locks after a few idle minutes; the language switch works."""
+    page.clock.install()
+    enrol(page, live_server.enrolment_code("BAC-01"))
+    open_household(page, "Hộ bà Phạm Thị Dung")
+    page.clock.fast_forward("02:00")
+    expect(page.get_by_role("button", name="Viết tin mới")).to_be_visible()
+    page.clock.fast_forward("01:30")
+    expect(page.get_by_role("heading", name="Chọn hộ của bạn")).to_be_visible()
+    expect(page.get_by_text("Đã tự khoá vì lâu không dùng")).to_be_visible()
+
+    page.get_by_role("button", name="Switch to English").click()
+    expect(page.get_by_role("heading", name="Choose your household")).to_be_visible()
+    audit_screen(page)
+    page.get_by_role("button", name="Chuyển sang tiếng Việt").click()
+    expect(page.get_by_role("heading", name="Chọn hộ của bạn")).to_be_visible()
+
+
+def test_service_worker_leaves_the_officer_console_and_api_alone(page: Page) -> None:
+    """The household worker's scope is the whole site, but the console and the API always go to the network."""
+    page.goto("/")
+    wait_for_service_worker(page)
+    for path in ("/officer", "/officer/", "/api/openapi.json"):
+        response = page.goto(path)
+        assert response is not None and not response.from_service_worker, path
+        assert "Mã ghi danh" not in page.content(), path

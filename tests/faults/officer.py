@@ -1,0 +1,67 @@
+"""An officer at the commune office, acting on reports while phones sync: the feed's writers in a fault run.
+
+Officer calls go through the fault proxy but outside its faults (the office has a good link); the server may
+still be down or killed mid-request, so every call retries until it gets an answer.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+from .device import Answer, RetryLater, call
+
+
+class Officer:
+    def __init__(self, port: int, username: str, password: str) -> None:
+        self.port = port
+        self.cookie = ""
+        self.csrf = ""
+        self.actions = 0
+        answer = self.request("POST", "/api/v1/officer/login", {"username": username, "password": password})
+        assert answer.status == 200, answer.body
+        self.cookie = answer.headers["set-cookie"].split(";", 1)[0]
+        self.csrf = answer.body["csrf_token"]
+
+    def request(self, method: str, path: str, body: Any = None, deadline: float = 60) -> Answer:
+        """Retries "retry later" answers (server down or killed) for up to ``deadline`` seconds."""
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        if method != "GET" and self.csrf:
+            headers["X-CSRF-Token"] = self.csrf
+        stop = time.monotonic() + deadline
+        while True:
+            try:
+                return call(self.port, method, path, json_body=body, headers=headers, retry_statuses=())
+            except RetryLater:
+                if time.monotonic() > stop:
+                    raise
+                time.sleep(0.2)
+
+    def group_ids(self) -> dict[str, int]:
+        answer = self.request("GET", "/api/v1/officer/groups")
+        assert answer.status == 200, answer.body
+        return {group["code"]: group["id"] for group in answer.body}
+
+    def enrolment_code(self, group_id: int) -> str:
+        answer = self.request("POST", f"/api/v1/officer/groups/{group_id}/enrolment-codes")
+        assert answer.status == 201, answer.body
+        return str(answer.body["code"])
+
+    def act_once(self, rng: random.Random) -> None:
+        """Answer or move one of the newest reports: each action is a change some phone must receive."""
+        answer = self.request("GET", f"/api/v1/officer/reports?per_page=30&sort={rng.choice(['newest', 'oldest'])}")
+        assert answer.status == 200, answer.body
+        if not answer.body["items"]:
+            return
+        report = rng.choice(answer.body["items"])
+        if rng.random() < 0.5:
+            path, body = f"/api/v1/officer/reports/{report['id']}/messages", {"body": "Xã đã nhận, sẽ cử người xuống."}
+            if rng.random() < 0.2:
+                body["internal"] = True  # a note: must never reach a phone
+        else:
+            status = rng.choice(["acknowledged", "in_progress", "resolved"])
+            path, body = f"/api/v1/officer/reports/{report['id']}/status", {"status": status}
+        result = self.request("POST", path, body)
+        assert result.status in (200, 201, 409), result.body  # 409: a transition the workflow refuses
+        self.actions += result.status != 409

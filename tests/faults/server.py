@@ -1,0 +1,162 @@
+"""A gunicorn server the fault tests can crash: SIGKILL to its whole process group, then start it again.
+
+``benchmarks/live.py`` starts a server for a ``with`` block and stops it politely; a crash test needs the
+opposite. Its ``Server`` (the flask CLI against the server's database) is reused; its port and readiness
+helpers are private and being reworked by the benchmarks, so the two small ones needed here are repeated.
+Master and workers share a process group (``start_new_session``), so one ``killpg`` takes them all at once,
+mid-request, as a power cut or the OOM killer would. Each start takes a new free port; the fault proxy is
+pointed at it, so clients keep one address across restarts.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psycopg
+
+from benchmarks.live import REPO_ROOT, Server
+
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://127.0.0.1:5432/test")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float = 60) -> None:
+    """Poll until gunicorn answers; fail early, with the log's tail, if it died."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            with urllib.request.urlopen(url + "/api/openapi.json", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"gunicorn did not answer within {seconds:.0f} s")
+
+
+def server_env(tmp: Path, database_url: str | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a throwaway server: its own database, attachments and log directory."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url or f"sqlite:///{tmp / 'app.db'}",
+        "ATTACHMENTS_DIR": str(tmp / "attachments"),
+        "SECRET_KEY": "fault-tests",
+        "RATELIMIT_ENABLED": "0",
+        "PWA_DIR": str(REPO_ROOT / "pwa"),
+        **extra,
+    }
+    if "REDIS_URL" not in extra:
+        env.pop("REDIS_URL", None)
+    return env
+
+
+class CrashableServer:
+    """gunicorn (gthread workers, as in production) that the test kills with SIGKILL and starts again."""
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        log_path: Path,
+        *,
+        workers: int = 2,
+        threads: int = 4,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
+        self.env = env
+        self.extra_args = extra_args
+        self.log_path = log_path
+        self.workers = workers
+        self.threads = threads
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.port = 0
+        self.kills = 0
+
+    @property
+    def server(self) -> Server:
+        """``benchmarks.live.Server`` for this instance: flask CLI commands against its database."""
+        return Server("127.0.0.1", self.port, self.env)
+
+    def prepare(self) -> None:
+        """Migrate and seed the demo data, as ``make run`` does."""
+        self.server.flask("db", "upgrade")
+        self.server.flask("seed-demo")
+
+    def start(self) -> None:
+        self.port = free_port()
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "--bind",
+                    f"127.0.0.1:{self.port}",
+                    "--workers",
+                    str(self.workers),
+                    "--threads",
+                    str(self.threads),
+                    "--graceful-timeout",
+                    "2",
+                    *self.extra_args,
+                    "wsgi:app",
+                ],
+                cwd=REPO_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_until_up(f"http://127.0.0.1:{self.port}", self.proc, self.log_path)
+
+    def kill(self) -> None:
+        """SIGKILL to master and workers at once: no request finishes, no cleanup runs."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(10)
+        self.kills += 1
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+class ThrowawayPostgres:
+    """A database of its own on the local PostgreSQL (trust auth), dropped at the end."""
+
+    def __init__(self, name: str | None = None) -> None:
+        self.name = name or f"binhan_faults_{os.getpid()}"
+        self.url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + self.name
+
+    def _admin(self, sql: str) -> None:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(sql)  # type: ignore[arg-type]
+
+    def create(self) -> str:
+        self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        self._admin(f'CREATE DATABASE "{self.name}"')
+        return self.url
+
+    def drop(self) -> None:
+        self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')

@@ -1,0 +1,102 @@
+"""A crash at each step of a photo upload, replayed in-process: resuming must complete with the exact bytes.
+
+The SIGKILL runs hit these steps only by chance; here each is hit on purpose. ``Crash`` is a BaseException,
+so nothing in the app catches it: the request dies where it stands; the test then rolls the session back (as
+PostgreSQL or SQLite roll back the transaction of a killed process), and whatever reached the disk stays.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from server.attachments import storage
+from server.extensions import db
+from tests.attachments.test_upload import declare, patch, send_report_with, status
+from tests.faults.device import photo
+
+
+class Crash(BaseException):
+    """The process dies here."""
+
+
+def crash_after(target: Any, name: str, monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Make ``target.name`` do its work and then kill the request, once."""
+    real = getattr(target, name)
+    fired: list[bool] = []
+
+    def dying(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)
+        if not fired:
+            fired.append(True)
+            raise Crash(name)
+        return result
+
+    monkeypatch.setattr(target, name, dying)
+    return lambda: monkeypatch.setattr(target, name, real)
+
+
+def resume(phone: Any, attachment_id: str, data: bytes, chunk: int) -> Any:
+    """What the phone does after a cut: ask where the server stands, send from there (offset_mismatch: ask again)."""
+    for _ in range(10):
+        held = status(phone, attachment_id).json
+        if held["complete"]:
+            return held
+        offset = held["received"]
+        answer = patch(phone, attachment_id, offset, data[offset : offset + chunk])
+        assert answer.status_code in (200, 409), answer.json
+    raise AssertionError("the upload did not complete")
+
+
+def stored(app: Any, attachment_id: str) -> Path:
+    hex_id = uuid.UUID(attachment_id).hex
+    return Path(app.config["ATTACHMENTS_DIR"]) / hex_id[:2] / hex_id
+
+
+@pytest.mark.parametrize(
+    ("target", "step"),
+    [
+        (storage, "write_chunk"),  # bytes on disk, database not yet told
+        (storage, "store_final"),  # whole file checked and stored, database not yet told
+    ],
+)
+def test_an_upload_killed_at_any_step_resumes_to_the_exact_bytes(app, phone, demo, monkeypatch, target, step) -> None:
+    data = photo(random.Random(7), 30_000)
+    chunk = 8192
+    declared = declare(data, "image/png")
+    send_report_with(phone, demo, declared)
+    for offset in range(0, len(data) - chunk, chunk):  # all but the last chunk
+        assert patch(phone, declared["id"], offset, data[offset : offset + chunk]).status_code == 200
+    last = (len(data) - 1) // chunk * chunk
+    restore = crash_after(target, step, monkeypatch)
+    with pytest.raises(Crash):
+        patch(phone, declared["id"], last, data[last:])
+    db.session.rollback()  # the killed process's transaction never commits
+    restore()
+
+    held = resume(phone, declared["id"], data, chunk)
+    assert held["complete"] and held["received"] == len(data)
+    assert stored(app, declared["id"]).read_bytes() == data
+    assert hashlib.sha256(data).hexdigest() == declared["sha256"]
+    assert not storage.part_path(uuid.UUID(declared["id"])).exists(), "nothing half-written left behind"
+
+
+def test_a_lost_part_file_is_told_not_padded_with_zeros(app, phone, demo) -> None:
+    """If the bytes the database counts are gone from disk, the server says so instead of zero-filling the gap."""
+    data = photo(random.Random(8), 30_000)
+    declared = declare(data, "image/png")
+    send_report_with(phone, demo, declared)
+    assert patch(phone, declared["id"], 0, data[:10_000]).status_code == 200
+    storage.part_path(uuid.UUID(declared["id"])).unlink()
+    answer = patch(phone, declared["id"], 10_000, data[10_000:20_000])
+    assert answer.status_code == 409 and answer.json["error"]["code"] == "offset_mismatch"
+    assert status(phone, declared["id"]).json["received"] == 0
+    held = resume(phone, declared["id"], data, 10_000)
+    assert held["complete"]
+    assert stored(app, declared["id"]).read_bytes() == data

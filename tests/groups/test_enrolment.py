@@ -1,0 +1,90 @@
+"""Enrolling a phone with a one-time code, and revoking it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from server.database import utcnow
+from server.extensions import db
+from server.groups import operations as groups
+from server.groups.models import Device, EnrolmentCode
+from server.tokens import sha256_hex
+
+
+def test_enrolment_returns_token_group_and_cursor(client, demo):
+    code = groups.issue_enrolment_code(demo.groups["DONG-01"])
+    response = client.post("/api/v1/enrol", json={"code": code})
+    assert response.status_code == 201
+    body = response.json
+    assert body["group"]["code"] == "DONG-01"
+    assert body["group"]["village"]["name"] == "Thôn Đông"
+    assert [h["name"] for h in body["group"]["households"]][:2] == [
+        "Hộ ông Nguyễn Văn An",
+        "Hộ bà Trần Thị Bình",
+    ]
+    assert len(body["group"]["households"]) == 6
+    assert isinstance(body["cursor"], str)
+    # The server keeps only the token's hash.
+    device = db.session.scalar(db.select(Device))
+    assert device.token_hash == sha256_hex(body["device_token"])
+    assert body["device_token"] not in device.token_hash
+
+
+def test_code_is_accepted_as_people_type_it(client, demo):
+    code = groups.issue_enrolment_code(demo.groups["TAY-01"])
+    typed = code.replace("-", " ").lower().replace("0", "o")
+    response = client.post("/api/v1/enrol", json={"code": typed})
+    assert response.status_code == 201
+    assert response.json["group"]["code"] == "TAY-01"
+
+
+def test_code_works_only_once(client, demo):
+    code = groups.issue_enrolment_code(demo.groups["DONG-01"])
+    assert client.post("/api/v1/enrol", json={"code": code}).status_code == 201
+    again = client.post("/api/v1/enrol", json={"code": code})
+    assert again.status_code == 410
+    assert again.json["error"]["code"] == "enrolment_code_used"
+
+
+def test_expired_code_is_refused(client, demo):
+    code = groups.issue_enrolment_code(demo.groups["DONG-01"])
+    db.session.scalar(db.select(EnrolmentCode)).expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    response = client.post("/api/v1/enrol", json={"code": code})
+    assert response.status_code == 410
+    assert response.json["error"]["code"] == "enrolment_code_expired"
+    assert db.session.scalar(db.select(db.func.count(Device.id))) == 0
+
+
+def test_unknown_code_is_404(client, demo):
+    response = client.post("/api/v1/enrol", json={"code": "AAAA-BBBB-CCCC"})
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "enrolment_code_unknown"
+
+
+def test_sync_needs_a_token(client, demo):
+    for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic abc"}):
+        response = client.post("/api/v1/sync", json={"cursor": None, "push": []}, headers=headers)
+        assert response.status_code == 401
+        assert response.json["error"]["code"] == "unauthorized"
+
+
+def test_revoked_phone_stops_working_at_once(phone, demo):
+    assert phone.sync().status_code == 200
+    device = db.session.scalar(db.select(Device))
+    groups.revoke_device(device, officer_id=None)
+    response = phone.sync()
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "device_revoked"
+    status = phone.client.get(f"/api/v1/attachments/{uuid.uuid4()}", headers=phone.headers)
+    assert status.status_code == 401
+
+
+def test_enrolment_is_rate_limited(client, demo):
+    for _ in range(10):
+        client.post("/api/v1/enrol", json={"code": "AAAA-BBBB-CCCC"})
+    response = client.post("/api/v1/enrol", json={"code": "AAAA-BBBB-CCCC"})
+    assert response.status_code == 429
+    assert response.json["error"]["code"] == "rate_limited"
+    assert int(response.headers["Retry-After"]) > 0

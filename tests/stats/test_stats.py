@@ -1,0 +1,115 @@
+"""Stats for the commune and the CSV export of the filtered queue."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import timedelta
+
+from server.audit.models import AuditEvent
+from server.database import utcnow
+from server.extensions import db
+from server.reports.models import Report
+from tests.console_fixtures import push_report
+
+S = "/api/v1/officer/stats"
+
+
+def _shift(report_id: str, *, received_hours_ago: float, answered_after_hours: float | None = None) -> None:
+    report = db.session.get(Report, uuid.UUID(report_id))
+    report.received_at = utcnow() - timedelta(hours=received_hours_ago)
+    if answered_after_hours is not None:
+        report.first_response_at = report.received_at + timedelta(hours=answered_after_hours)
+    db.session.commit()
+
+
+def _counts(items: list[dict]) -> dict:
+    return {item["key"]: item["count"] for item in items}
+
+
+def test_counts_by_kind_category_village_and_status(officer, phone, enrol_phone, other_commune) -> None:
+    west = enrol_phone("TAY-01")
+    push_report(phone)
+    push_report(phone, category="drugs")
+    push_report(west, kind="question", category=None)
+    resolved = push_report(west, kind="help", category=None)
+    officer.post(f"/api/v1/officer/reports/{resolved}/status", json={"status": "resolved"})
+    push_report(enrol_phone("NAM-01"))  # another commune: never counted
+    stats = officer.get(S).json
+    assert stats["total"] == 4
+    assert _counts(stats["by_kind"]) == {
+        "tip": 2,
+        "complaint": 0,
+        "question": 1,
+        "appointment": 0,
+        "help": 1,
+        "lost_found": 0,
+    }
+    assert _counts(stats["by_category"])["drugs"] == 1 and _counts(stats["by_category"])["theft"] == 1
+    assert _counts(stats["by_status"]) == {
+        "new": 3,
+        "acknowledged": 0,
+        "in_progress": 0,
+        "resolved": 1,
+        "rejected": 0,
+        "referred": 0,
+    }
+    by_village = {v["label"]: v["count"] for v in stats["by_village"]}
+    assert by_village == {"Thôn Bắc": 0, "Thôn Tây": 2, "Thôn Đông": 2}
+    assert sum(period["total"] for period in stats["over_time"]) == 4
+    assert stats["over_time"][-1]["by_status"] == {"new": 3, "resolved": 1}
+    assert stats["bucket"] == "day" and len(stats["over_time"]) == 30
+
+
+def test_median_time_to_first_answer_and_open_items_by_age(officer, phone) -> None:
+    quick, slow, slower, waiting = (push_report(phone) for _ in range(4))
+    _shift(quick, received_hours_ago=30, answered_after_hours=1)
+    _shift(slow, received_hours_ago=30, answered_after_hours=3)
+    _shift(slower, received_hours_ago=30, answered_after_hours=11)
+    _shift(waiting, received_hours_ago=24 * 5)
+    stats = officer.get(S).json
+    assert stats["first_response"] == {"median_seconds": 3 * 3600, "answered": 3, "unanswered": 1}
+    assert _counts(stats["open_by_age"]) == {"0-1": 0, "1-3": 3, "3-7": 1, "7+": 0}
+
+
+def test_period_and_bucket(officer, phone) -> None:
+    old = push_report(phone)
+    push_report(phone)
+    _shift(old, received_hours_ago=24 * 60)
+    today = (utcnow() + timedelta(hours=7)).date()
+    stats = officer.get(f"{S}?date_from={(today - timedelta(days=89)).isoformat()}&date_to={today.isoformat()}").json
+    assert stats["bucket"] == "week" and stats["total"] == 2
+    months = officer.get(f"{S}?date_from={(today - timedelta(days=89)).isoformat()}&bucket=month").json
+    assert months["bucket"] == "month" and all(p["period"].endswith("-01") for p in months["over_time"])
+    last_week = officer.get(f"{S}?date_from={(today - timedelta(days=6)).isoformat()}").json
+    assert last_week["total"] == 1
+
+
+def _csv(officer, query: str = "") -> list[dict]:
+    response = officer.get(f"{S}/export.csv{query}")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
+    text = response.data.decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+def test_csv_export_follows_the_filters_and_hides_anonymous_senders(officer, phone) -> None:
+    push_report(phone, body="Trộm xe máy ở chợ")
+    push_report(phone, household_index=2, anonymous=True, category="drugs", body='=HYPERLINK("x") bán ma tuý')
+    push_report(phone, kind="question", category=None, body="Hỏi về tạm trú")
+    rows = _csv(officer, "?kind=tip&sort=oldest")
+    assert [row["category"] for row in rows] == ["theft", "drugs"]
+    named, hidden = rows
+    assert (named["group"], named["household"], named["anonymous"]) == (
+        "Tổ liên gia 1 — Thôn Đông",
+        "Hộ ông Nguyễn Văn An",
+        "no",
+    )
+    assert (hidden["group"], hidden["household"], hidden["anonymous"]) == ("", "", "yes")
+    assert hidden["village"] == "Thôn Đông"
+    assert hidden["body"].startswith("'=")  # a spreadsheet must not run it as a formula
+    assert [row["body"] for row in _csv(officer, "?q=tam%20tru")] == ["Hỏi về tạm trú"]
+    export = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "reports.exported"))
+    assert export.details["count"] == 2 and export.details["filters"]["kind"] == "tip"
