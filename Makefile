@@ -1,0 +1,16 @@
+.PHONY: run test lint fmt bench
+
+run:  ## start the app with SQLite and demo data on http://127.0.0.1:8000
+	scripts/run.sh
+
+test:  ## the whole suite (SQLite, PostgreSQL, Chromium)
+	scripts/test.sh
+
+lint:
+	ruff check server tests benchmarks && ruff format --check server tests benchmarks
+
+fmt:
+	ruff format server tests benchmarks && ruff check --fix server tests benchmarks
+
+bench:  ## every benchmark but the 1M-report scale run (python benchmarks/scale.py); see README, Performance
+	. .venv/bin/activate && for b in sync_push sync_vs_kinto round_trips pwa_weight pwa_2g load; do python benchmarks/$$b.py || exit 1; done
