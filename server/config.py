@@ -35,6 +35,9 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") != "0",
+        # How many reverse proxies sit in front of gunicorn: their X-Forwarded-For is trusted so that rate
+        # limits count each client, not the proxy's one address.
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES") or 0),
         # Bodies: a sync batch is small text; photos come through the chunked upload.
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "MAX_DECOMPRESSED_LENGTH": 4 * 1024 * 1024,
@@ -43,6 +46,7 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "ATTACHMENT_CHUNK_MAX_BYTES": 512 * 1024,
         "ANNOUNCEMENT_FILE_MAX_BYTES": 10 * 1024 * 1024,
         "ENROLMENT_CODE_TTL_HOURS": 72,
+        "ENROLMENT_RETRY_MINUTES": 15,
         # Officer console: the commune's clock for dates typed in filters and stats, and when a report that
         # has had no answer yet is flagged in the queue.
         "TIMEZONE": env.get("TIMEZONE", "Asia/Ho_Chi_Minh"),

@@ -12,7 +12,6 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-import pytest
 import redis
 
 from server.config import load_config
@@ -77,13 +76,6 @@ def test_with_redis_the_limit_is_shared_by_the_workers(production: CrashableServ
     store.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server/config.py never reads TRUSTED_PROXIES (README documents it): behind a reverse proxy every "
-    "client has the proxy's address, so 5 wrong passwords from anyone lock every officer out for a minute and "
-    "10 enrolments a minute is the limit for the whole commune. Fix: load_config() adds "
-    '"TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES") or 0)',
-)
 def test_behind_a_reverse_proxy_each_client_has_its_own_limit(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("TRUSTED_PROXIES", "1")
     assert load_config(tmp_path).get("TRUSTED_PROXIES") == 1
