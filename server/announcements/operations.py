@@ -153,8 +153,12 @@ def _commune_villages(commune_id: int, village_ids: list[int]) -> list[Village]:
         db.session.scalars(select(Village).where(Village.id.in_(village_ids), Village.commune_id == commune_id))
     )
     if len(villages) != len(set(village_ids)):
-        raise ApiError("A village is not in this commune.", status=422, code="validation_error",
-                       fields={"village_ids": ["Unknown village."]})
+        raise ApiError(
+            "A village is not in this commune.",
+            status=422,
+            code="validation_error",
+            fields={"village_ids": ["Unknown village."]},
+        )
     return villages
 
 
@@ -164,14 +168,21 @@ def update(announcement: Announcement, officer_id: int | None, changes: dict[str
         raise Conflict("A withdrawn announcement cannot change.", code="announcement_withdrawn")
     published = announcement.published_at is not None
     if published and set(changes) - {"expires_at"}:
-        raise Conflict("A published announcement can only get a new expiry; withdraw it to change it.",
-                       code="announcement_published")
+        raise Conflict(
+            "A published announcement can only get a new expiry; withdraw it to change it.",
+            code="announcement_published",
+        )
     if "village_ids" in changes:
         announcement.villages = _commune_villages(announcement.commune_id, changes.pop("village_ids"))
     for name, value in changes.items():
         setattr(announcement, name, value)
-    audit.record("announcement.updated", commune_id=announcement.commune_id, officer_id=officer_id,
-                 target_type="announcement", target_id=announcement.id)
+    audit.record(
+        "announcement.updated",
+        commune_id=announcement.commune_id,
+        officer_id=officer_id,
+        target_type="announcement",
+        target_id=announcement.id,
+    )
     if published:
         # Applying a change twice is harmless on the phone: it replaces the announcement by id.
         _append_to_audience("announcement", payload(announcement), announcement)
@@ -223,8 +234,14 @@ def add_file(
     storage.store_final(attachment.id, stored)
     db.session.add(attachment)
     db.session.flush()
-    audit.record("announcement.file_added", commune_id=announcement.commune_id, officer_id=officer_id,
-                 target_type="announcement", target_id=announcement.id, file_id=str(attachment.id))
+    audit.record(
+        "announcement.file_added",
+        commune_id=announcement.commune_id,
+        officer_id=officer_id,
+        target_type="announcement",
+        target_id=announcement.id,
+        file_id=str(attachment.id),
+    )
     db.session.commit()
     db.session.refresh(announcement, ["files"])
     return attachment
@@ -232,13 +249,18 @@ def add_file(
 
 def remove_file(announcement: Announcement, officer_id: int | None, file_id: uuid.UUID) -> None:
     if announcement.published_at is not None:
-        raise Conflict("Files of a published announcement stay; withdraw it instead.",
-                       code="announcement_published")
+        raise Conflict("Files of a published announcement stay; withdraw it instead.", code="announcement_published")
     file = next((f for f in announcement.files if f.id == file_id), None)
     if file is None:
         raise NotFound("No such file.")
     db.session.delete(file)
-    audit.record("announcement.file_removed", commune_id=announcement.commune_id, officer_id=officer_id,
-                 target_type="announcement", target_id=announcement.id, file_id=str(file_id))
+    audit.record(
+        "announcement.file_removed",
+        commune_id=announcement.commune_id,
+        officer_id=officer_id,
+        target_type="announcement",
+        target_id=announcement.id,
+        file_id=str(file_id),
+    )
     db.session.commit()
     storage.final_path(file_id).unlink(missing_ok=True)

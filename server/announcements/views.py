@@ -8,6 +8,7 @@ from flask import Response, g, send_file
 from flask_smorest import Blueprint
 
 from ..attachments import storage
+from ..attachments.schemas import FILE_RESPONSE
 from ..errors import NotFound
 from ..groups.auth import device_required
 from . import operations
@@ -16,9 +17,8 @@ blp = Blueprint("announcements", __name__, url_prefix="/api/v1", description="An
 
 
 @blp.route("/announcements/<uuid:announcement_id>/files/<uuid:file_id>", methods=["GET"])
-@blp.doc(security=[{"deviceToken": []}])
+@blp.doc(security=[{"deviceToken": []}], responses={"200": FILE_RESPONSE})
 @device_required
-@blp.response(200, {"type": "string", "format": "binary"}, content_type="application/octet-stream")
 def download_file(announcement_id: uuid.UUID, file_id: uuid.UUID) -> Response:
     """A file of an announcement this phone's group can read."""
     announcement = operations.visible_to(g.device, announcement_id)

@@ -15,7 +15,7 @@ from ..groups.auth import device_required
 from ..officers.auth import officer_required
 from . import operations, storage
 from .models import Attachment
-from .schemas import ChunkArgsSchema, UploadStatusSchema
+from .schemas import FILE_RESPONSE, ChunkArgsSchema, UploadStatusSchema
 
 blp = Blueprint("attachments", __name__, url_prefix="/api/v1", description="Resumable photo uploads")
 
@@ -49,14 +49,6 @@ def upload_chunk(args: dict[str, Any], attachment_id: uuid.UUID) -> dict[str, An
     if (request.content_length or 0) > current_app.config["ATTACHMENT_CHUNK_MAX_BYTES"]:
         raise PayloadTooLarge("Chunks are at most 512 KB.")
     return operations.receive_chunk(g.device, attachment_id, args["offset"], request.get_data())
-
-
-# The file goes out with its own type (a photo's, or a form's), not as application/octet-stream as the spec said.
-_FILE_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
-FILE_RESPONSE = {
-    "description": "The file's bytes, with its own content type",
-    "content": {ct: {"schema": {"type": "string", "format": "binary"}} for ct in _FILE_TYPES},
-}
 
 
 @blp.route("/officer/attachments/<uuid:attachment_id>", methods=["GET"])

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 
 import jsonschema
-import pytest
 from PIL import Image
 
 
@@ -46,11 +45,6 @@ def test_an_officer_download_has_a_documented_content_type(app, phone, demo, off
     assert answer.mimetype in _documented_types(officer.client, "/api/v1/officer/attachments/{attachment_id}")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server/announcements/views.py documents application/octet-stream but sends the file's own type "
-    "(image/png, application/pdf); fix as in server/attachments/views.py (FILE_RESPONSE)",
-)
 def test_a_phone_download_has_a_documented_content_type(app, phone, demo, sign_in) -> None:
     head = sign_in("truongcongan", "demo-head")
     draft = head.post("/api/v1/officer/announcements", json={"title": "Mẫu đơn", "body": "Tải về điền sẵn."})
