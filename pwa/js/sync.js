@@ -290,17 +290,32 @@ async function fetchFiles(token) {
 export const lastSync = () => getMeta('lastSync');
 
 /**
+ * The enrolment body, with a request id kept per code: if the answer to an enrolment is lost on a bad
+ * link, tapping "Enrol" again with the same code repeats the same request and the server re-issues the
+ * token instead of answering "code already used".
+ * @param {string} code
+ */
+async function enrolRequest(code) {
+  const kept = await getMeta('enrolRequest');
+  if (kept?.code === code) return kept;
+  const fresh = { code, request_id: crypto.randomUUID() };
+  await setMeta('enrolRequest', fresh);
+  return fresh;
+}
+
+/**
  * Enrols this phone in its group with a one-time code: keeps the device token, the group and
  * its households, and the first cursor. Throws ApiError/RetryLater from api.js.
  * @param {string} code as typed; the server ignores dashes, spaces and case
  */
 export async function enrol(code) {
-  const res = await call('/api/v1/enrol', { method: 'POST', json: { code: code.trim() } });
+  const res = await call('/api/v1/enrol', { method: 'POST', json: await enrolRequest(code.trim()) });
   await deviceKey();
   await tx([STORES.META], 'readwrite', (s) => {
     s.meta.put(res.device_token, 'token');
     s.meta.put(res.cursor ?? null, 'cursor');
     s.meta.delete('revoked');
+    s.meta.delete('enrolRequest');
   });
   await applyGroup(res.group);
   syncNow('enrolled');

@@ -73,6 +73,8 @@ class EnrolmentCode(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     device_id: Mapped[int | None] = mapped_column(ForeignKey("device.id"))
+    # SHA-256 of the phone's request_id: lets that phone retry an enrolment whose answer it never heard.
+    request_hash: Mapped[str | None] = mapped_column(String(64))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
 
     group: Mapped[HouseholdGroup] = relationship()

@@ -40,13 +40,21 @@ def issue_enrolment_code(group: HouseholdGroup, officer_id: int | None = None) -
     return code
 
 
-def enrol_device(code: str, label: str = "") -> tuple[Device, str]:
-    """Exchange a one-time code for a device token; the code is spent in the same transaction."""
+def enrol_device(code: str, label: str = "", request_id: str | None = None) -> tuple[Device, str]:
+    """Exchange a one-time code for a device token; the code is spent in the same transaction.
+
+    A phone on a bad link may enrol and never hear the answer. It sends a random ``request_id`` with the
+    code, so its retry (same code, same request_id, within a few minutes) gets a fresh token for the device
+    that request created; the unheard token is replaced. Anything else with a spent code stays 410.
+    """
     code_hash = tokens.sha256_hex(tokens.normalise_code(code))
+    request_hash = tokens.sha256_hex(request_id) if request_id else None
     enrolment = db.session.scalar(select(EnrolmentCode).where(EnrolmentCode.code_hash == code_hash).with_for_update())
     if enrolment is None:
         raise NotFound("This enrolment code is not known.", code="enrolment_code_unknown")
     if enrolment.used_at is not None:
+        if _is_retry(enrolment, request_hash):
+            return _reissue_token(enrolment)
         raise Gone("This enrolment code was already used.", code="enrolment_code_used")
     if enrolment.expires_at <= utcnow():
         raise Gone("This enrolment code has expired.", code="enrolment_code_expired")
@@ -61,8 +69,38 @@ def enrol_device(code: str, label: str = "") -> tuple[Device, str]:
     db.session.flush()
     enrolment.used_at = utcnow()
     enrolment.device_id = device.id
+    enrolment.request_hash = request_hash
     audit.record(
         "device.enrolled",
+        commune_id=enrolment.group.commune_id,
+        device_id=device.id,
+        target_type="group",
+        target_id=enrolment.group_id,
+    )
+    db.session.commit()
+    return device, token
+
+
+def _is_retry(enrolment: EnrolmentCode, request_hash: str | None) -> bool:
+    """The same phone asking again for the answer it lost: same request, recent, device still live."""
+    window = timedelta(minutes=current_app.config["ENROLMENT_RETRY_MINUTES"])
+    return (
+        request_hash is not None
+        and enrolment.request_hash == request_hash
+        and enrolment.used_at is not None
+        and enrolment.used_at + window > utcnow()
+        and enrolment.device_id is not None
+        and db.session.get(Device, enrolment.device_id).revoked_at is None
+    )
+
+
+def _reissue_token(enrolment: EnrolmentCode) -> tuple[Device, str]:
+    """A new token for the device the lost answer was about; its old token stops working at once."""
+    device = db.session.get(Device, enrolment.device_id)
+    token = tokens.new_device_token()
+    device.token_hash = tokens.sha256_hex(token)
+    audit.record(
+        "device.token_reissued",
         commune_id=enrolment.group.commune_id,
         device_id=device.id,
         target_type="group",

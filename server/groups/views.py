@@ -20,7 +20,7 @@ blp = Blueprint("enrolment", __name__, url_prefix="/api/v1", description="Joinin
 @blp.response(201, EnrolResponseSchema)
 def enrol(args: dict[str, Any]) -> dict[str, Any]:
     """Exchange a one-time enrolment code for a long-lived device token."""
-    device, token = operations.enrol_device(args["code"], args["label"])
+    device, token = operations.enrol_device(args["code"], args["label"], args["request_id"])
     # The cursor starts at the beginning: the feed floor (not the cursor) hides older group changes.
     return {
         "device_token": token,

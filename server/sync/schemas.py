@@ -168,6 +168,8 @@ class GroupProfileSchema(Schema):
 class EnrolRequestSchema(Schema):
     code = fields.String(required=True, validate=validate.Length(min=4, max=40))
     label = StoredText(load_default="", validate=validate.Length(max=120))
+    # Random per enrolment attempt, kept by the phone: repeating it with the same code recovers a lost answer.
+    request_id = fields.String(load_default=None, validate=validate.Length(min=16, max=64))
 
 
 class EnrolResponseSchema(Schema):

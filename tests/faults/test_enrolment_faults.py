@@ -1,10 +1,9 @@
 """Enrolment through a network that loses the answer: the one step a villager must do online, with a code from
 the commune office, must survive a lost answer like every other call.
 
-Today the server spends the one-time code, the answer (with the only copy of the device token) is lost, and the
-phone's retry gets 410 ``enrolment_code_used``: the household must go back to the commune office for a new code.
-(The test sends the proposed ``request_id``; today's server refuses it as an unknown field, and without it
-answers 410.)
+The server spends the one-time code and the answer (with the only copy of the device token) is lost. The phone
+sent a random ``request_id`` with the code, so its retry gets a fresh token for the same device instead of 410
+``enrolment_code_used`` (which would send the household back to the commune office for a new code).
 """
 
 from __future__ import annotations
@@ -39,13 +38,6 @@ def enrolment_proxy(tmp_path: Path, seed: int) -> Iterator[FaultProxy]:
     server.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="enrolment is not idempotent: a retry after a lost answer gets 410 enrolment_code_used and the phone "
-    "needs a new code from the commune office. Proposed (server/groups + pwa/js/sync.js enrol): the phone sends a "
-    "random request_id with the code; a retry with the same code and request_id within a few minutes re-issues "
-    "a token for the device that request created (the lost token is replaced), anything else stays 410.",
-)
 def test_a_lost_enrolment_answer_can_be_retried(enrolment_proxy: FaultProxy) -> None:
     head = Officer(enrolment_proxy.port, "truongcongan", "demo-head")
     code = head.enrolment_code(head.group_ids()["DONG-01"])
@@ -55,3 +47,11 @@ def test_a_lost_enrolment_answer_can_be_retried(enrolment_proxy: FaultProxy) -> 
     assert enrolment_proxy.faults()["drop_after"] == 1
     retry = call(enrolment_proxy.port, "POST", "/api/v1/enrol", json_body=body, retry_statuses=())
     assert retry.status == 201, retry.body
+    assert retry.body["group"]["code"] == "DONG-01"
+    auth = {"Authorization": f"Bearer {retry.body['device_token']}"}
+    synced = call(enrolment_proxy.port, "POST", "/api/v1/sync", json_body={"cursor": None, "push": []}, headers=auth)
+    assert synced.status == 200
+    groups = {group["code"]: group for group in head.request("GET", "/api/v1/officer/groups").body}
+    assert groups["DONG-01"]["device_count"] == 1, "the retry re-issued the lost token, not a second phone"
+    stranger = call(enrolment_proxy.port, "POST", "/api/v1/enrol", json_body={"code": code}, retry_statuses=())
+    assert stranger.status == 410, "without the phone's request_id the spent code stays spent"

@@ -57,6 +57,48 @@ def test_expired_code_is_refused(client, demo):
     assert db.session.scalar(db.select(db.func.count(Device.id))) == 0
 
 
+REQUEST_ID = "5d0c1f1e-3b8a-4d55-9c39-7f6a2c1b0e42"
+
+
+def test_a_phone_that_lost_the_answer_gets_a_new_token_for_the_same_device(client, demo):
+    code = groups.issue_enrolment_code(demo.groups["DONG-01"])
+    lost = client.post("/api/v1/enrol", json={"code": code, "request_id": REQUEST_ID}).json["device_token"]
+    retry = client.post("/api/v1/enrol", json={"code": code, "request_id": REQUEST_ID})
+    assert retry.status_code == 201
+    assert retry.json["group"]["code"] == "DONG-01"
+    assert db.session.scalar(db.select(db.func.count(Device.id))) == 1
+    sync = {"cursor": None, "push": []}
+    fresh = {"Authorization": f"Bearer {retry.json['device_token']}"}
+    assert client.post("/api/v1/sync", json=sync, headers=fresh).status_code == 200
+    stale = client.post("/api/v1/sync", json=sync, headers={"Authorization": f"Bearer {lost}"})
+    assert stale.status_code == 401, "the token nobody heard is replaced, not kept beside the new one"
+
+
+def test_a_spent_code_with_another_request_id_stays_spent(client, demo):
+    code = groups.issue_enrolment_code(demo.groups["DONG-01"])
+    assert client.post("/api/v1/enrol", json={"code": code, "request_id": REQUEST_ID}).status_code == 201
+    other = client.post("/api/v1/enrol", json={"code": code, "request_id": REQUEST_ID.replace("5", "6")})
+    assert other.status_code == 410
+    assert other.json["error"]["code"] == "enrolment_code_used"
+
+
+def test_the_retry_window_closes(client, demo):
+    code = groups.issue_enrolment_code(demo.groups["DONG-01"])
+    assert client.post("/api/v1/enrol", json={"code": code, "request_id": REQUEST_ID}).status_code == 201
+    db.session.scalar(db.select(EnrolmentCode)).used_at = utcnow() - timedelta(minutes=16)
+    db.session.commit()
+    late = client.post("/api/v1/enrol", json={"code": code, "request_id": REQUEST_ID})
+    assert late.status_code == 410
+
+
+def test_a_revoked_phone_cannot_come_back_by_retrying(client, demo):
+    code = groups.issue_enrolment_code(demo.groups["DONG-01"])
+    assert client.post("/api/v1/enrol", json={"code": code, "request_id": REQUEST_ID}).status_code == 201
+    groups.revoke_device(db.session.scalar(db.select(Device)), officer_id=None)
+    again = client.post("/api/v1/enrol", json={"code": code, "request_id": REQUEST_ID})
+    assert again.status_code == 410
+
+
 def test_unknown_code_is_404(client, demo):
     response = client.post("/api/v1/enrol", json={"code": "AAAA-BBBB-CCCC"})
     assert response.status_code == 404
