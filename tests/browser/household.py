@@ -141,6 +141,8 @@ def switch_household(page: Page) -> None:
 def write_report(page: Page, kind: str, body: str, *, category: str | None = None, photo: bytes | None = None) -> None:
     """Writes and queues a report from the household's home screen."""
     page.get_by_role("button", name="Viết tin mới").click()
+    # Wait for the kind picker: the home screen's own report list can hold a button with the same words.
+    expect(page.get_by_role("heading", name="Bạn muốn gửi gì?")).to_be_visible()
     page.get_by_role("button", name=kind).click()
     if category:
         page.get_by_label(category, exact=True).check()

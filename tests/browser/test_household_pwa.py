@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, expect
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, DEMO_HEAD, REPO_ROOT, LiveServer
+from .conftest import CHROMIUM, CHROMIUM_ARGS, DEMO_HEAD, REPO_ROOT, LiveServer, OfficerClient
 from .household import (
     audit_screen,
     camera_photo,
@@ -333,6 +333,44 @@ def test_server_failures_never_count_as_delivered(browser: Browser, live_server:
         assert _photo_sha256(live_server, str(photo["id"])) == photo["sha256"]
     finally:
         ctx.close()
+
+
+def test_an_enrolment_whose_answer_was_lost_succeeds_on_the_second_tap(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The server enrols the phone but the answer never arrives; tapping "Ghi danh" again with the same code
+    must enrol it (one device for the group), not answer "code already used"."""
+    ctx = browser.new_context(base_url=live_server.url, service_workers="block", viewport={"width": 360, "height": 640})
+    try:
+        page = ctx.new_page()
+        head = live_server.officer(*DEMO_HEAD)
+        phones_before = _device_count(head, "BAC-01")
+        lost: list[str] = []
+
+        def lose_first_answer(route: Route) -> None:
+            if not lost:
+                lost.append(route.request.url)
+                route.fetch()  # the server spends the code and creates the device...
+                route.abort("connectionreset")  # ...but the phone never hears back
+            else:
+                route.continue_()
+
+        page.route("**/api/v1/enrol", lose_first_answer)
+        page.goto("/")
+        page.get_by_label("Mã ghi danh").fill(live_server.enrolment_code("BAC-01"))
+        page.get_by_role("button", name="Ghi danh").click()
+        expect(page.get_by_role("alert")).to_have_text("Không kết nối được. Hãy thử lại khi có sóng.")
+        page.get_by_role("button", name="Ghi danh").click()
+        expect(page.get_by_role("heading", name="Chọn hộ của bạn")).to_be_visible()
+        assert _device_count(head, "BAC-01") == phones_before + 1, "one phone, one device"
+    finally:
+        ctx.close()
+
+
+def _device_count(head: OfficerClient, group_code: str) -> int:
+    status, groups = head.request("GET", "/api/v1/officer/groups")
+    assert status == 200, groups
+    return next(g["device_count"] for g in groups if g["code"] == group_code)
 
 
 def test_appointment_time_and_announcements_reach_the_phone(
