@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import g
 from flask_smorest import Blueprint
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from ..audit import operations as audit
 from ..extensions import db
@@ -35,13 +35,7 @@ SESSION = [{"officerSession": []}]
 
 # What ReportSchema shows of each report, loaded with the page (a join, and one query for the photos)
 # instead of one query per report and relation: 124 queries per page of 50 before (benchmarks/scale.py).
-PAGE_RELATIONS = (
-    joinedload(Report.village),
-    joinedload(Report.group),
-    joinedload(Report.household),
-    joinedload(Report.assigned_officer),
-    selectinload(Report.attachments),
-)
+PAGE_RELATIONS = (*queue.ROW_RELATIONS, selectinload(Report.attachments))
 
 
 def report_in_scope(report_id: uuid.UUID) -> Report:

@@ -55,7 +55,7 @@ def export_csv(args: dict[str, Any]) -> Response:
     db.session.commit()
     # Built whole inside the request: a lazily streamed body would outlive the database session (the rows are
     # loaded by then), and a commune's reports are a few thousand lines at most.
-    body = "".join(operations.csv_lines(db.session.scalars(query)))
+    body = "".join(operations.csv_lines(db.session.scalars(query.options(*queue.ROW_RELATIONS))))
     name = f"binhan-reports-{utcnow().astimezone(queue.local_zone()):%Y%m%d-%H%M}.csv"
     return Response(
         body,

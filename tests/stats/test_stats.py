@@ -7,6 +7,8 @@ import io
 import uuid
 from datetime import timedelta
 
+from sqlalchemy import event
+
 from server.audit.models import AuditEvent
 from server.database import utcnow
 from server.extensions import db
@@ -113,3 +115,28 @@ def test_csv_export_follows_the_filters_and_hides_anonymous_senders(officer, pho
     assert [row["body"] for row in _csv(officer, "?q=tam%20tru")] == ["Hỏi về tạm trú"]
     export = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "reports.exported"))
     assert export.details["count"] == 2 and export.details["filters"]["kind"] == "tip"
+
+
+def _statements_of_export(officer) -> int:
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        _csv(officer)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_csv_export_reads_its_rows_in_one_query_however_many_households(officer, phone) -> None:
+    """A row names its village, group, household and officer: loaded with the rows, not one query each."""
+    for _ in range(6):
+        push_report(phone, household_index=0)
+    one_household = _statements_of_export(officer)
+    for index in range(1, 6):
+        push_report(phone, household_index=index)
+    assert len(_csv(officer)) == 11
+    assert _statements_of_export(officer) == one_household
