@@ -70,15 +70,19 @@ def enrol_device(code: str, label: str = "", request_id: str | None = None) -> t
     enrolment.used_at = utcnow()
     enrolment.device_id = device.id
     enrolment.request_hash = request_hash
+    _audit_enrolment("device.enrolled", enrolment, device)
+    db.session.commit()
+    return device, token
+
+
+def _audit_enrolment(action: str, enrolment: EnrolmentCode, device: Device) -> None:
     audit.record(
-        "device.enrolled",
+        action,
         commune_id=enrolment.group.commune_id,
         device_id=device.id,
         target_type="group",
         target_id=enrolment.group_id,
     )
-    db.session.commit()
-    return device, token
 
 
 def _is_retry(enrolment: EnrolmentCode, request_hash: str | None) -> bool:
@@ -99,13 +103,7 @@ def _reissue_token(enrolment: EnrolmentCode) -> tuple[Device, str]:
     device = db.session.get(Device, enrolment.device_id)
     token = tokens.new_device_token()
     device.token_hash = tokens.sha256_hex(token)
-    audit.record(
-        "device.token_reissued",
-        commune_id=enrolment.group.commune_id,
-        device_id=device.id,
-        target_type="group",
-        target_id=enrolment.group_id,
-    )
+    _audit_enrolment("device.token_reissued", enrolment, device)
     db.session.commit()
     return device, token
 
