@@ -488,6 +488,31 @@ def test_revoked_phone_enrols_again_and_keeps_its_queue(page: Page, live_server:
     assert len(_ours(live_server, mark)) == 1
 
 
+# Re-renders the current screen, then taps "Đổi hộ" ``delay`` ms later: while the screen is still reading
+# IndexedDB and decrypting, as when a sync notice re-renders the home screen and a neighbour takes the phone.
+RENDER_THEN_SWITCH_JS = """async (delay) => {
+  window.dispatchEvent(new HashChangeEvent('hashchange'));
+  await new Promise((done) => setTimeout(done, delay));
+  document.getElementById('switch').click();
+}"""
+
+
+def test_switching_household_while_a_screen_renders_is_clean(page: Page, live_server: LiveServer) -> None:
+    """The lock can come between two awaits of a screen's render: the screen must stop, not throw."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    enrol(page, live_server.enrolment_code("DONG-02"))
+    open_household(page, "Hộ ông Hoàng Văn Đức")
+    write_report(page, "Khiếu nại / góp ý", f"Đèn đường hỏng {_mark()}")
+    write_report(page, "Hỏi thủ tục giấy tờ", f"Làm căn cước cho con {_mark()}")
+    for delay in range(12):
+        page.evaluate(RENDER_THEN_SWITCH_JS, delay)
+        expect(page.get_by_role("heading", name="Chọn hộ của bạn")).to_be_visible()
+        open_household(page, "Hộ ông Hoàng Văn Đức")
+    assert errors == []
+    expect(page.locator(".badge")).to_have_count(2)
+
+
 def test_service_worker_version_follows_the_shell() -> None:
     """A shell edit must change sw.js, or phones would never see the new version (scripts/stamp_sw.py)."""
     done = subprocess.run(

@@ -9,13 +9,12 @@ import * as outbox from '../outbox.js';
 
 const MAX_PHOTOS = 3;
 
-async function initial(app, mode, arg) {
-  const hid = app.household.id;
+async function initial(session, hid, mode, arg) {
   if (mode === 'draft') {
     const d = await get(STORES.DRAFTS, hid);
     if (!d) return null;
-    const photos = await Promise.all(d.photos.map(async (p) => ({ ...p, bytes: await decryptBytes(app.session.key, p.box) })));
-    return { fields: await open(app.session, d.sealed), photos };
+    const photos = await Promise.all(d.photos.map(async (p) => ({ ...p, bytes: await decryptBytes(session.key, p.box) })));
+    return { fields: await open(session, d.sealed), photos };
   }
   if (mode === 'fix') {
     const r = await get(STORES.REPORTS, arg);
@@ -23,7 +22,7 @@ async function initial(app, mode, arg) {
     if (!r?.sealed || r.householdId !== hid) return null;
     const photos = await Promise.all((item?.attachments || []).map(async (a) =>
       ({ ...a, bytes: await outbox.photoBytes(a.id) })));
-    return { fields: await open(app.session, r.sealed), photos: photos.filter((p) => p.bytes), fixId: arg };
+    return { fields: await open(session, r.sealed), photos: photos.filter((p) => p.bytes), fixId: arg };
   }
   return { fields: { kind: mode, anonymous: mode === 'tip', urgency: 'normal' }, photos: [] };
 }
@@ -32,7 +31,11 @@ const field = (id, label, input) => h('div', { class: 'field' }, h('label', { fo
 
 /** Renders the form; `mode` is a kind, "draft" or "fix" (then `arg` is the report id). */
 export async function render(app, mode, arg) {
-  const start = await initial(app, mode, arg);
+  // Pinned for this render (and its draft timer): "Đổi hộ" may lock the phone while it awaits the database.
+  const { session, household } = app;
+  if (!session) return null;
+  const hid = household.id;
+  const start = await initial(session, hid, mode, arg);
   if (!start || !KINDS[start.fields.kind]) return app.go('#/new');
   const f = start.fields;
   const photos = start.photos.map((p) => ({ bytes: p.bytes, size: p.size, sha256: p.sha256, content_type: p.content_type }));
@@ -54,9 +57,6 @@ export async function render(app, mode, arg) {
   });
 
   let saveTimer = 0;
-  // Bound to this household: a timer firing after "Đổi hộ" must not write with another one's keys.
-  const { session } = app;
-  const hid = app.household.id;
   const saveDraft = async () => {
     clearTimeout(saveTimer);
     if (start.fixId || app.session !== session) return; // fixes live in the outbox; locked: too late

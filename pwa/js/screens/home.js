@@ -36,12 +36,15 @@ function row(app, r, content, item) {
 
 /** Renders the household's home screen. */
 export async function render(app) {
-  const hid = app.household.id;
+  // Pinned for this render: "Đổi hộ" may lock the phone while it awaits the database.
+  const { session, household } = app;
+  if (!session) return null;
+  const hid = household.id;
   const reports = (await getAll(STORES.REPORTS, 'household', hid))
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   const items = new Map((await outbox.items()).map((i) => [i.id, i]));
   const draft = await get(STORES.DRAFTS, hid);
-  const contents = await Promise.all(reports.map((r) => (r.sealed ? open(app.session, r.sealed) : null)));
+  const contents = await Promise.all(reports.map((r) => (r.sealed ? open(session, r.sealed) : null)));
   const waiting = [...items.values()].filter((i) => i.householdId === hid).length;
   return h('section', {},
     h('div', { class: 'grid2' },

@@ -31,13 +31,16 @@ async function markRead(events) {
 
 /** Renders report `id` of the unlocked household. */
 export async function render(app, id) {
+  // Pinned for this render: "Đổi hộ" may lock the phone while it awaits the database.
+  const { session, household } = app;
+  if (!session) return null;
   const r = await get(STORES.REPORTS, id);
-  if (!r || r.householdId !== app.household.id) return app.go('#/home');
+  if (!r || r.householdId !== household.id) return app.go('#/home');
   const item = await get(STORES.OUTBOX, id);
   const queued = new Map((await outbox.items()).map((i) => [i.id, i]));
-  const content = r.sealed ? await open(app.session, r.sealed) : null;
+  const content = r.sealed ? await open(session, r.sealed) : null;
   const events = await Promise.all((await getAll(STORES.EVENTS, 'report', id))
-    .map(async (e) => ({ ...e, value: await open(app.session, e.sealed) })));
+    .map(async (e) => ({ ...e, value: await open(session, e.sealed) })));
   events.sort((a, b) => a.at.localeCompare(b.at));
   if ((await markRead(events)) | r.unseen) {
     await tx([STORES.REPORTS], 'readwrite', (s) => s.reports.put({ ...r, unseen: false }));
@@ -79,7 +82,7 @@ export async function render(app, id) {
     r.sealed && item?.state !== 'attention' ? h('form', { class: 'card', onsubmit: async (e) => {
       e.preventDefault();
       if (!body.value.trim()) return;
-      await outbox.queueMessage(app.session, app.household.id, id, body.value.trim());
+      await outbox.queueMessage(session, household.id, id, body.value.trim());
       app.kick();
       app.refresh();
     } }, h('label', { for: 'followup' }, t('report.more')), body,
