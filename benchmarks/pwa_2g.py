@@ -33,17 +33,9 @@ from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from benchmarks.live import Server, check, gunicorn, machine, write_results
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.household import enrol, open_household, write_report
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PROFILE = {"latency_ms": 300, "down_kbit_s": 250, "up_kbit_s": 50}
 HOUSEHOLD = "Hộ ông Nguyễn Văn An"
 

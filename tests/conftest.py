@@ -123,16 +123,14 @@ def demo(app: Flask) -> Demo:
     return Demo(commune, {group.code: group for group in found})
 
 
-@pytest.fixture
-def other_commune(app: Flask) -> Demo:
-    """A second commune with one village, one group of five households and one officer ``khac``."""
+def make_other_commune(households: int = 5) -> Demo:
+    """Hoà Lợi: one village, one group NAM-01 of ``households`` households, one officer ``khac``."""
     commune = Commune(code="HOALOI", name="Xã Hoà Lợi")
     village = Village(commune=commune, name="Thôn Nam")
     group = HouseholdGroup(commune=commune, village=village, code="NAM-01", name="Tổ 1 — Thôn Nam")
     db.session.add_all([commune, village, group])
     db.session.flush()
-    for n in range(5):
-        db.session.add(Household(group_id=group.id, name=f"Hộ số {n + 1}"))
+    db.session.add_all([Household(group_id=group.id, name=f"Hộ số {n + 1}") for n in range(households)])
     db.session.add(
         Officer(
             username="khac",
@@ -144,6 +142,12 @@ def other_commune(app: Flask) -> Demo:
     )
     db.session.commit()
     return Demo(commune, {"NAM-01": group})
+
+
+@pytest.fixture
+def other_commune(app: Flask) -> Demo:
+    """A second commune with one village, one group of five households and one officer ``khac``."""
+    return make_other_commune()
 
 
 # --- phones and officers --------------------------------------------------------------------------------

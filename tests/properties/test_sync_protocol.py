@@ -40,41 +40,18 @@ from hypothesis.stateful import (
 from sqlalchemy import func, select
 
 from server.cli import seed_demo
-from server.communes.models import Commune, Village
 from server.extensions import db, limiter
 from server.groups import operations as groups
-from server.groups.models import Device, Household, HouseholdGroup
-from server.officers.auth import hash_password
-from server.officers.models import Officer, Role
+from server.groups.models import Device
 from server.reports.models import Message, MessageAuthor, Report
 from server.sync.models import FeedEntry
 from server.tokens import sha256_hex
-from tests.conftest import _empty_tables, now_iso
+from tests.conftest import _empty_tables, make_other_commune, now_iso
 
 EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "20"))
 GROUPS = ("DONG-01", "TAY-01", "NAM-01")  # two villages of Bình An, and a group of another commune
 COMMUNE_OF = {"DONG-01": "BINHAN", "TAY-01": "BINHAN", "NAM-01": "HOALOI"}
 KINDS = ("tip", "complaint", "question", "appointment", "help", "lost_found")
-
-
-def _other_commune() -> None:
-    """Hoà Lợi: one village, one group of three households, one officer (as the ``other_commune`` fixture)."""
-    commune = Commune(code="HOALOI", name="Xã Hoà Lợi")
-    village = Village(commune=commune, name="Thôn Nam")
-    group = HouseholdGroup(commune=commune, village=village, code="NAM-01", name="Tổ 1 — Thôn Nam")
-    db.session.add_all([commune, village, group])
-    db.session.flush()
-    db.session.add_all([Household(group_id=group.id, name=f"Hộ số {n + 1}") for n in range(3)])
-    db.session.add(
-        Officer(
-            username="khac",
-            display_name="Cán bộ xã khác",
-            role=Role.OFFICER,
-            commune_id=commune.id,
-            password_hash=hash_password("other-officer"),
-        )
-    )
-    db.session.commit()
 
 
 def _key(change: dict[str, Any]) -> str:
@@ -109,7 +86,7 @@ class SyncProtocol(RuleBasedStateMachine):
         _empty_tables()
         limiter.reset()
         seed_demo()
-        _other_commune()
+        make_other_commune(households=3)
         self.app.config["SYNC_PAGE_SIZE"] = 2  # pages get cut: ``more`` and the cursor between pages matter
         self.phones: list[PhoneModel] = []
         self.officers: dict[str, tuple[FlaskClient, str]] = {}
