@@ -49,7 +49,7 @@ from benchmarks.live import (
     write_results,
 )
 from benchmarks.wire import WireClient
-from server.sync.feed import encode_cursor
+from server.feed.operations import encode_cursor
 
 PASSWORD = "demo-officer"  # noqa: S105 - province officers share the demo officer's password hash (province.py)
 
@@ -172,7 +172,7 @@ EXPLAIN = "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) "
 
 
 def explain_pulls(database_url: str, groups: list[int], cursors: dict[str, int | None]) -> list[dict[str, Any]]:
-    """The pull's own SQL (captured from server.sync.feed.pull, run for each sampled phone) under EXPLAIN.
+    """The pull's own SQL (captured from server.feed.operations.pull, run for each sampled phone) under EXPLAIN.
 
     Blocks touched (shared hit + read) do not depend on what happens to be cached or on what else the
     machine is doing: the fairest before/after of an index. Execution times are given beside them.
@@ -182,8 +182,9 @@ def explain_pulls(database_url: str, groups: list[int], cursors: dict[str, int |
 
     from server import create_app
     from server.extensions import db
+    from server.feed import operations as feed
     from server.groups.models import Device
-    from server.sync import feed
+    from server.groups.operations import feed_audience
     from server.tokens import sha256_hex
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url.replace("postgresql://", "postgresql+psycopg://")})
@@ -206,7 +207,7 @@ def explain_pulls(database_url: str, groups: list[int], cursors: dict[str, int |
                 plans.clear()
                 for device in devices:
                     cursor = feed.encode_cursor(position) if position else None
-                    feed.pull(device, cursor, current_app.config["SYNC_PAGE_SIZE"])
+                    feed.pull(feed_audience(device), cursor, current_app.config["SYNC_PAGE_SIZE"])
                 blocks = [p["Plan"]["Shared Hit Blocks"] + p["Plan"]["Shared Read Blocks"] for p in plans]
                 times = [p["Execution Time"] for p in plans]
                 rows.append(

@@ -48,21 +48,32 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(api: Api) -> None:
-    from .announcements.views import blp as announcements
-    from .attachments.views import blp as attachments
-    from .groups.views import blp as enrolment
-    from .officers.console import blueprints as console
-    from .officers.views import blp as officer_session
-    from .reports.views import blp as officer_reports
-    from .sync.views import blp as sync
-    from .sync.views import document_items
+    from .administration import views as administration
+    from .announcements import views as announcements
+    from .attachments import views as attachments
+    from .groups import views as groups
+    from .officers import views as officers
+    from .reports import views as reports
+    from .stats import views as stats
+    from .sync import views as sync
 
-    document_items(api)
-    for blueprint in (enrolment, sync, attachments, announcements, officer_session, officer_reports, *console()):
+    sync.document_items(api)
+    phones = (groups.blp, sync.blp, attachments.blp, announcements.blp)
+    console = (
+        officers.blp,
+        reports.blp,
+        officers.accounts,
+        administration.blp,
+        groups.officer_groups,
+        announcements.officer_announcements,
+        administration.audit_log,
+        stats.blp,
+    )
+    for blueprint in (*phones, *console):
         api.register_blueprint(blueprint)
 
 
-def _register_security_schemes(api: Api) -> None:
+def _register_security_schemes(api: Api) -> None:  # what the gates (groups.auth, officers.auth) document
     api.spec.components.security_scheme("deviceToken", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme("officerSession", {"type": "apiKey", "in": "cookie", "name": "binhan_session"})
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import click
 from flask import Flask
 from sqlalchemy import select
@@ -15,6 +17,7 @@ from .groups.models import Household, HouseholdGroup
 from .officers.auth import hash_password
 from .officers.models import Officer, Role
 
+M = TypeVar("M")
 DEMO_COMMUNE = ("BINHAN", "Xã Bình An")
 DEMO_VILLAGES = ("Thôn Đông", "Thôn Tây", "Thôn Bắc")
 DEMO_GROUPS = (  # code, name, village, households
@@ -42,7 +45,7 @@ DEMO_OFFICERS = (  # username, password, display name, role
 )
 
 
-def _get_or_create(model: type, defaults: dict[str, object] | None = None, **keys: object) -> object:
+def _get_or_create(model: type[M], defaults: dict[str, object] | None = None, **keys: object) -> M:
     instance = db.session.scalar(select(model).filter_by(**keys))
     if instance is None:
         instance = model(**keys, **(defaults or {}))

@@ -1,14 +1,19 @@
-"""Database helpers shared by every feature: UTC timestamps, SQLite tuning, the dialect in use."""
+"""Database helpers shared by every feature: UTC timestamps, counts, commune scope, SQLite tuning, the dialect."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from operator import attrgetter
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, event
+from sqlalchemy import DateTime, Engine, Select, event, func, select
 from sqlalchemy.types import TypeDecorator
 
+from .errors import NotFound
 from .extensions import db
+
+M = TypeVar("M")
 
 
 def utcnow() -> datetime:
@@ -37,6 +42,20 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def is_postgres() -> bool:
     return db.engine.dialect.name == "postgresql"
+
+
+def count(query: Select[Any]) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+
+
+def get_in_commune(
+    model: type[M], object_id: Any, commune_id: int | None, what: str, commune_of: Callable[[M], int] | None = None
+) -> M:
+    """The row if it belongs to ``commune_id``; otherwise 404, never 403, so another commune's rows stay unseen."""
+    found = db.session.get(model, object_id)
+    if found is None or commune_id is None or (commune_of or attrgetter("commune_id"))(found) != commune_id:
+        raise NotFound(f"No such {what}.")
+    return found
 
 
 @event.listens_for(Engine, "connect")

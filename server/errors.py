@@ -152,11 +152,20 @@ def _headers_of(error: HTTPException) -> dict[str, str]:
     return keep
 
 
-def _handle_unstorable_value(error: Exception) -> Response:
+UNSTORABLE = (DataError, StatementError, OverflowError)
+
+
+def is_refused_value(error: BaseException) -> bool:
     """A value the database refuses (an id past its integer range, a NUL in PostgreSQL text, a date beyond its
-    range): the request is at fault, and a 500 would tell the client to send it again, forever."""
-    value_error = isinstance(getattr(error, "orig", None), OverflowError | ValueError | UnicodeError)
-    if isinstance(error, StatementError) and not isinstance(error, DataError) and not value_error:
+    range), not the database failing (connection lost, ...): the request is at fault, and a 500 would tell the
+    client to send it again, forever. Errors raised turning a Python value into a database value count."""
+    if isinstance(error, StatementError) and not isinstance(error, DataError):
+        return isinstance(error.orig, OverflowError | ValueError | UnicodeError)
+    return True
+
+
+def _handle_unstorable_value(error: Exception) -> Response:
+    if not is_refused_value(error):
         return _handle_unexpected(error)  # the database failed, not the value
     # No traceback: the statement's parameters (report text, names) would go to the log with it.
     log.warning(
@@ -210,7 +219,7 @@ def init_app(app: Flask) -> None:
     _document_error_shape(app)
     app.register_error_handler(ApiError, _handle_api_error)
     app.register_error_handler(ValidationError, _handle_validation_error)
-    for refused in (DataError, StatementError, OverflowError):
+    for refused in UNSTORABLE:
         app.register_error_handler(refused, _handle_unstorable_value)
     app.register_error_handler(HTTPException, _handle_http_exception)
     app.register_error_handler(Exception, _handle_unexpected)

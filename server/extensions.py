@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import request
 from flask_compress import Compress
 from flask_limiter import Limiter
@@ -16,6 +18,10 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:  # type checkers cannot follow ``db.Model``, built at run time from ``Base``
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 compress = Compress()
 

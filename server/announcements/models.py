@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..attachments.models import Attachment
 from ..communes.models import Village
 from ..database import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model, db
 
 announcement_village = Table(
     "announcement_village",
@@ -21,7 +21,7 @@ announcement_village = Table(
 )
 
 
-class Announcement(db.Model):
+class Announcement(Model):
     __tablename__ = "announcement"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -41,7 +41,7 @@ class Announcement(db.Model):
     reads: Mapped[list[AnnouncementRead]] = relationship(viewonly=True)
 
 
-class AnnouncementRead(db.Model):
+class AnnouncementRead(Model):
     """A group's phone said it showed the announcement (read receipt)."""
 
     __tablename__ = "announcement_read"
@@ -51,3 +51,16 @@ class AnnouncementRead(db.Model):
     )
     group_id: Mapped[int] = mapped_column(ForeignKey("household_group.id"), primary_key=True)
     read_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+STATES = ("draft", "published", "expired", "withdrawn")
+
+
+def state(announcement: Announcement) -> str:
+    if announcement.withdrawn_at is not None:
+        return "withdrawn"
+    if announcement.published_at is None:
+        return "draft"
+    if announcement.expires_at is not None and announcement.expires_at <= utcnow():
+        return "expired"
+    return "published"

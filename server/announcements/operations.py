@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
-from ..attachments import images, storage
+from ..attachments import operations as attachments
+from ..attachments import storage
 from ..attachments.models import Attachment
 from ..audit import operations as audit
 from ..communes.models import Village
-from ..database import utcnow
-from ..errors import ApiError, Conflict, ItemRejected, NotFound, UnsupportedMediaType
+from ..database import get_in_commune, utcnow
+from ..errors import ApiError, Conflict, ItemRejected, NotFound
 from ..extensions import db
+from ..feed import operations as feed
 from ..groups.models import Device
-from ..sync import feed
-from .models import Announcement, AnnouncementRead
+from .models import Announcement, AnnouncementRead, state
 
 
 def payload(announcement: Announcement) -> dict[str, Any]:
@@ -52,6 +52,17 @@ def _append_to_audience(kind: str, body: dict[str, Any], announcement: Announcem
         feed.append(kind, body, commune_id=announcement.commune_id)
 
 
+def _audit(action: str, announcement: Announcement, officer_id: int | None, **details: Any) -> None:
+    audit.record(
+        action,
+        commune_id=announcement.commune_id,
+        officer_id=officer_id,
+        target_type="announcement",
+        target_id=announcement.id,
+        **details,
+    )
+
+
 def create(
     commune_id: int,
     officer_id: int | None,
@@ -72,13 +83,7 @@ def create(
     )
     db.session.add(announcement)
     db.session.flush()
-    audit.record(
-        "announcement.created",
-        commune_id=commune_id,
-        officer_id=officer_id,
-        target_type="announcement",
-        target_id=announcement.id,
-    )
+    _audit("announcement.created", announcement, officer_id)
     db.session.commit()
     return announcement
 
@@ -89,13 +94,7 @@ def publish(announcement: Announcement, officer_id: int | None) -> Announcement:
     if any(not f.complete for f in announcement.files):
         raise Conflict("A file of this announcement is still uploading.", code="upload_incomplete")
     announcement.published_at = announcement.published_at or utcnow()
-    audit.record(
-        "announcement.published",
-        commune_id=announcement.commune_id,
-        officer_id=officer_id,
-        target_type="announcement",
-        target_id=announcement.id,
-    )
+    _audit("announcement.published", announcement, officer_id)
     _append_to_audience("announcement", payload(announcement), announcement)
     db.session.commit()
     return announcement
@@ -104,13 +103,7 @@ def publish(announcement: Announcement, officer_id: int | None) -> Announcement:
 def withdraw(announcement: Announcement, officer_id: int | None) -> Announcement:
     if announcement.withdrawn_at is None:
         announcement.withdrawn_at = utcnow()
-        audit.record(
-            "announcement.withdrawn",
-            commune_id=announcement.commune_id,
-            officer_id=officer_id,
-            target_type="announcement",
-            target_id=announcement.id,
-        )
+        _audit("announcement.withdrawn", announcement, officer_id)
         if announcement.published_at is not None:
             _append_to_audience("announcement_withdrawn", {"id": str(announcement.id)}, announcement)
     db.session.commit()
@@ -132,6 +125,15 @@ def visible_to(device: Device, announcement_id: uuid.UUID) -> Announcement | Non
     return announcement
 
 
+def file_for_device(device: Device, announcement_id: uuid.UUID, file_id: uuid.UUID) -> Attachment:
+    """A complete file of an announcement the device's group can read; anything else is 404."""
+    announcement = visible_to(device, announcement_id)
+    file = next((f for f in announcement.files if f.id == file_id and f.complete), None) if announcement else None
+    if file is None:
+        raise NotFound()
+    return file
+
+
 def mark_read(device: Device, announcement_id: uuid.UUID, read_at: datetime) -> bool:
     if visible_to(device, announcement_id) is None:
         raise ItemRejected("No announcement with this id was sent to this phone.", code="unknown_announcement")
@@ -145,7 +147,16 @@ def mark_read(device: Device, announcement_id: uuid.UUID, read_at: datetime) -> 
 
 # --- officer side: drafts, files, expiry ------------------------------------------------------------------
 
-PDF_MAGIC = b"%PDF-"
+
+def in_commune(commune_id: int | None, announcement_id: uuid.UUID) -> Announcement:
+    return get_in_commune(Announcement, announcement_id, commune_id, "announcement")
+
+
+def listed(commune_id: int | None, wanted_state: str | None) -> list[Announcement]:
+    """The commune's announcements, newest first, in one state or all."""
+    query = select(Announcement).where(Announcement.commune_id == commune_id)
+    found = db.session.scalars(query.order_by(Announcement.created_at.desc())).all()
+    return [a for a in found if not wanted_state or state(a) == wanted_state]
 
 
 def _commune_villages(commune_id: int, village_ids: list[int]) -> list[Village]:
@@ -176,13 +187,7 @@ def update(announcement: Announcement, officer_id: int | None, changes: dict[str
         announcement.villages = _commune_villages(announcement.commune_id, changes.pop("village_ids"))
     for name, value in changes.items():
         setattr(announcement, name, value)
-    audit.record(
-        "announcement.updated",
-        commune_id=announcement.commune_id,
-        officer_id=officer_id,
-        target_type="announcement",
-        target_id=announcement.id,
-    )
+    _audit("announcement.updated", announcement, officer_id)
     if published:
         # Applying a change twice is harmless on the phone: it replaces the announcement by id.
         _append_to_audience("announcement", payload(announcement), announcement)
@@ -197,18 +202,6 @@ def expire_now(announcement: Announcement, officer_id: int | None) -> Announceme
     return update(announcement, officer_id, {"expires_at": utcnow()})
 
 
-def _clean_file(content_type: str, data: bytes) -> tuple[bytes, str]:
-    """A PDF (checked by its magic bytes) or an image (re-encoded without metadata by images.clean)."""
-    if data.startswith(PDF_MAGIC):
-        return data, "application/pdf"
-    if content_type == "application/pdf":
-        raise ApiError("The file is not a PDF.", status=422, code="invalid_file")
-    if content_type.startswith("image/") or content_type == "application/octet-stream":
-        cleaned = images.clean(data)
-        return cleaned.data, cleaned.content_type
-    raise UnsupportedMediaType("Forms are PDF files or JPEG, PNG or WebP images.")
-
-
 def add_file(
     announcement: Announcement, officer_id: int | None, filename: str, content_type: str, data: bytes
 ) -> Attachment:
@@ -217,31 +210,8 @@ def add_file(
         raise Conflict("Files can only be added to a draft.", code="announcement_published")
     if not data:
         raise ApiError("The file is empty.", status=422, code="invalid_file")
-    stored, stored_type = _clean_file(content_type, data)
-    attachment = Attachment(
-        id=uuid.uuid4(),
-        commune_id=announcement.commune_id,
-        announcement_id=announcement.id,
-        filename=filename,
-        content_type=stored_type,
-        size=len(stored),
-        sha256=hashlib.sha256(stored).hexdigest(),
-        received=len(stored),
-        stored_size=len(stored),
-        complete=True,
-        completed_at=utcnow(),
-    )
-    storage.store_final(attachment.id, stored)
-    db.session.add(attachment)
-    db.session.flush()
-    audit.record(
-        "announcement.file_added",
-        commune_id=announcement.commune_id,
-        officer_id=officer_id,
-        target_type="announcement",
-        target_id=announcement.id,
-        file_id=str(attachment.id),
-    )
+    attachment = attachments.store_form(data, content_type, filename, announcement.commune_id, announcement.id)
+    _audit("announcement.file_added", announcement, officer_id, file_id=str(attachment.id))
     db.session.commit()
     db.session.refresh(announcement, ["files"])
     return attachment
@@ -254,13 +224,6 @@ def remove_file(announcement: Announcement, officer_id: int | None, file_id: uui
     if file is None:
         raise NotFound("No such file.")
     db.session.delete(file)
-    audit.record(
-        "announcement.file_removed",
-        commune_id=announcement.commune_id,
-        officer_id=officer_id,
-        target_type="announcement",
-        target_id=announcement.id,
-        file_id=str(file_id),
-    )
+    _audit("announcement.file_removed", announcement, officer_id, file_id=str(file_id))
     db.session.commit()
     storage.final_path(file_id).unlink(missing_ok=True)

@@ -4,22 +4,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..database import utcnow
+from ..communes.schemas import VillageRefSchema
 from ..fields import Text
-from ..reports.schemas import VillageRefSchema
-from .models import Announcement
-
-STATES = ("draft", "published", "expired", "withdrawn")
-
-
-def state(announcement: Announcement) -> str:
-    if announcement.withdrawn_at is not None:
-        return "withdrawn"
-    if announcement.published_at is None:
-        return "draft"
-    if announcement.expires_at is not None and announcement.expires_at <= utcnow():
-        return "expired"
-    return "published"
+from .models import STATES, state
 
 
 class AnnouncementFileSchema(Schema):

@@ -9,10 +9,10 @@ from sqlalchemy import BigInteger, ForeignKey, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     __tablename__ = "attachment"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)

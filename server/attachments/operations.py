@@ -6,12 +6,14 @@ import hashlib
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
-from ..database import utcnow
-from ..errors import ApiError, Conflict, NotFound, PayloadTooLarge
+from ..audit import operations as audit
+from ..database import get_in_commune, utcnow
+from ..errors import ApiError, Conflict, ItemRejected, NotFound, PayloadTooLarge, UnsupportedMediaType
 from ..extensions import db
 from ..groups.models import Device
+from ..officers.models import Officer
 from . import images, storage
 from .models import Attachment
 
@@ -23,6 +25,69 @@ def status(attachment: Attachment) -> dict[str, Any]:
         "received": attachment.received,
         "complete": attachment.complete,
     }
+
+
+def check_ids_free(declared: list[dict[str, Any]]) -> None:
+    """Photos a report declares take ids no record uses yet (a phone's retry finds its report first)."""
+    ids = [attachment["id"] for attachment in declared]
+    if ids and db.session.scalar(select(exists().where(Attachment.id.in_(ids)))):
+        raise ItemRejected("An attachment id is already used by another record.", code="conflict")
+
+
+def declare_photos(declared: list[dict[str, Any]], *, commune_id: int, report_id: uuid.UUID, group_id: int) -> None:
+    """The rows a report's photos fill in later, chunk by chunk (inside the caller's transaction)."""
+    for photo in declared:
+        db.session.add(
+            Attachment(
+                id=photo["id"],
+                commune_id=commune_id,
+                report_id=report_id,
+                group_id=group_id,
+                content_type=photo["content_type"],
+                size=photo["size"],
+                sha256=photo["sha256"],
+            )
+        )
+    db.session.flush()
+
+
+PDF_MAGIC = b"%PDF-"
+
+
+def _clean_file(content_type: str, data: bytes) -> tuple[bytes, str]:
+    """A PDF (checked by its magic bytes) or an image (re-encoded without metadata by images.clean)."""
+    if data.startswith(PDF_MAGIC):
+        return data, "application/pdf"
+    if content_type == "application/pdf":
+        raise ApiError("The file is not a PDF.", status=422, code="invalid_file")
+    if content_type.startswith("image/") or content_type == "application/octet-stream":
+        cleaned = images.clean(data)
+        return cleaned.data, cleaned.content_type
+    raise UnsupportedMediaType("Forms are PDF files or JPEG, PNG or WebP images.")
+
+
+def store_form(
+    data: bytes, content_type: str, filename: str, commune_id: int, announcement_id: uuid.UUID
+) -> Attachment:
+    """A form sent whole (for an announcement): the bytes are stored before the row that names them."""
+    stored, stored_type = _clean_file(content_type, data)
+    attachment = Attachment(
+        id=uuid.uuid4(),
+        commune_id=commune_id,
+        announcement_id=announcement_id,
+        filename=filename,
+        content_type=stored_type,
+        size=len(stored),
+        sha256=hashlib.sha256(stored).hexdigest(),
+        received=len(stored),
+        stored_size=len(stored),
+        complete=True,
+        completed_at=utcnow(),
+    )
+    storage.store_final(attachment.id, stored)
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
 
 
 def for_device(device: Device, attachment_id: uuid.UUID, *, lock: bool = False) -> Attachment:
@@ -96,3 +161,19 @@ def _restart(attachment: Attachment) -> None:
     attachment.received = 0
     db.session.commit()
     storage.discard_part(attachment.id)
+
+
+def open_for_officer(officer: Officer, attachment_id: uuid.UUID) -> Attachment:
+    """A complete photo or form of the officer's commune; every view is audited."""
+    attachment = get_in_commune(Attachment, attachment_id, officer.commune_id, "file")
+    if not attachment.complete:
+        raise Conflict("This file has not finished uploading.", code="upload_incomplete")
+    audit.record(
+        "attachment.viewed",
+        commune_id=attachment.commune_id,
+        officer_id=officer.id,
+        target_type="attachment",
+        target_id=attachment.id,
+    )
+    db.session.commit()
+    return attachment

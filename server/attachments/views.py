@@ -6,15 +6,12 @@ import uuid
 from typing import Any
 
 from flask import Response, current_app, g, request, send_file
-from flask_smorest import Blueprint
 
-from ..audit import operations as audit
-from ..errors import Conflict, NotFound, PayloadTooLarge, UnsupportedMediaType
-from ..extensions import db
+from ..api import Blueprint
+from ..errors import PayloadTooLarge, UnsupportedMediaType
 from ..groups.auth import device_required
 from ..officers.auth import officer_required
 from . import operations, storage
-from .models import Attachment
 from .schemas import FILE_RESPONSE, ChunkArgsSchema, UploadStatusSchema
 
 blp = Blueprint("attachments", __name__, url_prefix="/api/v1", description="Resumable photo uploads")
@@ -23,7 +20,6 @@ _CHUNK_TYPES = {"application/octet-stream", "application/offset+octet-stream"}
 
 
 @blp.route("/attachments/<uuid:attachment_id>", methods=["GET"])
-@blp.doc(security=[{"deviceToken": []}])
 @device_required
 @blp.response(200, UploadStatusSchema)
 def upload_status(attachment_id: uuid.UUID) -> dict[str, Any]:
@@ -33,7 +29,6 @@ def upload_status(attachment_id: uuid.UUID) -> dict[str, Any]:
 
 @blp.route("/attachments/<uuid:attachment_id>", methods=["PATCH"])
 @blp.doc(
-    security=[{"deviceToken": []}],
     requestBody={
         "required": True,
         "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
@@ -52,23 +47,11 @@ def upload_chunk(args: dict[str, Any], attachment_id: uuid.UUID) -> dict[str, An
 
 
 @blp.route("/officer/attachments/<uuid:attachment_id>", methods=["GET"])
-@blp.doc(security=[{"officerSession": []}], responses={"200": FILE_RESPONSE})
+@blp.doc(responses={"200": FILE_RESPONSE})
 @officer_required()
 def download(attachment_id: uuid.UUID) -> Response:
     """A photo or form of the officer's commune (every view is audited)."""
-    attachment = db.session.get(Attachment, attachment_id)
-    if attachment is None or attachment.commune_id != g.officer.commune_id:
-        raise NotFound()
-    if not attachment.complete:
-        raise Conflict("This file has not finished uploading.", code="upload_incomplete")
-    audit.record(
-        "attachment.viewed",
-        commune_id=attachment.commune_id,
-        officer_id=g.officer.id,
-        target_type="attachment",
-        target_id=attachment.id,
-    )
-    db.session.commit()
+    attachment = operations.open_for_officer(g.officer, attachment_id)
     return send_file(
         storage.final_path(attachment.id),
         mimetype=attachment.content_type,

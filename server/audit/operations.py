@@ -1,8 +1,11 @@
-"""Writing audit entries inside the caller's transaction, so an action and its record commit together."""
+"""Writing audit entries inside the caller's transaction, so an action and its record commit together; reading
+the commune's log, newest first, filtered by action, target or officer."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from sqlalchemy import Select, select
 
 from ..extensions import db
 from .models import AuditEvent
@@ -29,3 +32,14 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+_EQUAL_FILTERS = ("action", "target_type", "target_id", "officer_id")
+
+
+def events(commune_id: int | None, filters: dict[str, Any]) -> Select[Any]:
+    query = select(AuditEvent).where(AuditEvent.commune_id == commune_id)
+    for name in _EQUAL_FILTERS:
+        if filters.get(name) is not None:
+            query = query.where(getattr(AuditEvent, name) == filters[name])
+    return query.order_by(AuditEvent.id.desc())

@@ -8,8 +8,6 @@ class AuditQueryArgsSchema(Schema):
     target_type = fields.String(validate=validate.Length(max=32))
     target_id = fields.String(validate=validate.Length(max=64))
     officer_id = fields.Integer()
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class AuditEventSchema(Schema):

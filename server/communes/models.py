@@ -8,10 +8,10 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 
 
-class Commune(db.Model):
+class Commune(Model):
     __tablename__ = "commune"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -22,7 +22,7 @@ class Commune(db.Model):
     villages: Mapped[list[Village]] = relationship(back_populates="commune", order_by="Village.name")
 
 
-class Village(db.Model):
+class Village(Model):
     __tablename__ = "village"
     __table_args__ = (UniqueConstraint("commune_id", "name"),)
 

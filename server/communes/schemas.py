@@ -1,11 +1,17 @@
+"""Communes and villages as officers see them, and what an admin or a head sends to create or rename them."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
 from ..fields import Text
-from ..reports.schemas import VillageRefSchema
 
 NAME = validate.Length(min=1, max=120)
+
+
+class VillageRefSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
 
 
 class CommuneVillageSchema(Schema):

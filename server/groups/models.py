@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..communes.models import Commune, Village
 from ..database import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 
 
-class HouseholdGroup(db.Model):
+class HouseholdGroup(Model):
     __tablename__ = "household_group"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,7 +29,7 @@ class HouseholdGroup(db.Model):
     devices: Mapped[list[Device]] = relationship(order_by="Device.id", viewonly=True)
 
 
-class Household(db.Model):
+class Household(Model):
     __tablename__ = "household"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,7 +41,7 @@ class Household(db.Model):
     group: Mapped[HouseholdGroup] = relationship(back_populates="households")
 
 
-class Device(db.Model):
+class Device(Model):
     """An enrolled phone. Only the SHA-256 of its token is stored; revocation takes effect on the next call."""
 
     __tablename__ = "device"
@@ -61,7 +61,7 @@ class Device(db.Model):
     group: Mapped[HouseholdGroup] = relationship()
 
 
-class EnrolmentCode(db.Model):
+class EnrolmentCode(Model):
     """A one-time, expiring code read out by the commune; stored hashed like a password reset token."""
 
     __tablename__ = "enrolment_code"

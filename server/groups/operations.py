@@ -1,8 +1,12 @@
-"""Enrolment of phones, device authentication and revocation: the rules and their transactions."""
+"""Groups and their phones: enrolment, device authentication and revocation, and the head's management of groups
+and households. Every change to what a group's phone shows is published to it through the feed (a ``group``
+change), so the household list on the shared phone follows the commune's records.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -10,22 +14,41 @@ from sqlalchemy import select
 
 from .. import tokens
 from ..audit import operations as audit
+from ..communes.models import Village
 from ..database import utcnow
-from ..errors import Gone, NotFound, Unauthorized
+from ..errors import Conflict, Gone, NotFound, Unauthorized
 from ..extensions import db
-from ..sync import feed
+from ..feed import operations as feed
+from ..officers.models import Officer
 from .models import Device, EnrolmentCode, Household, HouseholdGroup
 
 
+@dataclass(frozen=True)
+class IssuedCode:
+    """A fresh enrolment code, its expiry and its group: what the head reads out or prints."""
+
+    code: str
+    expires_at: datetime
+    group: HouseholdGroup
+
+
 def issue_enrolment_code(group: HouseholdGroup, officer_id: int | None = None) -> str:
+    """The code alone, for the command line."""
+    return issue_code(group, officer_id).code
+
+
+def issue_code(group: HouseholdGroup, officer_id: int | None = None) -> IssuedCode:
     """Create a one-time code for ``group``; only its hash is kept, so it is shown once."""
-    code = tokens.new_enrolment_code()
-    ttl = timedelta(hours=current_app.config["ENROLMENT_CODE_TTL_HOURS"])
+    issued = IssuedCode(
+        tokens.new_enrolment_code(),
+        utcnow() + timedelta(hours=current_app.config["ENROLMENT_CODE_TTL_HOURS"]),
+        group,
+    )
     db.session.add(
         EnrolmentCode(
             group_id=group.id,
-            code_hash=tokens.sha256_hex(tokens.normalise_code(code)),
-            expires_at=utcnow() + ttl,
+            code_hash=tokens.sha256_hex(tokens.normalise_code(issued.code)),
+            expires_at=issued.expires_at,
             created_by_id=officer_id,
         )
     )
@@ -37,11 +60,12 @@ def issue_enrolment_code(group: HouseholdGroup, officer_id: int | None = None) -
         target_id=group.id,
     )
     db.session.commit()
-    return code
+    return issued
 
 
-def enrol_device(code: str, label: str = "", request_id: str | None = None) -> tuple[Device, str]:
-    """Exchange a one-time code for a device token; the code is spent in the same transaction.
+def enrol_device(code: str, label: str = "", request_id: str | None = None) -> dict[str, Any]:
+    """Exchange a one-time code for a device token and the group's profile; the code is spent in the same
+    transaction.
 
     A phone on a bad link may enrol and never hear the answer. It sends a random ``request_id`` with the
     code, so its retry (same code, same request_id, within a few minutes) gets a fresh token for the device
@@ -53,8 +77,8 @@ def enrol_device(code: str, label: str = "", request_id: str | None = None) -> t
     if enrolment is None:
         raise NotFound("This enrolment code is not known.", code="enrolment_code_unknown")
     if enrolment.used_at is not None:
-        if _is_retry(enrolment, request_hash):
-            return _reissue_token(enrolment)
+        if retried := _retried_device(enrolment, request_hash):
+            return _reissue_token(enrolment, retried)
         raise Gone("This enrolment code was already used.", code="enrolment_code_used")
     if enrolment.expires_at <= utcnow():
         raise Gone("This enrolment code has expired.", code="enrolment_code_expired")
@@ -72,7 +96,12 @@ def enrol_device(code: str, label: str = "", request_id: str | None = None) -> t
     enrolment.request_hash = request_hash
     _audit_enrolment("device.enrolled", enrolment, device)
     db.session.commit()
-    return device, token
+    return _enrolled(device, token)
+
+
+def _enrolled(device: Device, token: str) -> dict[str, Any]:
+    # The cursor starts at the beginning: the feed floor (not the cursor) hides older group changes.
+    return {"device_token": token, "group": group_profile(device.group), "cursor": feed.encode_cursor(0)}
 
 
 def _audit_enrolment(action: str, enrolment: EnrolmentCode, device: Device) -> None:
@@ -85,27 +114,28 @@ def _audit_enrolment(action: str, enrolment: EnrolmentCode, device: Device) -> N
     )
 
 
-def _is_retry(enrolment: EnrolmentCode, request_hash: str | None) -> bool:
-    """The same phone asking again for the answer it lost: same request, recent, device still live."""
+def _retried_device(enrolment: EnrolmentCode, request_hash: str | None) -> Device | None:
+    """The device of the same phone asking again for the answer it lost: same request, recent, still live."""
     window = timedelta(minutes=current_app.config["ENROLMENT_RETRY_MINUTES"])
-    return (
-        request_hash is not None
-        and enrolment.request_hash == request_hash
-        and enrolment.used_at is not None
-        and enrolment.used_at + window > utcnow()
-        and enrolment.device_id is not None
-        and db.session.get(Device, enrolment.device_id).revoked_at is None
-    )
-
-
-def _reissue_token(enrolment: EnrolmentCode) -> tuple[Device, str]:
-    """A new token for the device the lost answer was about; its old token stops working at once."""
+    if (
+        request_hash is None
+        or enrolment.request_hash != request_hash
+        or enrolment.used_at is None
+        or enrolment.used_at + window <= utcnow()
+        or enrolment.device_id is None
+    ):
+        return None
     device = db.session.get(Device, enrolment.device_id)
+    return device if device is not None and device.revoked_at is None else None
+
+
+def _reissue_token(enrolment: EnrolmentCode, device: Device) -> dict[str, Any]:
+    """A new token for the device the lost answer was about; its old token stops working at once."""
     token = tokens.new_device_token()
     device.token_hash = tokens.sha256_hex(token)
     _audit_enrolment("device.token_reissued", enrolment, device)
     db.session.commit()
-    return device, token
+    return _enrolled(device, token)
 
 
 def authenticate_device(authorization: str | None) -> Device:
@@ -126,7 +156,7 @@ def touch(device: Device) -> None:
     device.last_seen_at = utcnow()
 
 
-def revoke_device(device: Device, officer_id: int | None) -> None:
+def revoke_device(device: Device, officer_id: int | None) -> Device:
     if device.revoked_at is None:
         device.revoked_at = utcnow()
         device.revoked_by_id = officer_id
@@ -138,6 +168,13 @@ def revoke_device(device: Device, officer_id: int | None) -> None:
             target_id=device.id,
         )
     db.session.commit()
+    return device
+
+
+def feed_audience(device: Device) -> feed.Audience:
+    """What the phone pulls: its group's changes since it enrolled (Device.feed_floor), its village's, its commune's."""
+    group = device.group
+    return feed.Audience(group.commune_id, group.village_id, group.id, device.feed_floor)
 
 
 def active_households(group: HouseholdGroup) -> list[Household]:
@@ -166,3 +203,76 @@ def find_group_by_code(code: str) -> HouseholdGroup:
     if group is None:
         raise NotFound(f"No group has the code {code!r}.")
     return group
+
+
+# --- the head's management of groups and households ------------------------------------------------------
+
+
+def create_group(actor: Officer, village: Village, code: str, name: str) -> HouseholdGroup:
+    code = code.strip().upper()
+    if db.session.scalar(select(HouseholdGroup.id).where(HouseholdGroup.code == code)) is not None:
+        raise Conflict("A group already has this code.", code="code_taken")
+    group = HouseholdGroup(commune_id=village.commune_id, village_id=village.id, code=code, name=name)
+    db.session.add(group)
+    db.session.flush()
+    audit.record(
+        "group.created",
+        commune_id=group.commune_id,
+        officer_id=actor.id,
+        target_type="group",
+        target_id=group.id,
+        code=code,
+    )
+    db.session.commit()
+    return group
+
+
+def rename_group(actor: Officer, group: HouseholdGroup, name: str) -> HouseholdGroup:
+    group.name = name
+    audit.record(
+        "group.renamed",
+        commune_id=group.commune_id,
+        officer_id=actor.id,
+        target_type="group",
+        target_id=group.id,
+        name=name,
+    )
+    publish_group_profile(group)
+    db.session.commit()
+    return group
+
+
+def add_household(actor: Officer, group: HouseholdGroup, name: str) -> Household:
+    household = Household(group_id=group.id, name=name)
+    db.session.add(household)
+    db.session.flush()
+    db.session.refresh(group, ["households"])
+    audit.record(
+        "household.created",
+        commune_id=group.commune_id,
+        officer_id=actor.id,
+        target_type="household",
+        target_id=household.id,
+    )
+    publish_group_profile(group)
+    db.session.commit()
+    return household
+
+
+def update_household(actor: Officer, household: Household, changes: dict[str, Any]) -> Household:
+    """Rename or (de)activate; a deactivated household disappears from the phone, its reports stay."""
+    for name in ("name", "active"):
+        if name in changes:
+            setattr(household, name, changes[name])
+    audit.record(
+        "household.updated",
+        commune_id=household.group.commune_id,
+        officer_id=actor.id,
+        target_type="household",
+        target_id=household.id,
+        **changes,
+    )
+    db.session.flush()
+    publish_group_profile(household.group)
+    db.session.commit()
+    return household

@@ -1,1 +1,1 @@
-"""Commune officers: sign-in, sessions with CSRF protection, roles and the commune scope of every query."""
+"""Commune officers: sign-in, sessions with CSRF protection, roles, accounts, and what each role may name."""

@@ -18,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import g, request, session
 from sqlalchemy import select
 
+from ..api import Blueprint
 from ..errors import ApiError, Forbidden, Unauthorized
 from ..extensions import db
 from .models import Officer, Role
@@ -84,7 +85,8 @@ def _check_csrf() -> None:
 
 
 def officer_required(*roles: Role) -> Callable[[F], F]:
-    """Require a signed-in officer (of one of ``roles`` if given) and, for changes, the CSRF token."""
+    """Require a signed-in officer (of one of ``roles`` if given) and, for changes, the CSRF token; the
+    endpoint's spec names the officer session as its security."""
 
     def decorator(view: F) -> F:
         @functools.wraps(view)
@@ -96,6 +98,7 @@ def officer_required(*roles: Role) -> Callable[[F], F]:
             g.officer = officer
             return view(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        documented: F = Blueprint.doc(security=[{"officerSession": []}])(wrapper)
+        return documented
 
     return decorator

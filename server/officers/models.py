@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..communes.models import Commune
 from ..database import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 
 
 class Role(enum.StrEnum):
@@ -19,7 +19,10 @@ class Role(enum.StrEnum):
     ADMIN = "admin"  # manages communes and officers everywhere
 
 
-class Officer(db.Model):
+MANAGERS = (Role.HEAD, Role.ADMIN)
+
+
+class Officer(Model):
     __tablename__ = "officer"
 
     id: Mapped[int] = mapped_column(primary_key=True)

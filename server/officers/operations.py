@@ -15,8 +15,22 @@ from ..audit import operations as audit
 from ..communes.models import Commune
 from ..errors import ApiError, Conflict, Forbidden, Unprocessable
 from ..extensions import db
+from . import auth
 from .auth import hash_password, verify_password
 from .models import Officer, Role
+
+
+def sign_in(username: str, password: str) -> Officer:
+    officer = auth.sign_in(username, password)
+    audit.record("officer.signed_in", commune_id=officer.commune_id, officer_id=officer.id)
+    db.session.commit()
+    return officer
+
+
+def _audit(action: str, actor: Officer, target: Officer, **details: Any) -> None:
+    audit.record(
+        action, commune_id=target.commune_id, officer_id=actor.id, target_type="officer", target_id=target.id, **details
+    )
 
 
 def _end_other_sessions(officer: Officer) -> None:
@@ -35,13 +49,7 @@ def change_own_password(officer: Officer, current: str, new: str) -> None:
     officer.password_hash = hash_password(new)
     _end_other_sessions(officer)
     session["session_version"] = officer.session_version
-    audit.record(
-        "officer.password_changed",
-        commune_id=officer.commune_id,
-        officer_id=officer.id,
-        target_type="officer",
-        target_id=officer.id,
-    )
+    _audit("officer.password_changed", officer, officer)
     db.session.commit()
 
 
@@ -81,14 +89,7 @@ def create_officer(actor: Officer, data: dict[str, Any]) -> Officer:
     )
     db.session.add(officer)
     db.session.flush()
-    audit.record(
-        "officer.created",
-        commune_id=commune_id,
-        officer_id=actor.id,
-        target_type="officer",
-        target_id=officer.id,
-        role=role.value,
-    )
+    _audit("officer.created", actor, officer, role=role.value)
     db.session.commit()
     return officer
 
@@ -105,14 +106,7 @@ def update_officer(actor: Officer, officer: Officer, changes: dict[str, Any]) ->
             setattr(officer, name, changes[name])
     if changes.get("active") is False:
         _end_other_sessions(officer)
-    audit.record(
-        "officer.updated",
-        commune_id=officer.commune_id,
-        officer_id=actor.id,
-        target_type="officer",
-        target_id=officer.id,
-        **{k: getattr(v, "value", v) for k, v in changes.items()},
-    )
+    _audit("officer.updated", actor, officer, **{k: getattr(v, "value", v) for k, v in changes.items()})
     db.session.commit()
     return officer
 
@@ -124,11 +118,5 @@ def reset_password(actor: Officer, officer: Officer, new: str) -> None:
     _end_other_sessions(officer)
     if officer.id == actor.id:
         session["session_version"] = officer.session_version
-    audit.record(
-        "officer.password_reset",
-        commune_id=officer.commune_id,
-        officer_id=actor.id,
-        target_type="officer",
-        target_id=officer.id,
-    )
+    _audit("officer.password_reset", actor, officer)
     db.session.commit()

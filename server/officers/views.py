@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
-from flask_smorest import Blueprint
-from sqlalchemy import select
 
-from ..audit import operations as audit
-from ..extensions import db, limiter
-from . import auth, operations, scope
-from .models import Officer, Role
+from ..api import Blueprint
+from ..extensions import limiter
+from . import auth, operations, queries
+from .models import MANAGERS, Officer
 from .schemas import (
     LoginSchema,
     OfficerCreateSchema,
@@ -31,9 +29,6 @@ accounts = Blueprint(
     description="Officer accounts, managed by heads and admins",
 )
 
-SESSION = [{"officerSession": []}]
-MANAGERS = (Role.HEAD, Role.ADMIN)
-
 
 @blp.route("/login", methods=["POST"])
 @limiter.limit("5 per minute;30 per hour")  # per client address; Redis-backed when REDIS_URL is set
@@ -41,14 +36,10 @@ MANAGERS = (Role.HEAD, Role.ADMIN)
 @blp.response(200, SessionSchema)
 def login(args: dict[str, Any]) -> dict[str, Any]:
     """Sign in; the answer carries the CSRF token to send with every change."""
-    officer = auth.sign_in(args["username"], args["password"])
-    audit.record("officer.signed_in", commune_id=officer.commune_id, officer_id=officer.id)
-    db.session.commit()
-    return {"officer": officer, "csrf_token": auth.csrf_token()}
+    return {"officer": operations.sign_in(args["username"], args["password"]), "csrf_token": auth.csrf_token()}
 
 
 @blp.route("/logout", methods=["POST"])
-@blp.doc(security=SESSION)
 @auth.officer_required()
 @blp.response(204)
 def logout() -> None:
@@ -57,7 +48,6 @@ def logout() -> None:
 
 
 @blp.route("/me", methods=["GET"])
-@blp.doc(security=SESSION)
 @auth.officer_required()
 @blp.response(200, SessionSchema)
 def me() -> dict[str, Any]:
@@ -66,7 +56,6 @@ def me() -> dict[str, Any]:
 
 
 @blp.route("/me/password", methods=["POST"])
-@blp.doc(security=SESSION)
 @limiter.limit("5 per minute")  # it checks the current password: the same guessing risk as sign-in
 @auth.officer_required()
 @blp.arguments(PasswordChangeSchema)
@@ -77,25 +66,15 @@ def change_password(args: dict[str, Any]) -> None:
 
 
 @accounts.route("", methods=["GET"])
-@accounts.doc(security=SESSION)
 @auth.officer_required()
 @accounts.arguments(OfficerListArgsSchema, location="query")
 @accounts.response(200, OfficerSchema(many=True))
 def list_officers(args: dict[str, Any]) -> list[Officer]:
     """The commune's officers (to assign reports); an admin may name another commune, or see everyone."""
-    query = select(Officer).order_by(Officer.display_name, Officer.id)
-    if g.officer.role is Role.ADMIN:
-        if args.get("commune_id") is not None:
-            query = query.where(Officer.commune_id == scope.commune(args["commune_id"]).id)
-    else:
-        query = query.where(Officer.commune_id == g.officer.commune_id)
-    if not args["include_inactive"]:
-        query = query.where(Officer.active.is_(True))
-    return list(db.session.scalars(query))
+    return queries.accounts(g.officer, args.get("commune_id"), args["include_inactive"])
 
 
 @accounts.route("", methods=["POST"])
-@accounts.doc(security=SESSION)
 @auth.officer_required(*MANAGERS)
 @accounts.arguments(OfficerCreateSchema)
 @accounts.response(201, OfficerSchema)
@@ -105,20 +84,18 @@ def create_officer(args: dict[str, Any]) -> Officer:
 
 
 @accounts.route("/<int:officer_id>", methods=["PATCH"])
-@accounts.doc(security=SESSION)
 @auth.officer_required(*MANAGERS)
 @accounts.arguments(OfficerUpdateSchema)
 @accounts.response(200, OfficerSchema)
 def update_officer(args: dict[str, Any], officer_id: int) -> Officer:
     """Rename, change the role of, or deactivate an account (its sessions end at once)."""
-    return operations.update_officer(g.officer, scope.officer(officer_id), args)
+    return operations.update_officer(g.officer, queries.account(g.officer, officer_id), args)
 
 
 @accounts.route("/<int:officer_id>/password", methods=["POST"])
-@accounts.doc(security=SESSION)
 @auth.officer_required(*MANAGERS)
 @accounts.arguments(PasswordResetSchema)
 @accounts.response(204)
 def reset_password(args: dict[str, Any], officer_id: int) -> None:
     """Give an officer who forgot their password a new one; their sessions end."""
-    operations.reset_password(g.officer, scope.officer(officer_id), args["new_password"])
+    operations.reset_password(g.officer, queries.account(g.officer, officer_id), args["new_password"])

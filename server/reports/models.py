@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import Enum, ForeignKey, Index, String, Text, Uuid, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..attachments.models import Attachment
 from ..communes.models import Village
 from ..database import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 from ..groups.models import Household, HouseholdGroup
 from ..officers.models import Officer
 from .search import report_search_text
@@ -53,12 +54,36 @@ class Urgency(enum.StrEnum):
     URGENT = "urgent"
 
 
+# The workflow officers follow; a closed report can be reopened into in_progress.
+TRANSITIONS: dict[ReportStatus, set[ReportStatus]] = {
+    ReportStatus.NEW: {
+        ReportStatus.ACKNOWLEDGED,
+        ReportStatus.IN_PROGRESS,
+        ReportStatus.RESOLVED,
+        ReportStatus.REJECTED,
+        ReportStatus.REFERRED,
+    },
+    ReportStatus.ACKNOWLEDGED: {
+        ReportStatus.IN_PROGRESS,
+        ReportStatus.RESOLVED,
+        ReportStatus.REJECTED,
+        ReportStatus.REFERRED,
+    },
+    ReportStatus.IN_PROGRESS: {ReportStatus.RESOLVED, ReportStatus.REJECTED, ReportStatus.REFERRED},
+    ReportStatus.RESOLVED: {ReportStatus.IN_PROGRESS},
+    ReportStatus.REJECTED: {ReportStatus.IN_PROGRESS},
+    ReportStatus.REFERRED: {ReportStatus.IN_PROGRESS},
+}
+NEEDS_REASON = {ReportStatus.REJECTED, ReportStatus.REFERRED}
+OPEN_STATUSES = (ReportStatus.NEW, ReportStatus.ACKNOWLEDGED, ReportStatus.IN_PROGRESS)
+
+
 def _enum(cls: type[enum.Enum]) -> Enum:
     # Plain strings in the database: adding a value is a code change, not a type migration.
     return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
 
 
-class Report(db.Model):
+class Report(Model):
     __tablename__ = "report"
     __table_args__ = (
         Index("ix_report_commune_received", "commune_id", "received_at"),
@@ -104,6 +129,18 @@ class Report(db.Model):
     )
 
 
+def overdue_after(urgency: Urgency) -> timedelta:
+    """How long a report may wait for its first answer before the queue flags it."""
+    hours = current_app.config["URGENT_OVERDUE_HOURS" if urgency is Urgency.URGENT else "REPORT_OVERDUE_HOURS"]
+    return timedelta(hours=hours)
+
+
+def is_overdue(report: Report, now: datetime | None = None) -> bool:
+    if report.first_response_at is not None or report.status not in OPEN_STATUSES:
+        return False
+    return (now or utcnow()) - report.received_at > overdue_after(report.urgency)
+
+
 @event.listens_for(Report, "before_insert")
 def _fill_search_text(_mapper: Any, _connection: Any, report: Report) -> None:
     # A report's content never changes after it is stored, so filling it once on insert is enough.
@@ -115,7 +152,7 @@ class MessageAuthor(enum.StrEnum):
     OFFICER = "officer"
 
 
-class Message(db.Model):
+class Message(Model):
     """One entry in a report's thread; ``internal`` notes are officer-only and never enter the feed."""
 
     __tablename__ = "message"

@@ -15,37 +15,15 @@ from typing import Any
 from sqlalchemy import exists, select
 
 from .. import tokens
-from ..attachments.models import Attachment
+from ..attachments import operations as attachments
 from ..audit import operations as audit
 from ..database import utcnow
 from ..errors import ApiError, Conflict, ItemRejected
 from ..extensions import db
+from ..feed import operations as feed
 from ..groups.models import Device, Household
 from ..officers.models import Officer
-from ..sync import feed
-from .models import Message, MessageAuthor, Report, ReportKind, ReportStatus
-
-# The workflow officers follow; a closed report can be reopened into in_progress.
-TRANSITIONS: dict[ReportStatus, set[ReportStatus]] = {
-    ReportStatus.NEW: {
-        ReportStatus.ACKNOWLEDGED,
-        ReportStatus.IN_PROGRESS,
-        ReportStatus.RESOLVED,
-        ReportStatus.REJECTED,
-        ReportStatus.REFERRED,
-    },
-    ReportStatus.ACKNOWLEDGED: {
-        ReportStatus.IN_PROGRESS,
-        ReportStatus.RESOLVED,
-        ReportStatus.REJECTED,
-        ReportStatus.REFERRED,
-    },
-    ReportStatus.IN_PROGRESS: {ReportStatus.RESOLVED, ReportStatus.REJECTED, ReportStatus.REFERRED},
-    ReportStatus.RESOLVED: {ReportStatus.IN_PROGRESS},
-    ReportStatus.REJECTED: {ReportStatus.IN_PROGRESS},
-    ReportStatus.REFERRED: {ReportStatus.IN_PROGRESS},
-}
-NEEDS_REASON = {ReportStatus.REJECTED, ReportStatus.REFERRED}
+from .models import NEEDS_REASON, TRANSITIONS, Message, MessageAuthor, Report, ReportKind, ReportStatus
 
 
 def content_hash(data: dict[str, Any], *, exclude: tuple[str, ...] = ()) -> str:
@@ -94,7 +72,7 @@ def receive_report(device: Device, data: dict[str, Any]) -> tuple[Report, bool]:
     household = db.session.get(Household, data["household_id"])
     if household is None or household.group_id != device.group_id or not household.active:
         raise ItemRejected("This household is not in the phone's group.", code="unknown_household")
-    _check_attachment_ids(data["attachments"])
+    attachments.check_ids_free(data["attachments"])
     group = device.group
     report = Report(
         id=data["id"],
@@ -116,26 +94,8 @@ def receive_report(device: Device, data: dict[str, Any]) -> tuple[Report, bool]:
     )
     db.session.add(report)
     db.session.flush()  # the report row first: attachments reference it
-    for declared in data["attachments"]:
-        db.session.add(
-            Attachment(
-                id=declared["id"],
-                commune_id=group.commune_id,
-                report_id=report.id,
-                group_id=group.id,
-                content_type=declared["content_type"],
-                size=declared["size"],
-                sha256=declared["sha256"],
-            )
-        )
-    db.session.flush()
+    attachments.declare_photos(data["attachments"], commune_id=group.commune_id, report_id=report.id, group_id=group.id)
     return report, True
-
-
-def _check_attachment_ids(declared: list[dict[str, Any]]) -> None:
-    ids = [attachment["id"] for attachment in declared]
-    if ids and db.session.scalar(select(exists().where(Attachment.id.in_(ids)))):
-        raise ItemRejected("An attachment id is already used by another record.", code="conflict")
 
 
 def receive_message(device: Device, data: dict[str, Any]) -> tuple[Message, bool]:
@@ -182,6 +142,24 @@ def mark_reply_read(device: Device, message_id: uuid.UUID, read_at: datetime) ->
 # --- officer actions -------------------------------------------------------------------------------------
 
 
+def _audit(action: str, report: Report, officer: Officer, **details: Any) -> None:
+    audit.record(
+        action,
+        commune_id=report.commune_id,
+        officer_id=officer.id,
+        target_type="report",
+        target_id=report.id,
+        **details,
+    )
+
+
+def record_view(report: Report, officer: Officer) -> Report:
+    """An officer opened the report: every view is audited."""
+    _audit("report.viewed", report, officer)
+    db.session.commit()
+    return report
+
+
 def _status_change(report: Report) -> dict[str, Any]:
     return {
         "report_id": str(report.id),
@@ -212,7 +190,7 @@ def post_message(report: Report, officer: Officer, body: str, *, internal: bool 
     db.session.add(message)
     db.session.flush()
     action = "report.note_added" if internal else "report.replied"
-    audit.record(action, commune_id=report.commune_id, officer_id=officer.id, target_type="report", target_id=report.id)
+    _audit(action, report, officer)
     if not internal:
         report.first_response_at = report.first_response_at or now
         report.updated_at = now
@@ -250,16 +228,7 @@ def change_status(report: Report, officer: Officer, status: ReportStatus, reason
     report.status_reason = reason
     report.updated_at = utcnow()
     report.first_response_at = report.first_response_at or report.updated_at
-    audit.record(
-        "report.status_changed",
-        commune_id=report.commune_id,
-        officer_id=officer.id,
-        target_type="report",
-        target_id=report.id,
-        previous=previous.value,
-        status=status.value,
-        reason=reason,
-    )
+    _audit("report.status_changed", report, officer, previous=previous.value, status=status.value, reason=reason)
     _publish_status(report)
     db.session.commit()
     return report
@@ -273,14 +242,7 @@ def confirm_appointment(report: Report, officer: Officer, at: datetime) -> Repor
     report.first_response_at = report.first_response_at or report.updated_at
     if report.status is ReportStatus.NEW:
         report.status = ReportStatus.ACKNOWLEDGED
-    audit.record(
-        "report.appointment_confirmed",
-        commune_id=report.commune_id,
-        officer_id=officer.id,
-        target_type="report",
-        target_id=report.id,
-        appointment_at=at.astimezone(UTC).isoformat(),
-    )
+    _audit("report.appointment_confirmed", report, officer, appointment_at=at.astimezone(UTC).isoformat())
     _publish_status(report)
     db.session.commit()
     return report
@@ -301,14 +263,6 @@ def assign(report: Report, officer: Officer, assignee_id: int | None) -> Report:
     previous = report.assigned_officer_id
     report.assigned_officer_id = assignee.id if assignee else None
     report.updated_at = utcnow()
-    audit.record(
-        "report.assigned",
-        commune_id=report.commune_id,
-        officer_id=officer.id,
-        target_type="report",
-        target_id=report.id,
-        previous=previous,
-        assignee=report.assigned_officer_id,
-    )
+    _audit("report.assigned", report, officer, previous=previous, assignee=report.assigned_officer_id)
     db.session.commit()
     return report

@@ -7,23 +7,11 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from ..communes.schemas import VillageRefSchema
 from ..fields import Text
-from .models import Report, ReportKind, ReportStatus, TipCategory, Urgency
-from .operations import TRANSITIONS
-from .queue import is_overdue
+from .models import TRANSITIONS, Report, ReportKind, ReportStatus, TipCategory, Urgency, is_overdue
 
 SORTS = ("newest", "oldest", "urgent", "waiting", "updated")
-
-
-class VillageRefSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
-
-
-class GroupRefSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    code = fields.String()
 
 
 class OfficerRefSchema(Schema):
@@ -81,7 +69,7 @@ class ReportSchema(Schema):
     def _group(self, report: Report) -> dict[str, Any] | None:
         if report.anonymous:
             return None
-        return GroupRefSchema().dump(report.group)
+        return {"id": report.group.id, "name": report.group.name, "code": report.group.code}
 
     def _household(self, report: Report) -> dict[str, Any] | None:
         if report.anonymous or report.household is None:
@@ -124,11 +112,6 @@ class ReportFilterSchema(Schema):
     date_to = fields.Date(metadata={"description": "Received on or before this day (commune time)."})
     q = fields.String(validate=validate.Length(max=200), metadata={"description": "Text, with or without tones."})
     sort = fields.String(load_default="newest", validate=validate.OneOf(SORTS))
-
-
-class ReportQueryArgsSchema(ReportFilterSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class ReplySchema(Schema):

@@ -6,23 +6,20 @@ import uuid
 from typing import Any
 
 from flask import g
-from flask_smorest import Blueprint
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select
 
-from ..audit import operations as audit
-from ..extensions import db
-from ..officers import scope
+from ..api import Blueprint, QueryPage
 from ..officers.auth import officer_required
-from . import operations, queue
-from .models import Report
+from . import operations, queries
+from .models import Message, Report
 from .schemas import (
     AppointmentSchema,
     AssignSchema,
     MessageSchema,
     ReplySchema,
     ReportDetailSchema,
+    ReportFilterSchema,
     ReportPageSchema,
-    ReportQueryArgsSchema,
     ReportSchema,
     StatusChangeSchema,
 )
@@ -31,84 +28,58 @@ blp = Blueprint(
     "officer_reports", __name__, url_prefix="/api/v1/officer/reports", description="The commune's reports, for officers"
 )
 
-SESSION = [{"officerSession": []}]
-
-# What ReportSchema shows of each report, loaded with the page (a join, and one query for the photos)
-# instead of one query per report and relation: 124 queries per page of 50 before (benchmarks/scale.py).
-PAGE_RELATIONS = (*queue.ROW_RELATIONS, selectinload(Report.attachments))
-
-
-def report_in_scope(report_id: uuid.UUID) -> Report:
-    """The report if it belongs to the signed-in officer's commune; otherwise 404, never 403 (no oracle)."""
-    return scope.report(report_id)
-
 
 @blp.route("", methods=["GET"])
-@blp.doc(security=SESSION)
 @officer_required()
-@blp.arguments(ReportQueryArgsSchema, location="query")
+@blp.arguments(ReportFilterSchema, location="query")
 @blp.response(200, ReportPageSchema)
-def list_reports(args: dict[str, Any]) -> dict[str, Any]:
+@blp.paginate(QueryPage)
+def list_reports(args: dict[str, Any]) -> Select[Any]:
     """The commune's reports, filtered, searched (with or without tones), sorted and paged."""
-    query = queue.build(g.officer, args)
-    page, per_page = args["page"], args["per_page"]
-    items = db.session.scalars(query.options(*PAGE_RELATIONS).offset((page - 1) * per_page).limit(per_page)).all()
-    return {"items": items, "total": queue.count(query), "page": page, "per_page": per_page}
+    return queries.page(g.officer, args)
 
 
 @blp.route("/<uuid:report_id>", methods=["GET"])
-@blp.doc(security=SESSION)
 @officer_required()
 @blp.response(200, ReportDetailSchema)
 def get_report(report_id: uuid.UUID) -> Report:
     """One report with its thread, internal notes included; the view is audited."""
-    report = report_in_scope(report_id)
-    audit.record(
-        "report.viewed",
-        commune_id=report.commune_id,
-        officer_id=g.officer.id,
-        target_type="report",
-        target_id=report.id,
-    )
-    db.session.commit()
-    return report
+    return operations.record_view(queries.report(g.officer, report_id), g.officer)
 
 
 @blp.route("/<uuid:report_id>/messages", methods=["POST"])
-@blp.doc(security=SESSION)
 @officer_required()
 @blp.arguments(ReplySchema)
 @blp.response(201, MessageSchema)
-def post_message(args: dict[str, Any], report_id: uuid.UUID) -> Any:
+def post_message(args: dict[str, Any], report_id: uuid.UUID) -> Message:
     """Reply to the household (synced to its phone) or, with ``internal``, add a note officers only see."""
-    return operations.post_message(report_in_scope(report_id), g.officer, args["body"], internal=args["internal"])
+    return operations.post_message(
+        queries.report(g.officer, report_id), g.officer, args["body"], internal=args["internal"]
+    )
 
 
 @blp.route("/<uuid:report_id>/status", methods=["POST"])
-@blp.doc(security=SESSION)
 @officer_required()
 @blp.arguments(StatusChangeSchema)
 @blp.response(200, ReportSchema)
 def change_status(args: dict[str, Any], report_id: uuid.UUID) -> Report:
     """Move the report through the workflow; rejected and referred need a reason."""
-    return operations.change_status(report_in_scope(report_id), g.officer, args["status"], args["reason"])
+    return operations.change_status(queries.report(g.officer, report_id), g.officer, args["status"], args["reason"])
 
 
 @blp.route("/<uuid:report_id>/appointment", methods=["POST"])
-@blp.doc(security=SESSION)
 @officer_required()
 @blp.arguments(AppointmentSchema)
 @blp.response(200, ReportSchema)
 def confirm_appointment(args: dict[str, Any], report_id: uuid.UUID) -> Report:
     """Confirm the date and time of an appointment request; the phone shows it after its next sync."""
-    return operations.confirm_appointment(report_in_scope(report_id), g.officer, args["appointment_at"])
+    return operations.confirm_appointment(queries.report(g.officer, report_id), g.officer, args["appointment_at"])
 
 
 @blp.route("/<uuid:report_id>/assign", methods=["POST"])
-@blp.doc(security=SESSION)
 @officer_required()
 @blp.arguments(AssignSchema)
 @blp.response(200, ReportSchema)
 def assign(args: dict[str, Any], report_id: uuid.UUID) -> Report:
     """Give the report to an officer of the same commune, or with ``null`` to nobody."""
-    return operations.assign(report_in_scope(report_id), g.officer, args["officer_id"])
+    return operations.assign(queries.report(g.officer, report_id), g.officer, args["officer_id"])

@@ -12,15 +12,15 @@ from typing import Any
 
 from flask import current_app
 from marshmallow import Schema, ValidationError
-from sqlalchemy.exc import DataError, IntegrityError, StatementError
+from sqlalchemy.exc import IntegrityError
 
 from ..announcements import operations as announcements
-from ..errors import ItemRejected
+from ..errors import UNSTORABLE, ItemRejected, is_refused_value
 from ..extensions import db
+from ..feed import operations as feed
 from ..groups.models import Device
-from ..groups.operations import touch
+from ..groups.operations import feed_audience, touch
 from ..reports import operations as reports
-from . import feed
 from .schemas import MessageItemSchema, ReceiptItemSchema, ReportItemSchema
 
 log = logging.getLogger(__name__)
@@ -71,8 +71,8 @@ def _apply_in_savepoint(device: Device, apply: Handler, data: dict[str, Any]) ->
     except IntegrityError:
         savepoint.rollback()
         raise
-    except (DataError, StatementError, OverflowError, UnicodeError) as exc:
-        if isinstance(exc, StatementError) and not isinstance(exc, DataError) and not _bad_value(exc.orig):
+    except (*UNSTORABLE, UnicodeError) as exc:
+        if not is_refused_value(exc):
             raise  # the database itself failed (connection lost, ...): the whole request is "retry later"
         # A value the schemas let through but the database refuses. Reject this item alone: failing the request
         # would make the phone retry the same batch forever, its other items stuck behind this one.
@@ -85,15 +85,10 @@ def _apply_in_savepoint(device: Device, apply: Handler, data: dict[str, Any]) ->
     return {"id": str(data["id"]), **outcome}
 
 
-def _bad_value(error: BaseException | None) -> bool:
-    """Errors raised while turning a Python value into a database value, before the database is involved."""
-    return isinstance(error, OverflowError | ValueError | UnicodeError)
-
-
 def apply_item(device: Device, raw: Any) -> Result:
     """Validate and store one pushed item; never raises for a bad item, which gets a ``rejected`` result."""
     item_id = raw.get("id") if isinstance(raw, dict) else None
-    handler = HANDLERS.get(raw.get("type")) if isinstance(raw, dict) else None
+    handler = HANDLERS.get(raw["type"]) if isinstance(raw, dict) and "type" in raw else None
     if handler is None:
         return _rejected(item_id, "validation_error", "Unknown item type.", {"type": ["Unknown item type."]})
     schema, apply = handler
@@ -114,7 +109,7 @@ def sync(device: Device, cursor: str | None, push: list[Any]) -> dict[str, Any]:
     feed.decode_cursor(cursor)
     results = [apply_item(device, raw) for raw in push]
     touch(device)
-    page = feed.pull(device, cursor, current_app.config["SYNC_PAGE_SIZE"])
+    page = feed.pull(feed_audience(device), cursor, current_app.config["SYNC_PAGE_SIZE"])
     db.session.commit()
     log.info("sync device=%s pushed=%d changes=%d", device.id, len(push), len(page.changes))
     return {"results": results, "changes": page.changes, "cursor": page.cursor, "more": page.more}

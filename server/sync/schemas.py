@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from ..fields import Text
+from ..fields import StoredText
 from ..reports.models import ReportKind, TipCategory, Urgency
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
 SHA256_HEX = validate.Regexp(r"^[0-9a-f]{64}$", error="Must be a lowercase hex SHA-256.")
 DB_ID = validate.Range(min=1, max=2**31 - 1)  # an INTEGER key on PostgreSQL; larger values cannot name a row
-_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
-
-
-class StoredText(Text):
-    """Text as the databases can store it: NUL characters dropped (PostgreSQL text refuses them) and lone UTF-16
-    surrogates (a JavaScript string cut in the middle of an emoji) replaced by U+FFFD, as a decoder would.
-
-    A value the database refuses must not reach it: the error would fail the whole sync, and the phone,
-    retrying the same batch, would never deliver the items queued with it (tests/properties/test_item_values.py).
-    """
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        return _LONE_SURROGATE.sub("\ufffd", text.replace("\x00", ""))
 
 
 class StoredDateTime(fields.AwareDateTime):
@@ -122,7 +107,7 @@ class SyncRequestSchema(Schema):
 class ItemErrorSchema(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
-    fields = fields.Dict()
+    problems = fields.Dict(data_key="fields", attribute="fields")  # a field named "fields" would hide Schema.fields
 
 
 class ItemResultSchema(Schema):
@@ -144,35 +129,3 @@ class SyncResponseSchema(Schema):
     )
     cursor = fields.String(required=True)
     more = fields.Boolean(required=True)
-
-
-class HouseholdSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
-
-
-class PlaceSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
-
-
-class GroupProfileSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    code = fields.String()
-    village = fields.Nested(PlaceSchema)
-    commune = fields.Nested(PlaceSchema)
-    households = fields.List(fields.Nested(HouseholdSchema))
-
-
-class EnrolRequestSchema(Schema):
-    code = fields.String(required=True, validate=validate.Length(min=4, max=40))
-    label = StoredText(load_default="", validate=validate.Length(max=120))
-    # Random per enrolment attempt, kept by the phone: repeating it with the same code recovers a lost answer.
-    request_id = fields.String(load_default=None, validate=validate.Length(min=16, max=64))
-
-
-class EnrolResponseSchema(Schema):
-    device_token = fields.String(required=True)
-    group = fields.Nested(GroupProfileSchema, required=True)
-    cursor = fields.String(required=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
-from flask_smorest import Api, Blueprint
+from flask_smorest import Api
 
+from ..api import Blueprint
 from ..groups.auth import device_required
 from . import operations
 from .schemas import (
@@ -21,7 +22,6 @@ blp = Blueprint("sync", __name__, url_prefix="/api/v1", description="Phone synch
 
 
 @blp.route("/sync", methods=["POST"])
-@blp.doc(security=[{"deviceToken": []}])
 @device_required
 @blp.arguments(SyncRequestSchema)
 @blp.response(200, SyncResponseSchema)

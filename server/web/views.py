@@ -44,7 +44,8 @@ def _serve(relative: str) -> Response:
         response.cache_control.max_age = 3600
     if relative == "sw.js":
         response.headers["Service-Worker-Allowed"] = "/"
-    return response.make_conditional(request)
+    response.make_conditional(request)  # in place: 304 when the browser's copy is current
+    return response
 
 
 def _mimetype(relative: str) -> str:

@@ -68,7 +68,7 @@ def _officer_works(officer: Officer, rng: random.Random, stop: threading.Event) 
 
 
 def _feed_for(conn: psycopg.Connection[Any], phone: Phone) -> Counter[str]:
-    """The changes this phone's audience rule selects (ADR 0002 and feed._audience), as canonical JSON."""
+    """The changes this phone's audience rule selects (ADR 0002, feed._addressed_to), as canonical JSON."""
     token_hash = hashlib.sha256(phone.token.encode()).hexdigest()
     rows = conn.execute(
         """

@@ -41,10 +41,10 @@ from sqlalchemy import func, select
 
 from server.cli import seed_demo
 from server.extensions import db, limiter
+from server.feed.models import FeedEntry
 from server.groups import operations as groups
 from server.groups.models import Device
 from server.reports.models import Message, MessageAuthor, Report
-from server.sync.models import FeedEntry
 from server.tokens import sha256_hex
 from tests.conftest import _empty_tables, make_other_commune, now_iso
 

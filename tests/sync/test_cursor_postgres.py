@@ -1,7 +1,7 @@
 """The cursor never skips a change, even when transactions commit out of sequence order (PostgreSQL).
 
 On SQLite writers are serialised by the database, so the race cannot happen there; these tests need the real
-server. See server/sync/feed.py for the rule they check.
+server. See server/feed/operations.py for the rule they check.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import uuid
 import pytest
 
 from server.extensions import db
-from server.sync import feed
+from server.feed import operations as feed
 
 
 @pytest.fixture

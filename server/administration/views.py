@@ -1,39 +1,37 @@
-"""Communes (admins) and villages (the commune's head; every officer may list them for the queue filters)."""
+"""Communes (admins), villages (the commune's head; every officer may list them for the queue filters) and the
+commune's audit log for its head: who viewed or changed what, newest first."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import g
-from flask_smorest import Blueprint
-from sqlalchemy import select
+from sqlalchemy import Select
 
-from ..errors import Conflict
-from ..extensions import db
-from ..officers import scope
+from ..api import Blueprint, QueryPage
+from ..audit import operations as audit
+from ..audit.schemas import AuditPageSchema, AuditQueryArgsSchema
+from ..communes import queries as communes
+from ..communes.models import Commune, Village
+from ..communes.schemas import CommuneRenameSchema, CommuneSchema, CommuneVillageSchema
+from ..officers import queries as officers
 from ..officers.auth import officer_required
-from ..officers.models import Role
+from ..officers.models import MANAGERS, Role
 from . import operations
-from .models import Commune, Village
-from .schemas import CommuneRenameSchema, CommuneSchema, CommuneVillageSchema
 
 blp = Blueprint("officer_communes", __name__, url_prefix="/api/v1/officer", description="Communes and villages")
-
-SESSION = [{"officerSession": []}]
-MANAGERS = (Role.HEAD, Role.ADMIN)
+audit_log = Blueprint("officer_audit", __name__, url_prefix="/api/v1/officer/audit", description="The audit log")
 
 
 @blp.route("/communes", methods=["GET"])
-@blp.doc(security=SESSION)
 @officer_required(Role.ADMIN)
 @blp.response(200, CommuneSchema(many=True))
 def list_communes() -> list[Commune]:
     """Every commune, with its villages."""
-    return list(db.session.scalars(select(Commune).order_by(Commune.name)))
+    return communes.communes()
 
 
 @blp.route("/communes", methods=["POST"])
-@blp.doc(security=SESSION)
 @officer_required(Role.ADMIN)
 @blp.arguments(CommuneSchema)
 @blp.response(201, CommuneSchema)
@@ -43,47 +41,45 @@ def create_commune(args: dict[str, Any]) -> Commune:
 
 
 @blp.route("/communes/<int:commune_id>", methods=["PATCH"])
-@blp.doc(security=SESSION)
 @officer_required(Role.ADMIN)
 @blp.arguments(CommuneRenameSchema)
 @blp.response(200, CommuneSchema)
 def rename_commune(args: dict[str, Any], commune_id: int) -> Commune:
     """Rename a commune; its phones learn the new name on their next sync."""
-    return operations.rename_commune(g.officer, scope.commune(commune_id), args["name"])
+    return operations.rename_commune(g.officer, officers.commune(g.officer, commune_id), args["name"])
 
 
 @blp.route("/villages", methods=["GET"])
-@blp.doc(security=SESSION)
 @officer_required()
 @blp.response(200, CommuneVillageSchema(many=True))
 def list_villages() -> list[Village]:
     """The villages of the officer's commune."""
-    return list(
-        db.session.scalars(select(Village).where(Village.commune_id == g.officer.commune_id).order_by(Village.name))
-    )
+    return communes.villages(g.officer.commune_id)
 
 
 @blp.route("/villages", methods=["POST"])
-@blp.doc(security=SESSION)
 @officer_required(*MANAGERS)
 @blp.arguments(CommuneVillageSchema)
 @blp.response(201, CommuneVillageSchema)
 def create_village(args: dict[str, Any]) -> Village:
     """Add a village to the commune."""
-    return operations.create_village(g.officer, _own_commune_id(), args["name"])
+    return operations.create_village(g.officer, args["name"])
 
 
 @blp.route("/villages/<int:village_id>", methods=["PATCH"])
-@blp.doc(security=SESSION)
 @officer_required(*MANAGERS)
 @blp.arguments(CommuneVillageSchema)
 @blp.response(200, CommuneVillageSchema)
 def rename_village(args: dict[str, Any], village_id: int) -> Village:
     """Rename a village of the commune."""
-    return operations.rename_village(g.officer, scope.village(village_id), args["name"])
+    return operations.rename_village(g.officer, communes.village(g.officer.commune_id, village_id), args["name"])
 
 
-def _own_commune_id() -> int:
-    if g.officer.commune_id is None:
-        raise Conflict("Your account belongs to no commune.", code="no_commune")
-    return int(g.officer.commune_id)
+@audit_log.route("", methods=["GET"])
+@officer_required(*MANAGERS)
+@audit_log.arguments(AuditQueryArgsSchema, location="query")
+@audit_log.response(200, AuditPageSchema)
+@audit_log.paginate(QueryPage)
+def list_events(args: dict[str, Any]) -> Select[Any]:
+    """The commune's audit entries, filtered by action, target or officer, paged."""
+    return audit.events(g.officer.commune_id, args)

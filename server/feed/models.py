@@ -1,4 +1,4 @@
-"""The change feed: an append-only log of what phones must learn, addressed to a group, village or commune."""
+"""An append-only log of what phones must learn, addressed to a group, village or commune."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, tex
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import Model
 
 
-class FeedEntry(db.Model):
-    """One change. ``id`` is the feed position; see feed.py for why commit order equals ``id`` order."""
+class FeedEntry(Model):
+    """One change. ``id`` is the feed position; see operations.py for why commit order equals ``id`` order."""
 
     __tablename__ = "feed_entry"
     __table_args__ = (

@@ -25,7 +25,6 @@ from sqlalchemy import func, or_, select, text
 from ..database import is_postgres
 from ..errors import ApiError
 from ..extensions import db
-from ..groups.models import Device
 from .models import FeedEntry
 
 FEED_LOCK_KEY = 0x42696E68416E  # "BinhAn": the advisory lock that orders feed appends
@@ -77,20 +76,29 @@ class Page:
     more: bool
 
 
-def _audience(device: Device) -> Any:
-    group = device.group
-    for_group = (FeedEntry.group_id == group.id) & (FeedEntry.id > device.feed_floor)
+@dataclass(frozen=True)
+class Audience:
+    """Who pulls: a phone reads its group's entries past ``floor``, and its village's and commune's."""
+
+    commune_id: int
+    village_id: int
+    group_id: int
+    floor: int
+
+
+def _addressed_to(audience: Audience) -> Any:
+    for_group = (FeedEntry.group_id == audience.group_id) & (FeedEntry.id > audience.floor)
     for_village_or_commune = FeedEntry.group_id.is_(None) & or_(
-        FeedEntry.village_id.is_(None), FeedEntry.village_id == group.village_id
+        FeedEntry.village_id.is_(None), FeedEntry.village_id == audience.village_id
     )
-    return (FeedEntry.commune_id == group.commune_id) & or_(for_group, for_village_or_commune)
+    return (FeedEntry.commune_id == audience.commune_id) & or_(for_group, for_village_or_commune)
 
 
-def pull(device: Device, cursor: str | None, limit: int) -> Page:
-    """The device's group's changes after ``cursor``, oldest first, at most ``limit`` of them."""
+def pull(audience: Audience, cursor: str | None, limit: int) -> Page:
+    """The audience's changes after ``cursor``, oldest first, at most ``limit`` of them."""
     after = decode_cursor(cursor)
     rows = db.session.scalars(
-        select(FeedEntry).where(_audience(device), FeedEntry.id > after).order_by(FeedEntry.id).limit(limit + 1)
+        select(FeedEntry).where(_addressed_to(audience), FeedEntry.id > after).order_by(FeedEntry.id).limit(limit + 1)
     ).all()
     more = len(rows) > limit
     rows = rows[:limit]

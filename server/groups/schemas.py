@@ -1,14 +1,13 @@
-"""What the head sees of groups, households and phones, and what they send to change them."""
+"""What a phone gets at enrolment; what the head sees of groups, households and phones, and sends to change them."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from ..fields import Text
-from ..reports.schemas import VillageRefSchema
+from ..communes.schemas import VillageRefSchema
+from ..fields import StoredText, Text
 from .models import Device, HouseholdGroup
 
 NAME = validate.Length(min=1, max=120)
@@ -78,5 +77,33 @@ class EnrolmentCodeSchema(Schema):
     group = fields.Nested(ManagedGroupSchema)
 
 
-def code_answer(group: HouseholdGroup, code: str, expires_at: datetime) -> dict[str, Any]:
-    return {"code": code, "expires_at": expires_at, "group": group}
+class HouseholdSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class PlaceSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class GroupProfileSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    code = fields.String()
+    village = fields.Nested(PlaceSchema)
+    commune = fields.Nested(PlaceSchema)
+    households = fields.List(fields.Nested(HouseholdSchema))
+
+
+class EnrolRequestSchema(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=4, max=40))
+    label = StoredText(load_default="", validate=validate.Length(max=120))
+    # Random per enrolment attempt, kept by the phone: repeating it with the same code recovers a lost answer.
+    request_id = fields.String(load_default=None, validate=validate.Length(min=16, max=64))
+
+
+class EnrolResponseSchema(Schema):
+    device_token = fields.String(required=True)
+    group = fields.Nested(GroupProfileSchema, required=True)
+    cursor = fields.String(required=True)

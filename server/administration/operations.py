@@ -1,16 +1,21 @@
-"""Communes (created by an admin) and their villages (managed by the commune's head)."""
+"""Communes (created by an admin) and their villages (managed by the commune's head).
+
+Renaming either republishes the profiles of the groups there: their phones show the new name after a sync.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import Select, select
 
 from ..audit import operations as audit
+from ..communes.models import Commune, Village
 from ..errors import Conflict
 from ..extensions import db
 from ..groups.models import HouseholdGroup
 from ..groups.operations import publish_group_profile
 from ..officers.models import Officer
-from .models import Commune, Village
 
 
 def create_commune(actor: Officer, code: str, name: str, village_names: list[str]) -> Commune:
@@ -51,7 +56,10 @@ def _check_free_name(commune_id: int, name: str, village_id: int | None = None) 
         raise Conflict("The commune already has a village of this name.", code="name_taken")
 
 
-def create_village(actor: Officer, commune_id: int, name: str) -> Village:
+def create_village(actor: Officer, name: str) -> Village:
+    if actor.commune_id is None:
+        raise Conflict("Your account belongs to no commune.", code="no_commune")
+    commune_id = actor.commune_id
     _check_free_name(commune_id, name)
     village = Village(commune_id=commune_id, name=name)
     db.session.add(village)
@@ -85,7 +93,7 @@ def rename_village(actor: Officer, village: Village, name: str) -> Village:
     return village
 
 
-def _republish_groups(query: object) -> None:
+def _republish_groups(query: Select[Any]) -> None:
     db.session.flush()
-    for group in db.session.scalars(query):  # type: ignore[call-overload]
+    for group in db.session.scalars(query):
         publish_group_profile(group)
