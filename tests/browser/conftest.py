@@ -107,6 +107,10 @@ class LiveServer:
     tmp: Path
     pwa_dir: Path
 
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
     def flask(self, *args: str) -> str:
         """Runs ``flask --app wsgi ARGS`` against this server's database; returns its stdout."""
         done = subprocess.run(

@@ -41,8 +41,7 @@ from server.groups.models import Device
 from server.officers import auth
 from server.officers.models import Officer
 from server.tokens import sha256_hex
-from tests.attachments.test_upload import declare, jpeg, patch
-from tests.conftest import Phone, report_item
+from tests.conftest import Phone, jpeg, photo_declaration, report_item
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 CHECKS = [
@@ -196,10 +195,10 @@ def _short(exc: BaseException) -> str:
 def _real_ids(app: Flask, demo: Any, phone: Phone, credentials: Credentials) -> dict[str, Any]:
     """Existing records of the phone's group and the head's commune, so that fuzzing also reaches past the 404s."""
     photo = jpeg(exif=True)
-    declared = declare(photo)
+    declared = photo_declaration(photo, "image/jpeg")
     report = report_item(demo.household("DONG-01").id, attachments=[declared])
     assert phone.sync([report]).json["results"][0]["status"] == "created"
-    assert patch(phone, declared["id"], 0, photo).status_code == 200
+    assert phone.upload(declared["id"], photo).status_code == 200
     officer = app.test_client(use_cookies=False)
     headers = {"Cookie": f"binhan_session={credentials.cookie}", "X-CSRF-Token": credentials.csrf}
     draft = officer.post(

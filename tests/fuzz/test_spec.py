@@ -33,13 +33,12 @@ def _documented_types(client, path: str) -> set[str]:
 
 
 def test_an_officer_download_has_a_documented_content_type(app, phone, demo, officer) -> None:
-    from tests.attachments.test_upload import declare, jpeg, patch
-    from tests.conftest import report_item
+    from tests.conftest import jpeg, photo_declaration, report_item
 
     photo = jpeg(exif=False)
-    declared = declare(photo)
+    declared = photo_declaration(photo, "image/jpeg")
     phone.sync([report_item(demo.household("DONG-01").id, attachments=[declared])])
-    assert patch(phone, declared["id"], 0, photo).status_code == 200
+    assert phone.upload(declared["id"], photo).status_code == 200
     answer = officer.get(f"/api/v1/officer/attachments/{declared['id']}")
     assert answer.status_code == 200
     assert answer.mimetype in _documented_types(officer.client, "/api/v1/officer/attachments/{attachment_id}")

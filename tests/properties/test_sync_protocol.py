@@ -46,7 +46,7 @@ from server.groups.models import Device
 from server.reports.models import Message, MessageAuthor, Report
 from server.sync.models import FeedEntry
 from server.tokens import sha256_hex
-from tests.conftest import _empty_tables, make_other_commune, now_iso
+from tests.conftest import Phone, _empty_tables, make_other_commune, message_item, report_item
 
 EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "20"))
 GROUPS = ("DONG-01", "TAY-01", "NAM-01")  # two villages of Bình An, and a group of another commune
@@ -60,8 +60,9 @@ def _key(change: dict[str, Any]) -> str:
 
 @dataclass
 class PhoneModel:
-    client: FlaskClient
-    token: str
+    """What the model knows of one phone; ``device`` is the shared test ``Phone`` it speaks the API with."""
+
+    device: Phone
     group: str
     group_id: int
     households: list[int]
@@ -72,9 +73,9 @@ class PhoneModel:
     seen: set[str] = field(default_factory=set)
     enrolled_at: int = 0  # how many of its group's changes existed when it enrolled (older ones are hidden)
 
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
+    def post(self, body: dict[str, Any]) -> Any:
+        """A sync request with this body as is: the model, not the device, decides what the cursor is."""
+        return self.device.client.post("/api/v1/sync", json=body, headers=self.device.headers)
 
 
 class SyncProtocol(RuleBasedStateMachine):
@@ -104,16 +105,13 @@ class SyncProtocol(RuleBasedStateMachine):
 
     def _enrol(self, code: str) -> PhoneModel:
         group = groups.find_group_by_code(code)
-        client = self.app.test_client()
-        answer = client.post("/api/v1/enrol", json={"code": groups.issue_enrolment_code(group)})
-        assert answer.status_code == 201, answer.json
+        device = Phone.enrol(self.app.test_client(), groups.issue_enrolment_code(group))
         phone = PhoneModel(
-            client,
-            answer.json["device_token"],
+            device,
             code,
             group.id,
-            [h["id"] for h in answer.json["group"]["households"]],
-            answer.json["cursor"],
+            [h["id"] for h in device.group["households"]],
+            device.cursor,
             enrolled_at=len(self.changes_of[code]),
         )
         self.phones.append(phone)
@@ -153,7 +151,7 @@ class SyncProtocol(RuleBasedStateMachine):
 
     def _sync(self, phone: PhoneModel, body: dict[str, Any], *, own: bool) -> Any:
         """Send a body; check every result against the model; update the model with what the server now holds."""
-        answer = phone.client.post("/api/v1/sync", json=body, headers=phone.headers)
+        answer = phone.post(body)
         assert answer.status_code == 200, answer.json
         results = answer.json["results"]
         assert [r["id"] for r in results] == [i["id"] for i in body["push"]]
@@ -199,27 +197,18 @@ class SyncProtocol(RuleBasedStateMachine):
     @rule(data=st.data(), anonymous=st.booleans(), kind=st.sampled_from(KINDS), follow_up=st.booleans())
     def write(self, data: st.DataObject, anonymous: bool, kind: str, follow_up: bool) -> None:
         phone = data.draw(st.sampled_from(self.phones))
-        report = {
-            "type": "report",
-            "id": self._new_id(),
-            "household_id": data.draw(st.sampled_from(phone.households)),
-            "kind": kind,
-            "body": f"Tin {self.serial} của tổ {phone.group}",
-            "anonymous": anonymous,
-            "created_at": now_iso(),
-            "attachments": [],
-        }
+        report = report_item(
+            data.draw(st.sampled_from(phone.households)),
+            id=self._new_id(),
+            kind=kind,
+            category=None,
+            body=f"Tin {self.serial} của tổ {phone.group}",
+            anonymous=anonymous,
+        )
         phone.outbox.append(report)
         if follow_up:
-            phone.outbox.append(
-                {
-                    "type": "message",
-                    "id": self._new_id(),
-                    "report_id": report["id"],
-                    "body": f"Bổ sung cho tin {self.serial}",
-                    "created_at": now_iso(),
-                }
-            )
+            message_id = self._new_id()
+            phone.outbox.append(message_item(report["id"], f"Bổ sung cho tin {self.serial}", id=message_id))
 
     @rule(data=st.data(), lose_answer=st.booleans(), size=st.integers(0, 6))
     def push(self, data: st.DataObject, lose_answer: bool, size: int) -> None:
@@ -317,14 +306,12 @@ class SyncProtocol(RuleBasedStateMachine):
         phone = data.draw(st.sampled_from([p for p in self.phones if p.group != "NAM-01"]))
         if sum(p.group == phone.group for p in self.phones) < 2:
             return  # keep one phone per group for the end-of-run check
-        device = db.session.scalar(select(Device).where(Device.token_hash == sha256_hex(phone.token)))
+        device = db.session.scalar(select(Device).where(Device.token_hash == sha256_hex(phone.device.token)))
         client, csrf = self._officer("BINHAN-head")
         answer = client.post(f"/api/v1/officer/devices/{device.id}/revoke", headers={"X-CSRF-Token": csrf})
         assert answer.status_code == 200, answer.json
         self.phones.remove(phone)
-        refused = phone.client.post(
-            "/api/v1/sync", json={"cursor": phone.cursor, "push": phone.outbox[:3]}, headers=phone.headers
-        )
+        refused = phone.post({"cursor": phone.cursor, "push": phone.outbox[:3]})
         assert refused.status_code == 401 and refused.json["error"]["code"] == "device_revoked"
 
     @rule(data=st.data())
