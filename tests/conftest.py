@@ -19,6 +19,8 @@ import http.client
 import io
 import json as json_module  # ``json`` is the name of the request body argument below, as in Flask's client
 import os
+import time
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -271,6 +273,11 @@ class Answer:
     status_code: int
     json: Any
     headers: dict[str, str]
+    content: bytes = b""
+
+    def __iter__(self) -> Iterator[Any]:
+        """``status, body = answer``: the JSON body, or the bytes of a file, for tests that check both at once."""
+        return iter((self.status_code, self.json if self.json is not None else self.content))
 
 
 class HttpClient:
@@ -318,16 +325,18 @@ class HttpClient:
                 raw = gzip.decompress(raw)
             except (OSError, EOFError) as exc:
                 raise RetryLater("cut gzip body") from exc
+        # A file download is not JSON; anything else that does not parse is a body cut short.
+        expect_json = "json" in answer_headers.get("content-type", "json")
         try:
-            parsed = json_module.loads(raw) if raw else None
+            parsed = json_module.loads(raw) if raw and expect_json else None
         except ValueError:
             parsed = None
         status = response.status
-        if 200 <= status < 300 and parsed is None and method != "HEAD" and raw:
+        if 200 <= status < 300 and parsed is None and method != "HEAD" and raw and expect_json:
             raise RetryLater("2xx with a body that is not JSON")
         if status >= 500 or status in retry_statuses:
             raise RetryLater(f"HTTP {status} {parsed}")
-        return Answer(status, parsed, answer_headers)
+        return Answer(status, parsed, answer_headers, raw)
 
     def get(self, path: str, **kwargs: Any) -> Answer:
         return self.request("GET", path, **kwargs)
@@ -423,12 +432,76 @@ def phone(enrol_phone: Callable[[str], Phone]) -> Phone:
 # --- officers ------------------------------------------------------------------------------------------
 
 
+class HttpOfficer:
+    """A signed-in console over real HTTP (live servers): the session cookie, and the CSRF token on changes.
+
+    ``retry_for`` seconds of "retry later" answers are waited out: in a fault run the server may be down or
+    killed mid-request, while the commune office's own link is good.
+    """
+
+    def __init__(
+        self, port: int, username: str = "demo", password: str = "demo-officer", *, retry_for: float = 0
+    ) -> None:
+        self.http = HttpClient(port)
+        self.retry_for = retry_for
+        self.cookie = ""
+        self.csrf = ""
+        answer = self.request("POST", "/api/v1/officer/login", {"username": username, "password": password})
+        assert answer.status_code == 200, answer.json
+        self.cookie = answer.headers["set-cookie"].split(";", 1)[0]
+        self.csrf = answer.json["csrf_token"]
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        raw: bytes | None = None,
+        content_type: str = "application/octet-stream",
+    ) -> Answer:
+        """One call with a JSON ``body`` or ``raw`` bytes; error statuses are answered, not raised."""
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        if method != "GET" and self.csrf:
+            headers["X-CSRF-Token"] = self.csrf
+        if raw is not None:
+            headers["Content-Type"] = content_type
+        stop = time.monotonic() + self.retry_for
+        while True:
+            try:
+                return self.http.request(method, path, json=body, data=raw, headers=headers, retry_statuses=())
+            except RetryLater:
+                if time.monotonic() > stop:
+                    raise
+                time.sleep(0.2)
+
+    def reports(self, **query: str) -> list[dict[str, Any]]:
+        """Every report of the officer's commune (all pages)."""
+        items: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            qs = urllib.parse.urlencode({**query, "page": page, "per_page": 100})
+            answer = self.request("GET", f"/api/v1/officer/reports?{qs}")
+            assert answer.status_code == 200, answer.json
+            items += answer.json["items"]
+            if len(items) >= answer.json.get("total", len(items)) or not answer.json["items"]:
+                return items
+            page += 1
+
+
 class OfficerClient:
     """A signed-in console: the session cookie lives in the client, the CSRF token is sent on changes."""
 
     def __init__(self, client: FlaskClient, csrf_token: str) -> None:
         self.client = client
         self.csrf_token = csrf_token
+
+    @classmethod
+    def login(cls, client: FlaskClient, username: str, password: str) -> OfficerClient:
+        """Signs in through the real endpoint; the client keeps the session cookie."""
+        response = client.post("/api/v1/officer/login", json={"username": username, "password": password})
+        assert response.status_code == 200, response.json
+        return cls(client, response.json["csrf_token"])
 
     def get(self, url: str, **kwargs: Any) -> Any:
         return self.client.get(url, buffered=True, **kwargs)  # buffered: file responses get closed
@@ -448,10 +521,7 @@ class OfficerClient:
 @pytest.fixture
 def sign_in(app: Flask, demo: Demo) -> Callable[[str, str], OfficerClient]:
     def login(username: str = "demo", password: str = "demo-officer") -> OfficerClient:
-        client = app.test_client()
-        response = client.post("/api/v1/officer/login", json={"username": username, "password": password})
-        assert response.status_code == 200, response.json
-        return OfficerClient(client, response.json["csrf_token"])
+        return OfficerClient.login(app.test_client(), username, password)
 
     return login
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from .conftest import LiveServer, OfficerClient
+from .conftest import LiveServer
 from .console import EXPECTED_CONSOLE_ERRORS, HEAD, enrol_phone, mark, sign_in
 from .household import count, enrol, eventually
 
@@ -25,7 +25,7 @@ def test_announcement_from_the_console_reads_offline_on_the_phone(
     (tmp_path / "mau-don-trinh-bao.pdf").write_bytes(form)
     # A village and group of this test's own, so that other tests on the shared server see none of it.
     village, group = f"Thôn {word}", f"T{word}"
-    head = OfficerClient(live_server.url).login(*HEAD)
+    head = live_server.officer(*HEAD)
     status, created = head.request("POST", "/api/v1/officer/villages", {"name": village})
     assert status == 201, created
     status, body = head.request(

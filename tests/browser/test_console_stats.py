@@ -32,7 +32,7 @@ def test_stats_charts_and_csv_export(page: Page, live_server: LiveServer) -> Non
     loan_sharks.get_by_text("Bảng số liệu").click()
     count = int(loan_sharks.locator("tr", has_text="Tín dụng đen").locator("td").inner_text())
     assert count >= 1
-    villages = live_server.officer().request("GET", "/api/v1/officer/villages")[1]
+    villages = live_server.officer().request("GET", "/api/v1/officer/villages").json
     assert page.locator("svg[aria-label='Theo thôn'] rect").count() == len(villages)  # one bar per village
 
     page.get_by_role("link", name="Tin báo").click()

@@ -7,36 +7,16 @@ still be down or killed mid-request, so every call retries until it gets an answ
 from __future__ import annotations
 
 import random
-import time
-from typing import Any
 
-from tests.conftest import Answer, HttpClient, RetryLater
+from tests.conftest import HttpOfficer
 
 
-class Officer:
+class Officer(HttpOfficer):
+    """The shared ``HttpOfficer`` that waits out a server down or killed for up to a minute, and acts on reports."""
+
     def __init__(self, port: int, username: str, password: str) -> None:
-        self.port = port
-        self.cookie = ""
-        self.csrf = ""
         self.actions = 0
-        answer = self.request("POST", "/api/v1/officer/login", {"username": username, "password": password})
-        assert answer.status_code == 200, answer.json
-        self.cookie = answer.headers["set-cookie"].split(";", 1)[0]
-        self.csrf = answer.json["csrf_token"]
-
-    def request(self, method: str, path: str, body: Any = None, deadline: float = 60) -> Answer:
-        """Retries "retry later" answers (server down or killed) for up to ``deadline`` seconds."""
-        headers = {"Cookie": self.cookie} if self.cookie else {}
-        if method != "GET" and self.csrf:
-            headers["X-CSRF-Token"] = self.csrf
-        stop = time.monotonic() + deadline
-        while True:
-            try:
-                return HttpClient(self.port).request(method, path, json=body, headers=headers, retry_statuses=())
-            except RetryLater:
-                if time.monotonic() > stop:
-                    raise
-                time.sleep(0.2)
+        super().__init__(port, username, password, retry_for=60)
 
     def group_ids(self) -> dict[str, int]:
         answer = self.request("GET", "/api/v1/officer/groups")

@@ -41,7 +41,7 @@ from server.groups.models import Device
 from server.officers import auth
 from server.officers.models import Officer
 from server.tokens import sha256_hex
-from tests.conftest import Phone, jpeg, photo_declaration, report_item
+from tests.conftest import OfficerClient, Phone, jpeg, photo_declaration, report_item
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 CHECKS = [
@@ -129,11 +129,9 @@ class Credentials:
         officer.password_hash = auth.hash_password(HEAD[1])  # a fuzzed reset may have changed it
         db.session.commit()
         limiter.reset()  # fuzzing the sign-in endpoint spends its rate limit
-        client = self.app.test_client()
-        answer = client.post("/api/v1/officer/login", json={"username": HEAD[0], "password": HEAD[1]})
-        assert answer.status_code == 200, answer.json
-        self.cookie = client.get_cookie("binhan_session").value
-        self.csrf = answer.json["csrf_token"]
+        head = OfficerClient.login(self.app.test_client(), *HEAD)
+        self.cookie = head.client.get_cookie("binhan_session").value
+        self.csrf = head.csrf_token
 
     def apply(self, case: Any) -> None:
         """Real credentials on the case (missing ones are what the ``ignored_auth`` check tries)."""

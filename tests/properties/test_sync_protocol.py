@@ -26,7 +26,6 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -46,7 +45,7 @@ from server.groups.models import Device
 from server.reports.models import Message, MessageAuthor, Report
 from server.sync.models import FeedEntry
 from server.tokens import sha256_hex
-from tests.conftest import Phone, _empty_tables, make_other_commune, message_item, report_item
+from tests.conftest import OfficerClient, Phone, _empty_tables, make_other_commune, message_item, report_item
 
 EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "20"))
 GROUPS = ("DONG-01", "TAY-01", "NAM-01")  # two villages of Bình An, and a group of another commune
@@ -90,7 +89,7 @@ class SyncProtocol(RuleBasedStateMachine):
         make_other_commune(households=3)
         self.app.config["SYNC_PAGE_SIZE"] = 2  # pages get cut: ``more`` and the cursor between pages matter
         self.phones: list[PhoneModel] = []
-        self.officers: dict[str, tuple[FlaskClient, str]] = {}
+        self.officers: dict[str, OfficerClient] = {}
         self.stored: dict[str, tuple[str, str]] = {}  # item id -> (group, canonical content) the server holds
         self.reports_of: dict[str, set[str]] = {code: set() for code in GROUPS}
         self.changes_of: dict[str, list[str]] = {code: [] for code in GROUPS}  # canonical, in feed order
@@ -117,17 +116,14 @@ class SyncProtocol(RuleBasedStateMachine):
         self.phones.append(phone)
         return phone
 
-    def _officer(self, commune: str) -> tuple[FlaskClient, str]:
+    def _officer(self, commune: str) -> OfficerClient:
         if commune not in self.officers:
             username, password = {
                 "BINHAN": ("demo", "demo-officer"),
                 "BINHAN-head": ("truongcongan", "demo-head"),
                 "HOALOI": ("khac", "other-officer"),
             }[commune]
-            client = self.app.test_client()
-            answer = client.post("/api/v1/officer/login", json={"username": username, "password": password})
-            assert answer.status_code == 200, answer.json
-            self.officers[commune] = (client, answer.json["csrf_token"])
+            self.officers[commune] = OfficerClient.login(self.app.test_client(), username, password)
         return self.officers[commune]
 
     def _new_id(self) -> str:
@@ -263,12 +259,10 @@ class SyncProtocol(RuleBasedStateMachine):
         for action in actions:
             report_id = data.draw(st.sampled_from(reports))
             group = next(code for code, ids in self.reports_of.items() if report_id in ids)
-            client, csrf = self._officer(COMMUNE_OF[group])
-            headers = {"X-CSRF-Token": csrf}
+            officer = self._officer(COMMUNE_OF[group])
             if action in ("reply", "note"):
-                answer = client.post(
+                answer = officer.post(
                     f"/api/v1/officer/reports/{report_id}/messages",
-                    headers=headers,
                     json={"body": f"Trả lời {self.serial}", "internal": action == "note"},
                 )
                 assert answer.status_code == 201, answer.json
@@ -276,9 +270,7 @@ class SyncProtocol(RuleBasedStateMachine):
                     self.notes.add(answer.json["id"])
                     continue
             else:
-                answer = client.post(
-                    f"/api/v1/officer/reports/{report_id}/status", headers=headers, json={"status": action}
-                )
+                answer = officer.post(f"/api/v1/officer/reports/{report_id}/status", json={"status": action})
                 assert answer.status_code in (200, 409), answer.json
                 if answer.status_code == 409:
                     continue
@@ -287,15 +279,11 @@ class SyncProtocol(RuleBasedStateMachine):
     @rule(data=st.data(), group=st.sampled_from(("DONG-01", "TAY-01")))
     def head_renames_a_household(self, data: st.DataObject, group: str) -> None:
         """A ``group`` change: it goes to that group's phones only."""
-        client, csrf = self._officer("BINHAN-head")
+        head = self._officer("BINHAN-head")
         phone = next(p for p in self.phones if p.group == group)
         household = data.draw(st.sampled_from(phone.households))
         self.serial += 1
-        answer = client.patch(
-            f"/api/v1/officer/households/{household}",
-            headers={"X-CSRF-Token": csrf},
-            json={"name": f"Hộ đổi tên {self.serial}"},
-        )
+        answer = head.patch(f"/api/v1/officer/households/{household}", json={"name": f"Hộ đổi tên {self.serial}"})
         assert answer.status_code == 200, answer.json
         self._record_change(group)
 
@@ -307,8 +295,7 @@ class SyncProtocol(RuleBasedStateMachine):
         if sum(p.group == phone.group for p in self.phones) < 2:
             return  # keep one phone per group for the end-of-run check
         device = db.session.scalar(select(Device).where(Device.token_hash == sha256_hex(phone.device.token)))
-        client, csrf = self._officer("BINHAN-head")
-        answer = client.post(f"/api/v1/officer/devices/{device.id}/revoke", headers={"X-CSRF-Token": csrf})
+        answer = self._officer("BINHAN-head").post(f"/api/v1/officer/devices/{device.id}/revoke")
         assert answer.status_code == 200, answer.json
         self.phones.remove(phone)
         refused = phone.post({"cursor": phone.cursor, "push": phone.outbox[:3]})
@@ -318,13 +305,9 @@ class SyncProtocol(RuleBasedStateMachine):
     def officer_of_another_commune_cannot_touch(self, data: st.DataObject) -> None:
         reports = sorted(r for code in ("DONG-01", "TAY-01") for r in self.reports_of[code])
         if reports:
-            client, csrf = self._officer("HOALOI")
+            stranger = self._officer("HOALOI")
             report_id = data.draw(st.sampled_from(reports))
-            answer = client.post(
-                f"/api/v1/officer/reports/{report_id}/status",
-                headers={"X-CSRF-Token": csrf},
-                json={"status": "resolved"},
-            )
+            answer = stranger.post(f"/api/v1/officer/reports/{report_id}/status", json={"status": "resolved"})
             assert answer.status_code == 404, answer.json
 
     @rule(data=st.data())
