@@ -5,10 +5,15 @@
   between tests;
 - demo data (``demo``, ``other_commune``);
 - push items as the PWA builds them (``report_item``, ``message_item``, ``receipt_item``) and the bytes and
-  declarations of photos (``png_bytes``, ``photo_declaration``);
-- ``Phone``: a phone speaking the device API, either through the Flask test client or over real HTTP
-  (``HttpClient``, for the live gunicorn servers of the browser, fault and security tests);
-- ``OfficerClient``: a signed-in console (``officer``, ``head``, ``admin``, ``sign_in``).
+  declarations of photos (``png_bytes``, ``jpeg``, ``photo_declaration``);
+- ``Phone``: a phone speaking the device API, either through the Flask test client (``enrol_phone``,
+  ``phone``) or over real HTTP (``HttpClient``, for the live gunicorn servers of the browser, fault and
+  security tests);
+- a signed-in console: ``OfficerClient`` on the Flask test client (``officer``, ``head``, ``admin``,
+  ``sign_in``), ``HttpOfficer`` over real HTTP.
+
+Benchmarks keep their own clients and corpus (benchmarks/wire.py, corpus.py): they measure bytes and time on
+the wire and must not change when a test helper does.
 """
 
 from __future__ import annotations
@@ -221,7 +226,8 @@ def receipt_item(target_id: str, target: str = "message", **overrides: Any) -> d
     }
 
 
-def png_bytes(color: str = "red", size: int = 8) -> bytes:
+def png_bytes(color: str | tuple[int, int, int] = "red", size: int = 8) -> bytes:
+    """A small plain PNG (no metadata: the server keeps it byte for byte)."""
     out = io.BytesIO()
     Image.new("RGB", (size, size), color).save(out, format="PNG")
     return out.getvalue()

@@ -1,8 +1,8 @@
 """A gunicorn server the fault tests can crash: SIGKILL to its whole process group, then start it again.
 
 ``benchmarks/live.py`` starts a server for a ``with`` block and stops it politely; a crash test needs the
-opposite. Its ``Server`` (the flask CLI against the server's database) and its port and readiness helpers
-are reused.
+opposite. Its helpers to migrate and seed in one interpreter, pick a free port and wait for readiness are
+reused.
 Master and workers share a process group (``start_new_session``), so one ``killpg`` takes them all at once,
 mid-request, as a power cut or the OOM killer would. Each start takes a new free port; the fault proxy is
 pointed at it, so clients keep one address across restarts.
@@ -14,11 +14,13 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 
-from benchmarks.live import REPO_ROOT, Server, free_port, wait_until_up
+from benchmarks.live import REPO_ROOT, free_port, prepare, wait_until_up
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://127.0.0.1:5432/test")
 
@@ -60,15 +62,19 @@ class CrashableServer:
         self.port = 0
         self.kills = 0
 
-    @property
-    def server(self) -> Server:
-        """``benchmarks.live.Server`` for this instance: flask CLI commands against its database."""
-        return Server("127.0.0.1", self.port, self.env)
-
     def prepare(self) -> None:
-        """Migrate and seed the demo data, as ``make run`` does."""
-        self.server.flask("db", "upgrade")
-        self.server.flask("seed-demo")
+        """Migrate and seed the demo data, as ``make run`` does (in one interpreter: each start costs seconds)."""
+        prepare(self.env)
+
+    @contextmanager
+    def running(self) -> Iterator[CrashableServer]:
+        """Prepared and started for a ``with`` block (a fixture's lifetime), stopped at its end."""
+        self.prepare()
+        self.start()
+        try:
+            yield self
+        finally:
+            self.stop()
 
     def start(self) -> None:
         self.port = free_port()

@@ -22,9 +22,6 @@ from .server import CrashableServer, server_env
 
 @pytest.fixture
 def enrolment_proxy(tmp_path: Path, seed: int) -> Iterator[FaultProxy]:
-    server = CrashableServer(server_env(tmp_path), tmp_path / "gunicorn.log", workers=1)
-    server.prepare()
-    server.start()
     lost: list[int] = []
 
     def first_enrolment_only(method: str, path: str) -> bool:
@@ -33,10 +30,10 @@ def enrolment_proxy(tmp_path: Path, seed: int) -> Iterator[FaultProxy]:
             return True
         return False
 
-    proxy = FaultProxy(server.port, seed, FaultPlan(drop_after=1.0, applies=first_enrolment_only)).start()
-    yield proxy
-    proxy.stop()
-    server.stop()
+    with CrashableServer(server_env(tmp_path), tmp_path / "gunicorn.log", workers=1).running() as server:
+        proxy = FaultProxy(server.port, seed, FaultPlan(drop_after=1.0, applies=first_enrolment_only)).start()
+        yield proxy
+        proxy.stop()
 
 
 def test_a_lost_enrolment_answer_can_be_retried(enrolment_proxy: FaultProxy) -> None:

@@ -13,7 +13,6 @@ Bounded for CI: ``FUZZ_EXAMPLES`` (default 8) generated cases per operation and 
 
 from __future__ import annotations
 
-import io
 import os
 import traceback
 from collections import Counter
@@ -24,7 +23,6 @@ import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, Phase, given, settings
-from PIL import Image
 from schemathesis import GenerationMode
 from schemathesis.auths import AuthStorage
 from schemathesis.checks import (
@@ -41,7 +39,7 @@ from server.groups.models import Device
 from server.officers import auth
 from server.officers.models import Officer
 from server.tokens import sha256_hex
-from tests.conftest import OfficerClient, Phone, jpeg, photo_declaration, report_item
+from tests.conftest import OfficerClient, Phone, jpeg, photo_declaration, png_bytes, report_item
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 CHECKS = [
@@ -208,7 +206,7 @@ def _real_ids(app: Flask, demo: Any, phone: Phone, credentials: Credentials) -> 
     form = officer.post(
         f"/api/v1/officer/announcements/{draft.json['id']}/files?name=mau.png",
         headers={**headers, "Content-Type": "image/png"},
-        data=jpeg_as_png(),
+        data=png_bytes((10, 120, 200), 32),
     )
     assert form.status_code == 201, form.json
     group = demo.groups["DONG-01"]
@@ -226,12 +224,6 @@ def _real_ids(app: Flask, demo: Any, phone: Phone, credentials: Credentials) -> 
         "device_id": device.id,
         "officer_id": other.id,
     }
-
-
-def jpeg_as_png() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (32, 32), (10, 120, 200)).save(out, "PNG")
-    return out.getvalue()
 
 
 # schemathesis' WSGI transport leaves send_file() answers unclosed (a harness artefact, not the app's).

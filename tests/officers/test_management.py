@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from server.audit.models import AuditEvent
 from server.extensions import db
+from tests.conftest import report_item
 
 BASE = "/api/v1/officer"
 
@@ -33,8 +34,6 @@ def test_households_added_renamed_and_deactivated_reach_the_phone(head, phone) -
 def test_a_deactivated_household_can_no_longer_send(head, phone) -> None:
     household = phone.group["households"][0]["id"]
     head.patch(f"{BASE}/households/{household}", json={"active": False})
-    from tests.conftest import report_item
-
     result = phone.sync([report_item(household)]).json["results"][0]
     assert result["status"] == "rejected" and result["error"]["code"] == "unknown_household"
 

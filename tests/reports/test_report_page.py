@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from server.audit.models import AuditEvent
 from server.extensions import db
-from tests.conftest import photo_declaration, png_bytes
+from tests.conftest import message_item, photo_declaration, png_bytes
 
 R = "/api/v1/officer/reports"
 
@@ -26,8 +26,6 @@ def test_reply_reaches_the_phone_and_notes_never_do(officer, phone) -> None:
 
 
 def test_household_follow_up_appears_in_the_thread(officer, phone) -> None:
-    from tests.conftest import message_item
-
     report_id = phone.send_report()
     phone.sync([message_item(report_id, "Tối nay họ lại đến.")])
     thread = officer.get(f"{R}/{report_id}").json["messages"]
