@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run the whole test suite: unit and API tests on SQLite and PostgreSQL, browser tests in Chromium.
+# Run the whole test suite: the static checks (scripts/lint.sh), then unit and API tests on SQLite and PostgreSQL,
+# browser tests in Chromium.
 # Needs PostgreSQL on 127.0.0.1:5432 (trust auth, database "test"); installs Chromium from Debian if missing.
 # Extra arguments go to pytest, e.g. scripts/test.sh -k sync -x
 set -euo pipefail
@@ -15,5 +16,5 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
-ruff check server tests
+scripts/lint.sh  # the same checks as `make lint`, so CI lints exactly like a developer does
 exec python -m pytest "$@"

@@ -10,27 +10,30 @@ Revises: 0002
 Create Date: 2026-11-23 19:05:00
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0003'
-down_revision = '0002'
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-SHARED = sa.text('group_id IS NULL')
+SHARED = sa.text("group_id IS NULL")
 
 
 def upgrade():
-    with op.batch_alter_table('feed_entry', schema=None) as batch_op:
+    with op.batch_alter_table("feed_entry", schema=None) as batch_op:
         batch_op.create_index(
-            'ix_feed_commune_shared', ['commune_id', 'id'], unique=False,
-            postgresql_where=SHARED, sqlite_where=SHARED,
+            "ix_feed_commune_shared",
+            ["commune_id", "id"],
+            unique=False,
+            postgresql_where=SHARED,
+            sqlite_where=SHARED,
         )
 
 
 def downgrade():
-    with op.batch_alter_table('feed_entry', schema=None) as batch_op:
-        batch_op.drop_index('ix_feed_commune_shared')
+    with op.batch_alter_table("feed_entry", schema=None) as batch_op:
+        batch_op.drop_index("ix_feed_commune_shared")

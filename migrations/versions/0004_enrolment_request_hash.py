@@ -8,22 +8,22 @@ Revises: 0003
 Create Date: 2026-12-02 04:00:00
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0004'
-down_revision = '0003'
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('enrolment_code', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('request_hash', sa.String(length=64), nullable=True))
+    with op.batch_alter_table("enrolment_code", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("request_hash", sa.String(length=64), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('enrolment_code', schema=None) as batch_op:
-        batch_op.drop_column('request_hash')
+    with op.batch_alter_table("enrolment_code", schema=None) as batch_op:
+        batch_op.drop_column("request_hash")

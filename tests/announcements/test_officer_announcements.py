@@ -10,7 +10,7 @@ from PIL import Image
 from server.attachments import storage
 from server.attachments.models import Attachment
 from server.extensions import db
-from tests.console_fixtures import PDF, send
+from tests.conftest import PDF, receipt_item
 
 A = "/api/v1/officer/announcements"
 
@@ -96,10 +96,10 @@ def test_photo_forms_lose_their_location_metadata(officer) -> None:
 
 def test_drafts_are_edited_and_published_ones_only_take_a_new_expiry(officer, phone) -> None:
     draft = _draft(officer)
-    edited = send(officer, "PATCH", f"{A}/{draft['id']}", json={"title": "Cảnh báo mới"})
+    edited = officer.patch(f"{A}/{draft['id']}", json={"title": "Cảnh báo mới"})
     assert edited.json["title"] == "Cảnh báo mới"
     officer.post(f"{A}/{draft['id']}/publish")
-    frozen = send(officer, "PATCH", f"{A}/{draft['id']}", json={"title": "Sửa sau khi đăng"})
+    frozen = officer.patch(f"{A}/{draft['id']}", json={"title": "Sửa sau khi đăng"})
     assert frozen.status_code == 409
     late_file = _upload(officer, draft["id"], PDF, "application/pdf")
     assert late_file.status_code == 409
@@ -131,12 +131,6 @@ def test_a_village_of_another_commune_cannot_be_targeted(officer, other_commune)
 def test_read_receipts_count_the_groups_that_saw_it(officer, phone) -> None:
     draft = _draft(officer)
     officer.post(f"{A}/{draft['id']}/publish")
-    receipt = {
-        "type": "receipt",
-        "id": str(uuid.uuid4()),
-        "target": "announcement",
-        "target_id": draft["id"],
-        "read_at": "2026-01-01T00:00:00+07:00",
-    }
+    receipt = receipt_item(draft["id"], "announcement", read_at="2026-01-01T00:00:00+07:00")
     assert phone.sync([receipt]).json["results"][0]["status"] == "created"
     assert officer.get(f"{A}/{draft['id']}").json["read_by_groups"] == 1

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from .conftest import LiveServer, OfficerClient
-from .console import EXPECTED_CONSOLE_ERRORS, HEAD, ApiPhone, mark, sign_in
+from .conftest import LiveServer
+from .console import EXPECTED_CONSOLE_ERRORS, HEAD, enrol_phone, mark, sign_in
 from .household import count, enrol, eventually
 
 pytestmark = pytest.mark.browser
@@ -25,7 +25,7 @@ def test_announcement_from_the_console_reads_offline_on_the_phone(
     (tmp_path / "mau-don-trinh-bao.pdf").write_bytes(form)
     # A village and group of this test's own, so that other tests on the shared server see none of it.
     village, group = f"Thôn {word}", f"T{word}"
-    head = OfficerClient(live_server.url).login(*HEAD)
+    head = live_server.officer(*HEAD)
     status, created = head.request("POST", "/api/v1/officer/villages", {"name": village})
     assert status == 201, created
     status, body = head.request(
@@ -37,8 +37,8 @@ def test_announcement_from_the_console_reads_offline_on_the_phone(
     assert status == 201, body
     status, code = head.request("POST", f"/api/v1/officer/groups/{group_id}/enrolment-codes")
     assert status == 201, code
-    elsewhere = ApiPhone.enrol(live_server, "DONG-01")  # Thôn Đông: not targeted
-    elsewhere.sync()
+    elsewhere = enrol_phone(live_server, "DONG-01")  # Thôn Đông: not targeted
+    elsewhere.pull_all()
 
     sign_in(page)  # an officer (not only the head) posts announcements
     page.get_by_role("link", name="Thông báo").click()
@@ -71,5 +71,5 @@ def test_announcement_from_the_console_reads_offline_on_the_phone(
     finally:
         phone.close()
 
-    elsewhere.sync()
-    assert all(title not in str(change) for change in elsewhere.changes)
+    elsewhere.pull_all()
+    assert all(title not in str(change) for change in elsewhere.seen)

@@ -8,8 +8,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.conftest import HttpClient
+
 from .conftest import LiveServer
-from .console import EXPECTED_CONSOLE_ERRORS, HEAD, ApiPhone, _call, mark, sign_in
+from .console import EXPECTED_CONSOLE_ERRORS, HEAD, enrol_phone, mark, sign_in
 
 pytestmark = pytest.mark.browser
 ALLOWED_CONSOLE_ERRORS = EXPECTED_CONSOLE_ERRORS  # see conftest._no_script_errors
@@ -17,9 +19,9 @@ ALLOWED_CONSOLE_ERRORS = EXPECTED_CONSOLE_ERRORS  # see conftest._no_script_erro
 
 def test_revoked_phone_can_no_longer_sync(page: Page, live_server: LiveServer) -> None:
     word = mark()
-    lost = ApiPhone.enrol(live_server, "DONG-02", label=f"Máy của tổ {word}")
-    kept = ApiPhone.enrol(live_server, "DONG-02", label=f"Máy mới {word}")
-    assert lost.sync()[0] == 200 and kept.sync()[0] == 200
+    lost = enrol_phone(live_server, "DONG-02", label=f"Máy của tổ {word}")
+    kept = enrol_phone(live_server, "DONG-02", label=f"Máy mới {word}")
+    assert lost.sync().status_code == 200 and kept.sync().status_code == 200
 
     sign_in(page, HEAD)
     page.get_by_role("link", name="Thôn & tổ").click()
@@ -30,9 +32,9 @@ def test_revoked_phone_can_no_longer_sync(page: Page, live_server: LiveServer) -
     row.get_by_role("button", name="Thu hồi máy").click()
     expect(page.locator(".devices li", has_text=f"Máy của tổ {word}")).to_contain_text("Đã thu hồi")
 
-    status, body = lost.sync()
-    assert (status, body["error"]["code"]) == (401, "device_revoked")
-    assert kept.sync()[0] == 200  # the group's other phone is untouched
+    answer = lost.sync()
+    assert (answer.status_code, answer.json["error"]["code"]) == (401, "device_revoked")
+    assert kept.sync().status_code == 200  # the group's other phone is untouched
 
 
 def test_enrolment_code_is_shown_large_and_enrols_a_phone(page: Page, live_server: LiveServer) -> None:
@@ -46,5 +48,5 @@ def test_enrolment_code_is_shown_large_and_enrols_a_phone(page: Page, live_serve
     assert font_px >= 28, "large enough to read out over the phone"
     box = shown.bounding_box()
     assert box is not None and box["x"] + box["width"] <= 360, "and it fits a phone screen"
-    status, body = _call(live_server.url, "POST", "/api/v1/enrol", {"code": shown.inner_text()})
-    assert status == 201 and body["group"]["code"] == "TAY-01"
+    answer = HttpClient(live_server.port).post("/api/v1/enrol", json={"code": shown.inner_text()})
+    assert answer.status_code == 201 and answer.json["group"]["code"] == "TAY-01"

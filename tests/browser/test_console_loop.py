@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .conftest import LiveServer
-from .console import EXPECTED_CONSOLE_ERRORS, ApiPhone, mark, sign_in
+from .console import EXPECTED_CONSOLE_ERRORS, enrol_phone, mark, sign_in
 
 pytestmark = pytest.mark.browser
 ALLOWED_CONSOLE_ERRORS = EXPECTED_CONSOLE_ERRORS  # see conftest._no_script_errors
@@ -15,8 +15,8 @@ ALLOWED_CONSOLE_ERRORS = EXPECTED_CONSOLE_ERRORS  # see conftest._no_script_erro
 
 def test_report_is_answered_and_resolved_in_the_console(page: Page, live_server: LiveServer) -> None:
     word = mark()
-    phone = ApiPhone.enrol(live_server, "TAY-01")
-    report_id = phone.report(f"Trộm bò ở bãi sông, mã {word}", urgency="urgent")
+    phone = enrol_phone(live_server, "TAY-01")
+    report_id = phone.send_report(body=f"Trộm bò ở bãi sông, mã {word}", urgency="urgent")
 
     sign_in(page)  # on a 360 px phone screen: the console must work there too
     page.get_by_text("Bộ lọc và tìm kiếm").click()  # the filters fold away on small screens
@@ -42,13 +42,12 @@ def test_report_is_answered_and_resolved_in_the_console(page: Page, live_server:
     page.get_by_role("button", name="Cập nhật").click()
     expect(page.locator(".facts")).to_contain_text("Đã giải quyết")
 
-    status, _ = phone.sync()
-    assert status == 200
-    replies = [c["body"] for c in phone.changes if c["type"] == "message" and c["report_id"] == report_id]
+    phone.pull_all()  # every page must answer 200
+    replies = [c["body"] for c in phone.seen if c["type"] == "message" and c["report_id"] == report_id]
     assert replies == ["Công an xã đã nhận tin, chiều nay sẽ xuống kiểm tra."]
-    statuses = [c for c in phone.changes if c["type"] == "report_status" and c["report_id"] == report_id]
+    statuses = [c for c in phone.seen if c["type"] == "report_status" and c["report_id"] == report_id]
     assert (statuses[-1]["status"], statuses[-1]["reason"]) == ("resolved", "Đã tìm thấy bò, trả lại cho chủ.")
-    assert all("xóm Bãi" not in str(change) for change in phone.changes)
+    assert all("xóm Bãi" not in str(change) for change in phone.seen)
 
     assert page.get_by_role("link", name="Nhật ký").count() == 0  # an officer has no audit log
     page.get_by_role("button", name="English").click()

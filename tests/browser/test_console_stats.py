@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from .conftest import LiveServer
-from .console import EXPECTED_CONSOLE_ERRORS, HEAD, ApiPhone, mark, sign_in
+from .console import EXPECTED_CONSOLE_ERRORS, HEAD, enrol_phone, mark, sign_in
 
 pytestmark = pytest.mark.browser
 ALLOWED_CONSOLE_ERRORS = EXPECTED_CONSOLE_ERRORS  # see conftest._no_script_errors
@@ -19,9 +19,9 @@ ALLOWED_CONSOLE_ERRORS = EXPECTED_CONSOLE_ERRORS  # see conftest._no_script_erro
 
 def test_stats_charts_and_csv_export(page: Page, live_server: LiveServer) -> None:
     word = mark()
-    phone = ApiPhone.enrol(live_server, "BAC-01")
-    phone.report(f"Có người lạ chào mời vay tiền lãi cao {word}", category="loan_shark", anonymous=True)
-    phone.report(f"Xe máy bị lấy trộm trước cổng {word}")
+    phone = enrol_phone(live_server, "BAC-01")
+    phone.send_report(body=f"Có người lạ chào mời vay tiền lãi cao {word}", category="loan_shark", anonymous=True)
+    phone.send_report(body=f"Xe máy bị lấy trộm trước cổng {word}")
 
     sign_in(page, HEAD)
     page.get_by_role("link", name="Thống kê").click()
@@ -32,7 +32,7 @@ def test_stats_charts_and_csv_export(page: Page, live_server: LiveServer) -> Non
     loan_sharks.get_by_text("Bảng số liệu").click()
     count = int(loan_sharks.locator("tr", has_text="Tín dụng đen").locator("td").inner_text())
     assert count >= 1
-    villages = live_server.officer().request("GET", "/api/v1/officer/villages")[1]
+    villages = live_server.officer().request("GET", "/api/v1/officer/villages").json
     assert page.locator("svg[aria-label='Theo thôn'] rect").count() == len(villages)  # one bar per village
 
     page.get_by_role("link", name="Tin báo").click()

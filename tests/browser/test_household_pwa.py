@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, expect
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, DEMO_HEAD, REPO_ROOT, LiveServer, OfficerClient
+from tests.conftest import HttpOfficer
+
+from .conftest import CHROMIUM, CHROMIUM_ARGS, DEMO_HEAD, REPO_ROOT, LiveServer
 from .household import (
     audit_screen,
     camera_photo,
@@ -367,7 +369,7 @@ def test_an_enrolment_whose_answer_was_lost_succeeds_on_the_second_tap(
         ctx.close()
 
 
-def _device_count(head: OfficerClient, group_code: str) -> int:
+def _device_count(head: HttpOfficer, group_code: str) -> int:
     status, groups = head.request("GET", "/api/v1/officer/groups")
     assert status == 200, groups
     return next(g["device_count"] for g in groups if g["code"] == group_code)

@@ -1,8 +1,8 @@
 """A gunicorn server the fault tests can crash: SIGKILL to its whole process group, then start it again.
 
 ``benchmarks/live.py`` starts a server for a ``with`` block and stops it politely; a crash test needs the
-opposite. Its ``Server`` (the flask CLI against the server's database) is reused; its port and readiness
-helpers are private and being reworked by the benchmarks, so the two small ones needed here are repeated.
+opposite. Its helpers to migrate and seed in one interpreter, pick a free port and wait for readiness are
+reused.
 Master and workers share a process group (``start_new_session``), so one ``killpg`` takes them all at once,
 mid-request, as a power cut or the OOM killer would. Each start takes a new free port; the fault proxy is
 pointed at it, so clients keep one address across restarts.
@@ -12,38 +12,17 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 
-from benchmarks.live import REPO_ROOT, Server
+from benchmarks.live import REPO_ROOT, free_port, prepare, wait_until_up
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://127.0.0.1:5432/test")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float = 60) -> None:
-    """Poll until gunicorn answers; fail early, with the log's tail, if it died."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            with urllib.request.urlopen(url + "/api/openapi.json", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"gunicorn did not answer within {seconds:.0f} s")
 
 
 def server_env(tmp: Path, database_url: str | None = None, **extra: str) -> dict[str, str]:
@@ -83,15 +62,19 @@ class CrashableServer:
         self.port = 0
         self.kills = 0
 
-    @property
-    def server(self) -> Server:
-        """``benchmarks.live.Server`` for this instance: flask CLI commands against its database."""
-        return Server("127.0.0.1", self.port, self.env)
-
     def prepare(self) -> None:
-        """Migrate and seed the demo data, as ``make run`` does."""
-        self.server.flask("db", "upgrade")
-        self.server.flask("seed-demo")
+        """Migrate and seed the demo data, as ``make run`` does (in one interpreter: each start costs seconds)."""
+        prepare(self.env)
+
+    @contextmanager
+    def running(self) -> Iterator[CrashableServer]:
+        """Prepared and started for a ``with`` block (a fixture's lifetime), stopped at its end."""
+        self.prepare()
+        self.start()
+        try:
+            yield self
+        finally:
+            self.stop()
 
     def start(self) -> None:
         self.port = free_port()
@@ -118,7 +101,7 @@ class CrashableServer:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        wait_until_up(f"http://127.0.0.1:{self.port}", self.proc, self.log_path)
+        wait_until_up(f"http://127.0.0.1:{self.port}/api/openapi.json", self.proc, self.log_path)
 
     def kill(self) -> None:
         """SIGKILL to master and workers at once: no request finishes, no cleanup runs."""

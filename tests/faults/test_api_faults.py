@@ -23,7 +23,9 @@ from typing import Any
 import psycopg
 import pytest
 
-from .device import Phone, call
+from tests.conftest import HttpClient
+
+from .device import OutboxPhone
 from .officer import Officer
 from .proxy import FaultPlan, FaultProxy
 from .server import CrashableServer, ThrowawayPostgres, server_env
@@ -67,7 +69,7 @@ def _officer_works(officer: Officer, rng: random.Random, stop: threading.Event) 
         officer.act_once(rng)
 
 
-def _feed_for(conn: psycopg.Connection[Any], phone: Phone) -> Counter[str]:
+def _feed_for(conn: psycopg.Connection[Any], phone: OutboxPhone) -> Counter[str]:
     """The changes this phone's audience rule selects (ADR 0002, feed._addressed_to), as canonical JSON."""
     token_hash = hashlib.sha256(phone.token.encode()).hexdigest()
     rows = conn.execute(
@@ -101,21 +103,15 @@ def test_thousands_of_items_from_concurrent_phones_survive_faults_and_kills(tmp_
         proxy = FaultProxy(server.port, seed, PLAN).start()
         head = Officer(proxy.port, "truongcongan", "demo-head")
         group_ids = head.group_ids()
-        phones: list[Phone] = []
+        phones: list[OutboxPhone] = []
         for code, count in PHONES:
             for n in range(count):
-                enrolled = call(
-                    proxy.port, "POST", "/api/v1/enrol", json_body={"code": head.enrolment_code(group_ids[code])}
-                )
-                assert enrolled.status == 201, enrolled.body
                 phones.append(
-                    Phone(
-                        f"{code}#{n}",
-                        proxy.port,
-                        enrolled.body["device_token"],
-                        enrolled.body["group"],
-                        random.Random(rng.random()),
-                        cursor=enrolled.body["cursor"],
+                    OutboxPhone.enrol(
+                        HttpClient(proxy.port),
+                        head.enrolment_code(group_ids[code]),
+                        name=f"{code}#{n}",
+                        rng=random.Random(rng.random()),
                     )
                 )
         written: dict[str, dict[str, Any]] = {}
@@ -171,7 +167,7 @@ def test_thousands_of_items_from_concurrent_phones_survive_faults_and_kills(tmp_
             lost_changes = leaked = 0
             for phone in phones:
                 expected = _feed_for(conn, phone)
-                seen = Counter(_key(c) for c in phone.changes)
+                seen = Counter(_key(c) for c in phone.seen)
                 lost_changes += len(set(expected) - set(seen))
                 leaked += len(set(seen) - set(expected))
         photos = {k: v for p in phones for k, v in p.photos.items()}

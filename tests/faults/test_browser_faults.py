@@ -27,7 +27,7 @@ from PIL import Image
 from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.browser.household import enrol, open_household, outbox, switch_household
+from tests.browser.household import enrol, open_household, outbox, switch_household, write_report
 
 from .officer import Officer
 from .proxy import FaultPlan, FaultProxy
@@ -64,11 +64,8 @@ def camera_jpeg(rng: random.Random) -> bytes:
 
 @pytest.fixture
 def crashable(tmp_path: Path) -> Iterator[CrashableServer]:
-    server = CrashableServer(server_env(tmp_path), tmp_path / "gunicorn.log")
-    server.prepare()
-    server.start()
-    yield server
-    server.stop()
+    with CrashableServer(server_env(tmp_path), tmp_path / "gunicorn.log").running() as server:
+        yield server
 
 
 @pytest.fixture
@@ -113,20 +110,6 @@ def in_own_thread(run: Callable[[], None]) -> None:
     thread.join()
     if failure:
         raise failure[0]
-
-
-def write_report(page: Page, body: str, photo: bytes | None) -> None:
-    """``household.write_report``, waiting for the kinds screen first: on a home screen that already lists a
-    report of the same kind, the kind's name also matches that report's row (a strict-mode clash)."""
-    page.get_by_role("button", name="Viết tin mới").click()
-    expect(page.get_by_role("button", name="Viết tin mới")).to_have_count(0)
-    page.get_by_role("button", name="Khiếu nại / góp ý").click()
-    page.get_by_label("Nội dung").fill(body)
-    if photo:
-        page.locator("#photos").set_input_files({"name": "anh.jpg", "mimeType": "image/jpeg", "buffer": photo})
-        expect(page.get_by_role("img", name="Ảnh 1")).to_be_visible()
-    page.get_by_role("button", name="Gửi", exact=True).click()
-    expect(page.get_by_role("button", name="Viết tin mới")).to_be_visible()
 
 
 def _syncing(page: Page) -> bool:
@@ -180,7 +163,7 @@ def drive(phone_context: BrowserContext, faulty: FaultProxy, crashable: Crashabl
         for _ in range(count):
             n += 1
             photo = camera_jpeg(rng) if n % PHOTO_EVERY == 0 else None
-            write_report(page, f"Tin số {n} {mark}: đèn đường xóm 2 hỏng", photo)
+            write_report(page, "Khiếu nại / góp ý", f"Tin số {n} {mark}: đèn đường xóm 2 hỏng", photo=photo)
     queued = outbox(page)
     photos = {a["id"]: a["sha256"] for item in queued for a in item["attachments"]}
     assert len(queued) == n and len(photos) == n // PHOTO_EVERY

@@ -18,7 +18,7 @@ import pytest
 
 from server.attachments import storage
 from server.extensions import db
-from tests.attachments.test_upload import declare, patch, send_report_with, status
+from tests.conftest import photo_declaration
 from tests.faults.device import photo
 
 
@@ -45,11 +45,11 @@ def crash_after(target: Any, name: str, monkeypatch: pytest.MonkeyPatch) -> Call
 def resume(phone: Any, attachment_id: str, data: bytes, chunk: int) -> Any:
     """What the phone does after a cut: ask where the server stands, send from there (offset_mismatch: ask again)."""
     for _ in range(10):
-        held = status(phone, attachment_id).json
+        held = phone.upload_status(attachment_id).json
         if held["complete"]:
             return held
         offset = held["received"]
-        answer = patch(phone, attachment_id, offset, data[offset : offset + chunk])
+        answer = phone.upload(attachment_id, data[offset : offset + chunk], offset)
         assert answer.status_code in (200, 409), answer.json
     raise AssertionError("the upload did not complete")
 
@@ -69,14 +69,14 @@ def stored(app: Any, attachment_id: str) -> Path:
 def test_an_upload_killed_at_any_step_resumes_to_the_exact_bytes(app, phone, demo, monkeypatch, target, step) -> None:
     data = photo(random.Random(7), 30_000)
     chunk = 8192
-    declared = declare(data, "image/png")
-    send_report_with(phone, demo, declared)
+    declared = photo_declaration(data, "image/png")
+    phone.send_report(attachments=[declared])
     for offset in range(0, len(data) - chunk, chunk):  # all but the last chunk
-        assert patch(phone, declared["id"], offset, data[offset : offset + chunk]).status_code == 200
+        assert phone.upload(declared["id"], data[offset : offset + chunk], offset).status_code == 200
     last = (len(data) - 1) // chunk * chunk
     restore = crash_after(target, step, monkeypatch)
     with pytest.raises(Crash):
-        patch(phone, declared["id"], last, data[last:])
+        phone.upload(declared["id"], data[last:], last)
     db.session.rollback()  # the killed process's transaction never commits
     restore()
 
@@ -90,13 +90,13 @@ def test_an_upload_killed_at_any_step_resumes_to_the_exact_bytes(app, phone, dem
 def test_a_lost_part_file_is_told_not_padded_with_zeros(app, phone, demo) -> None:
     """If the bytes the database counts are gone from disk, the server says so instead of zero-filling the gap."""
     data = photo(random.Random(8), 30_000)
-    declared = declare(data, "image/png")
-    send_report_with(phone, demo, declared)
-    assert patch(phone, declared["id"], 0, data[:10_000]).status_code == 200
+    declared = photo_declaration(data, "image/png")
+    phone.send_report(attachments=[declared])
+    assert phone.upload(declared["id"], data[:10_000]).status_code == 200
     storage.part_path(uuid.UUID(declared["id"])).unlink()
-    answer = patch(phone, declared["id"], 10_000, data[10_000:20_000])
+    answer = phone.upload(declared["id"], data[10_000:20_000], 10_000)
     assert answer.status_code == 409 and answer.json["error"]["code"] == "offset_mismatch"
-    assert status(phone, declared["id"]).json["received"] == 0
+    assert phone.upload_status(declared["id"]).json["received"] == 0
     held = resume(phone, declared["id"], data, 10_000)
     assert held["complete"]
     assert stored(app, declared["id"]).read_bytes() == data

@@ -13,7 +13,6 @@ Bounded for CI: ``FUZZ_EXAMPLES`` (default 8) generated cases per operation and 
 
 from __future__ import annotations
 
-import io
 import os
 import traceback
 from collections import Counter
@@ -24,7 +23,6 @@ import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, Phase, given, settings
-from PIL import Image
 from schemathesis import GenerationMode
 from schemathesis.auths import AuthStorage
 from schemathesis.checks import (
@@ -41,8 +39,7 @@ from server.groups.models import Device
 from server.officers import auth
 from server.officers.models import Officer
 from server.tokens import sha256_hex
-from tests.attachments.test_upload import declare, jpeg, patch
-from tests.conftest import Phone, report_item
+from tests.conftest import OfficerClient, Phone, jpeg, photo_declaration, png_bytes, report_item
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 CHECKS = [
@@ -130,11 +127,9 @@ class Credentials:
         officer.password_hash = auth.hash_password(HEAD[1])  # a fuzzed reset may have changed it
         db.session.commit()
         limiter.reset()  # fuzzing the sign-in endpoint spends its rate limit
-        client = self.app.test_client()
-        answer = client.post("/api/v1/officer/login", json={"username": HEAD[0], "password": HEAD[1]})
-        assert answer.status_code == 200, answer.json
-        self.cookie = client.get_cookie("binhan_session").value
-        self.csrf = answer.json["csrf_token"]
+        head = OfficerClient.login(self.app.test_client(), *HEAD)
+        self.cookie = head.client.get_cookie("binhan_session").value
+        self.csrf = head.csrf_token
 
     def apply(self, case: Any) -> None:
         """Real credentials on the case (missing ones are what the ``ignored_auth`` check tries)."""
@@ -196,10 +191,10 @@ def _short(exc: BaseException) -> str:
 def _real_ids(app: Flask, demo: Any, phone: Phone, credentials: Credentials) -> dict[str, Any]:
     """Existing records of the phone's group and the head's commune, so that fuzzing also reaches past the 404s."""
     photo = jpeg(exif=True)
-    declared = declare(photo)
+    declared = photo_declaration(photo, "image/jpeg")
     report = report_item(demo.household("DONG-01").id, attachments=[declared])
     assert phone.sync([report]).json["results"][0]["status"] == "created"
-    assert patch(phone, declared["id"], 0, photo).status_code == 200
+    assert phone.upload(declared["id"], photo).status_code == 200
     officer = app.test_client(use_cookies=False)
     headers = {"Cookie": f"binhan_session={credentials.cookie}", "X-CSRF-Token": credentials.csrf}
     draft = officer.post(
@@ -211,7 +206,7 @@ def _real_ids(app: Flask, demo: Any, phone: Phone, credentials: Credentials) -> 
     form = officer.post(
         f"/api/v1/officer/announcements/{draft.json['id']}/files?name=mau.png",
         headers={**headers, "Content-Type": "image/png"},
-        data=jpeg_as_png(),
+        data=png_bytes((10, 120, 200), 32),
     )
     assert form.status_code == 201, form.json
     group = demo.groups["DONG-01"]
@@ -229,12 +224,6 @@ def _real_ids(app: Flask, demo: Any, phone: Phone, credentials: Credentials) -> 
         "device_id": device.id,
         "officer_id": other.id,
     }
-
-
-def jpeg_as_png() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (32, 32), (10, 120, 200)).save(out, "PNG")
-    return out.getvalue()
 
 
 # schemathesis' WSGI transport leaves send_file() answers unclosed (a harness artefact, not the app's).

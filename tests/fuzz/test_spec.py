@@ -6,10 +6,9 @@ spec, or schemathesis, would have rejected every real error answer.
 
 from __future__ import annotations
 
-import io
-
 import jsonschema
-from PIL import Image
+
+from tests.conftest import jpeg, photo_declaration, png_bytes, report_item
 
 
 def test_the_documented_error_shape_is_the_one_sent(client) -> None:
@@ -33,13 +32,10 @@ def _documented_types(client, path: str) -> set[str]:
 
 
 def test_an_officer_download_has_a_documented_content_type(app, phone, demo, officer) -> None:
-    from tests.attachments.test_upload import declare, jpeg, patch
-    from tests.conftest import report_item
-
     photo = jpeg(exif=False)
-    declared = declare(photo)
+    declared = photo_declaration(photo, "image/jpeg")
     phone.sync([report_item(demo.household("DONG-01").id, attachments=[declared])])
-    assert patch(phone, declared["id"], 0, photo).status_code == 200
+    assert phone.upload(declared["id"], photo).status_code == 200
     answer = officer.get(f"/api/v1/officer/attachments/{declared['id']}")
     assert answer.status_code == 200
     assert answer.mimetype in _documented_types(officer.client, "/api/v1/officer/attachments/{attachment_id}")
@@ -49,11 +45,9 @@ def test_a_phone_download_has_a_documented_content_type(app, phone, demo, sign_i
     head = sign_in("truongcongan", "demo-head")
     draft = head.post("/api/v1/officer/announcements", json={"title": "Mẫu đơn", "body": "Tải về điền sẵn."})
     assert draft.status_code == 201, draft.json
-    png = io.BytesIO()
-    Image.new("RGB", (16, 16), (0, 90, 160)).save(png, "PNG")
     form = head.post(
         f"/api/v1/officer/announcements/{draft.json['id']}/files?name=mau.png",
-        data=png.getvalue(),
+        data=png_bytes((0, 90, 160), 16),
         headers={"Content-Type": "image/png"},
     )
     assert form.status_code == 201, form.json

@@ -21,8 +21,7 @@ from server.extensions import db
 from server.groups.models import Device
 from server.officers.auth import hash_password
 from server.officers.models import Officer, Role
-from tests.conftest import Demo, Phone
-from tests.console_fixtures import PDF, photo_declaration, png_bytes, push_report, send, upload
+from tests.conftest import PDF, Demo, Phone, photo_declaration, png_bytes
 
 ROLES = {"officer": ("demo", "demo-officer"), "head": ("truongcongan", "demo-head"), "admin": ("admin", "demo-admin")}
 SIDES = ("own", "other")
@@ -54,7 +53,7 @@ class World:
         return self._phones[self.side]
 
     def report(self, **overrides: Any) -> str:
-        return push_report(self.phone(), **overrides)
+        return self.phone().send_report(**overrides)
 
     def appointment(self) -> str:
         return self.report(kind="appointment", category=None, appointment_at="2030-01-02T09:00:00+07:00")
@@ -63,7 +62,7 @@ class World:
         data = png_bytes()
         declared = photo_declaration(data)
         self.report(attachments=[declared])
-        assert upload(self.phone(), declared["id"], data).json["complete"]
+        assert self.phone().upload(declared["id"], data).json["complete"]
         return declared["id"]
 
     def device(self) -> int:
@@ -340,7 +339,7 @@ def test_cell(row: Row, role: str, app, demo, other_commune, enrol_phone, sign_i
         call = lambda method, url, **kw: client.open(url, method=method, buffered=True, **kw)  # noqa: E731
     else:
         officer = sign_in(*ROLES[role])
-        call = lambda method, url, **kw: send(officer, method, url, **kw)  # noqa: E731
+        call = lambda method, url, **kw: officer.request(method, url, **kw)  # noqa: E731
     world = World(demo, other_commune, enrol_phone, role)
     for side, expected in zip(SIDES, row.expect[role], strict=True):
         if expected is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from server.audit.models import AuditEvent
 from server.extensions import db
-from tests.console_fixtures import push_report, send
+from tests.conftest import report_item
 
 BASE = "/api/v1/officer"
 
@@ -19,9 +19,9 @@ def test_households_added_renamed_and_deactivated_reach_the_phone(head, phone) -
     added = head.post(f"{BASE}/groups/{group_id}/households", json={"name": "Hộ ông Trịnh Văn Mới"})
     assert added.status_code == 201
     first = phone.group["households"][0]["id"]
-    assert send(head, "PATCH", f"{BASE}/households/{first}", json={"name": "Hộ bà Nguyễn Thị An"}).status_code == 200
+    assert head.patch(f"{BASE}/households/{first}", json={"name": "Hộ bà Nguyễn Thị An"}).status_code == 200
     second = phone.group["households"][1]["id"]
-    assert send(head, "PATCH", f"{BASE}/households/{second}", json={"active": False}).status_code == 200
+    assert head.patch(f"{BASE}/households/{second}", json={"active": False}).status_code == 200
     latest = _group_changes(phone)[-1]
     names = [h["name"] for h in latest["households"]]
     assert "Hộ ông Trịnh Văn Mới" in names and "Hộ bà Nguyễn Thị An" in names
@@ -33,9 +33,7 @@ def test_households_added_renamed_and_deactivated_reach_the_phone(head, phone) -
 
 def test_a_deactivated_household_can_no_longer_send(head, phone) -> None:
     household = phone.group["households"][0]["id"]
-    send(head, "PATCH", f"{BASE}/households/{household}", json={"active": False})
-    from tests.conftest import report_item
-
+    head.patch(f"{BASE}/households/{household}", json={"active": False})
     result = phone.sync([report_item(household)]).json["results"][0]
     assert result["status"] == "rejected" and result["error"]["code"] == "unknown_household"
 
@@ -43,11 +41,11 @@ def test_a_deactivated_household_can_no_longer_send(head, phone) -> None:
 def test_renaming_a_village_or_group_updates_the_phone(head, phone) -> None:
     phone.pull_all()
     village_id = phone.group["village"]["id"]
-    assert send(head, "PATCH", f"{BASE}/villages/{village_id}", json={"name": "Thôn Đông Mới"}).status_code == 200
-    assert send(head, "PATCH", f"{BASE}/groups/{phone.group['id']}", json={"name": "Tổ 1 mới"}).status_code == 200
+    assert head.patch(f"{BASE}/villages/{village_id}", json={"name": "Thôn Đông Mới"}).status_code == 200
+    assert head.patch(f"{BASE}/groups/{phone.group['id']}", json={"name": "Tổ 1 mới"}).status_code == 200
     latest = _group_changes(phone)[-1]
     assert latest["village"]["name"] == "Thôn Đông Mới" and latest["name"] == "Tổ 1 mới"
-    clash = send(head, "PATCH", f"{BASE}/villages/{village_id}", json={"name": "Thôn Tây"})
+    clash = head.patch(f"{BASE}/villages/{village_id}", json={"name": "Thôn Tây"})
     assert clash.status_code == 409
 
 
@@ -102,11 +100,11 @@ def test_admin_creates_a_commune_with_its_villages(admin) -> None:
 
 
 def test_head_reads_the_audit_log_filtered_and_paged(head, officer, phone, other_commune, enrol_phone) -> None:
-    report_id = push_report(phone)
+    report_id = phone.send_report()
     for _ in range(3):
         officer.get(f"{BASE}/reports/{report_id}")
     other = enrol_phone("NAM-01")
-    push_report(other)
+    other.send_report()
     viewed = head.get(f"{BASE}/audit?action=report.viewed&target_id={report_id}&per_page=2").json
     assert viewed["total"] == 3 and len(viewed["items"]) == 2
     assert viewed["items"][0]["officer_name"] == "Cán bộ Nguyễn Minh Tuấn"

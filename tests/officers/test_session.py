@@ -15,7 +15,6 @@ import redis
 from server.config import load_config
 from server.extensions import db
 from server.officers.models import Officer
-from tests.console_fixtures import send
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -76,7 +75,7 @@ def test_head_resets_a_password_and_the_officer_is_signed_out(sign_in, head) -> 
 def test_deactivated_officer_is_signed_out_and_cannot_sign_in(sign_in, head, client) -> None:
     officer = sign_in()
     officer_id = officer.get("/api/v1/officer/me").json["officer"]["id"]
-    assert send(head, "PATCH", f"/api/v1/officer/officers/{officer_id}", json={"active": False}).status_code == 200
+    assert head.patch(f"/api/v1/officer/officers/{officer_id}", json={"active": False}).status_code == 200
     assert officer.get("/api/v1/officer/me").status_code == 401
     again = client.post("/api/v1/officer/login", json={"username": "demo", "password": "demo-officer"})
     assert again.status_code == 401
@@ -97,9 +96,9 @@ def test_head_manages_officers_of_the_commune_but_not_admins(head, demo) -> None
     )
     assert as_admin.status_code == 403
     admin_id = db.session.scalar(db.select(Officer.id).where(Officer.username == "admin"))
-    assert send(head, "PATCH", f"/api/v1/officer/officers/{admin_id}", json={"display_name": "Y"}).status_code == 403
+    assert head.patch(f"/api/v1/officer/officers/{admin_id}", json={"display_name": "Y"}).status_code == 403
     me = head.get("/api/v1/officer/me").json["officer"]["id"]
-    own = send(head, "PATCH", f"/api/v1/officer/officers/{me}", json={"active": False})
+    own = head.patch(f"/api/v1/officer/officers/{me}", json={"active": False})
     assert own.status_code == 409 and own.json["error"]["code"] == "own_account"
 
 

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from server.extensions import db
-from tests.conftest import now_iso, report_item
+from tests.conftest import message_item, now_iso, receipt_item, report_item
 
 EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "20")) * 2
 
@@ -57,20 +57,8 @@ def strange_item(draw: st.DrawFn, household: int, report: str) -> dict[str, Any]
             item["kind"], item["category"] = "appointment", None
         return item
     if kind == "message":
-        return {
-            "type": "message",
-            "id": str(uuid.uuid4()),
-            "report_id": report,
-            "body": draw(awkward_text),
-            "created_at": draw(st.one_of(awkward_time, st.just(now_iso()))),
-        }
-    return {
-        "type": "receipt",
-        "id": str(uuid.uuid4()),
-        "target": "announcement",
-        "target_id": str(uuid.uuid4()),
-        "read_at": draw(awkward_time),
-    }
+        return message_item(report, draw(awkward_text), created_at=draw(st.one_of(awkward_time, st.just(now_iso()))))
+    return receipt_item(str(uuid.uuid4()), "announcement", read_at=draw(awkward_time))
 
 
 def test_a_strange_item_is_stored_or_rejected_and_never_blocks_its_batch(app, phone, demo) -> None:

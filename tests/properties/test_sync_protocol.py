@@ -26,7 +26,6 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -46,7 +45,7 @@ from server.groups import operations as groups
 from server.groups.models import Device
 from server.reports.models import Message, MessageAuthor, Report
 from server.tokens import sha256_hex
-from tests.conftest import _empty_tables, make_other_commune, now_iso
+from tests.conftest import OfficerClient, Phone, _empty_tables, make_other_commune, message_item, report_item
 
 EXAMPLES = int(os.environ.get("PROPERTY_EXAMPLES", "20"))
 GROUPS = ("DONG-01", "TAY-01", "NAM-01")  # two villages of Bình An, and a group of another commune
@@ -60,8 +59,9 @@ def _key(change: dict[str, Any]) -> str:
 
 @dataclass
 class PhoneModel:
-    client: FlaskClient
-    token: str
+    """What the model knows of one phone; ``device`` is the shared test ``Phone`` it speaks the API with."""
+
+    device: Phone
     group: str
     group_id: int
     households: list[int]
@@ -72,9 +72,9 @@ class PhoneModel:
     seen: set[str] = field(default_factory=set)
     enrolled_at: int = 0  # how many of its group's changes existed when it enrolled (older ones are hidden)
 
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
+    def post(self, body: dict[str, Any]) -> Any:
+        """A sync request with this body as is: the model, not the device, decides what the cursor is."""
+        return self.device.client.post("/api/v1/sync", json=body, headers=self.device.headers)
 
 
 class SyncProtocol(RuleBasedStateMachine):
@@ -89,7 +89,7 @@ class SyncProtocol(RuleBasedStateMachine):
         make_other_commune(households=3)
         self.app.config["SYNC_PAGE_SIZE"] = 2  # pages get cut: ``more`` and the cursor between pages matter
         self.phones: list[PhoneModel] = []
-        self.officers: dict[str, tuple[FlaskClient, str]] = {}
+        self.officers: dict[str, OfficerClient] = {}
         self.stored: dict[str, tuple[str, str]] = {}  # item id -> (group, canonical content) the server holds
         self.reports_of: dict[str, set[str]] = {code: set() for code in GROUPS}
         self.changes_of: dict[str, list[str]] = {code: [] for code in GROUPS}  # canonical, in feed order
@@ -104,32 +104,26 @@ class SyncProtocol(RuleBasedStateMachine):
 
     def _enrol(self, code: str) -> PhoneModel:
         group = groups.find_group_by_code(code)
-        client = self.app.test_client()
-        answer = client.post("/api/v1/enrol", json={"code": groups.issue_enrolment_code(group)})
-        assert answer.status_code == 201, answer.json
+        device = Phone.enrol(self.app.test_client(), groups.issue_enrolment_code(group))
         phone = PhoneModel(
-            client,
-            answer.json["device_token"],
+            device,
             code,
             group.id,
-            [h["id"] for h in answer.json["group"]["households"]],
-            answer.json["cursor"],
+            [h["id"] for h in device.group["households"]],
+            device.cursor,
             enrolled_at=len(self.changes_of[code]),
         )
         self.phones.append(phone)
         return phone
 
-    def _officer(self, commune: str) -> tuple[FlaskClient, str]:
+    def _officer(self, commune: str) -> OfficerClient:
         if commune not in self.officers:
             username, password = {
                 "BINHAN": ("demo", "demo-officer"),
                 "BINHAN-head": ("truongcongan", "demo-head"),
                 "HOALOI": ("khac", "other-officer"),
             }[commune]
-            client = self.app.test_client()
-            answer = client.post("/api/v1/officer/login", json={"username": username, "password": password})
-            assert answer.status_code == 200, answer.json
-            self.officers[commune] = (client, answer.json["csrf_token"])
+            self.officers[commune] = OfficerClient.login(self.app.test_client(), username, password)
         return self.officers[commune]
 
     def _new_id(self) -> str:
@@ -153,7 +147,7 @@ class SyncProtocol(RuleBasedStateMachine):
 
     def _sync(self, phone: PhoneModel, body: dict[str, Any], *, own: bool) -> Any:
         """Send a body; check every result against the model; update the model with what the server now holds."""
-        answer = phone.client.post("/api/v1/sync", json=body, headers=phone.headers)
+        answer = phone.post(body)
         assert answer.status_code == 200, answer.json
         results = answer.json["results"]
         assert [r["id"] for r in results] == [i["id"] for i in body["push"]]
@@ -199,27 +193,18 @@ class SyncProtocol(RuleBasedStateMachine):
     @rule(data=st.data(), anonymous=st.booleans(), kind=st.sampled_from(KINDS), follow_up=st.booleans())
     def write(self, data: st.DataObject, anonymous: bool, kind: str, follow_up: bool) -> None:
         phone = data.draw(st.sampled_from(self.phones))
-        report = {
-            "type": "report",
-            "id": self._new_id(),
-            "household_id": data.draw(st.sampled_from(phone.households)),
-            "kind": kind,
-            "body": f"Tin {self.serial} của tổ {phone.group}",
-            "anonymous": anonymous,
-            "created_at": now_iso(),
-            "attachments": [],
-        }
+        report = report_item(
+            data.draw(st.sampled_from(phone.households)),
+            id=self._new_id(),
+            kind=kind,
+            category=None,
+            body=f"Tin {self.serial} của tổ {phone.group}",
+            anonymous=anonymous,
+        )
         phone.outbox.append(report)
         if follow_up:
-            phone.outbox.append(
-                {
-                    "type": "message",
-                    "id": self._new_id(),
-                    "report_id": report["id"],
-                    "body": f"Bổ sung cho tin {self.serial}",
-                    "created_at": now_iso(),
-                }
-            )
+            message_id = self._new_id()
+            phone.outbox.append(message_item(report["id"], f"Bổ sung cho tin {self.serial}", id=message_id))
 
     @rule(data=st.data(), lose_answer=st.booleans(), size=st.integers(0, 6))
     def push(self, data: st.DataObject, lose_answer: bool, size: int) -> None:
@@ -274,12 +259,10 @@ class SyncProtocol(RuleBasedStateMachine):
         for action in actions:
             report_id = data.draw(st.sampled_from(reports))
             group = next(code for code, ids in self.reports_of.items() if report_id in ids)
-            client, csrf = self._officer(COMMUNE_OF[group])
-            headers = {"X-CSRF-Token": csrf}
+            officer = self._officer(COMMUNE_OF[group])
             if action in ("reply", "note"):
-                answer = client.post(
+                answer = officer.post(
                     f"/api/v1/officer/reports/{report_id}/messages",
-                    headers=headers,
                     json={"body": f"Trả lời {self.serial}", "internal": action == "note"},
                 )
                 assert answer.status_code == 201, answer.json
@@ -287,9 +270,7 @@ class SyncProtocol(RuleBasedStateMachine):
                     self.notes.add(answer.json["id"])
                     continue
             else:
-                answer = client.post(
-                    f"/api/v1/officer/reports/{report_id}/status", headers=headers, json={"status": action}
-                )
+                answer = officer.post(f"/api/v1/officer/reports/{report_id}/status", json={"status": action})
                 assert answer.status_code in (200, 409), answer.json
                 if answer.status_code == 409:
                     continue
@@ -298,15 +279,11 @@ class SyncProtocol(RuleBasedStateMachine):
     @rule(data=st.data(), group=st.sampled_from(("DONG-01", "TAY-01")))
     def head_renames_a_household(self, data: st.DataObject, group: str) -> None:
         """A ``group`` change: it goes to that group's phones only."""
-        client, csrf = self._officer("BINHAN-head")
+        head = self._officer("BINHAN-head")
         phone = next(p for p in self.phones if p.group == group)
         household = data.draw(st.sampled_from(phone.households))
         self.serial += 1
-        answer = client.patch(
-            f"/api/v1/officer/households/{household}",
-            headers={"X-CSRF-Token": csrf},
-            json={"name": f"Hộ đổi tên {self.serial}"},
-        )
+        answer = head.patch(f"/api/v1/officer/households/{household}", json={"name": f"Hộ đổi tên {self.serial}"})
         assert answer.status_code == 200, answer.json
         self._record_change(group)
 
@@ -317,27 +294,20 @@ class SyncProtocol(RuleBasedStateMachine):
         phone = data.draw(st.sampled_from([p for p in self.phones if p.group != "NAM-01"]))
         if sum(p.group == phone.group for p in self.phones) < 2:
             return  # keep one phone per group for the end-of-run check
-        device = db.session.scalar(select(Device).where(Device.token_hash == sha256_hex(phone.token)))
-        client, csrf = self._officer("BINHAN-head")
-        answer = client.post(f"/api/v1/officer/devices/{device.id}/revoke", headers={"X-CSRF-Token": csrf})
+        device = db.session.scalar(select(Device).where(Device.token_hash == sha256_hex(phone.device.token)))
+        answer = self._officer("BINHAN-head").post(f"/api/v1/officer/devices/{device.id}/revoke")
         assert answer.status_code == 200, answer.json
         self.phones.remove(phone)
-        refused = phone.client.post(
-            "/api/v1/sync", json={"cursor": phone.cursor, "push": phone.outbox[:3]}, headers=phone.headers
-        )
+        refused = phone.post({"cursor": phone.cursor, "push": phone.outbox[:3]})
         assert refused.status_code == 401 and refused.json["error"]["code"] == "device_revoked"
 
     @rule(data=st.data())
     def officer_of_another_commune_cannot_touch(self, data: st.DataObject) -> None:
         reports = sorted(r for code in ("DONG-01", "TAY-01") for r in self.reports_of[code])
         if reports:
-            client, csrf = self._officer("HOALOI")
+            stranger = self._officer("HOALOI")
             report_id = data.draw(st.sampled_from(reports))
-            answer = client.post(
-                f"/api/v1/officer/reports/{report_id}/status",
-                headers={"X-CSRF-Token": csrf},
-                json={"status": "resolved"},
-            )
+            answer = stranger.post(f"/api/v1/officer/reports/{report_id}/status", json={"status": "resolved"})
             assert answer.status_code == 404, answer.json
 
     @rule(data=st.data())

@@ -5,15 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-import pytest
-
 from server.database import utcnow
 from server.extensions import db
 from server.reports.models import Report
 from server.reports.search import fold
-from tests.console_fixtures import push_report
-
-pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 QUEUE = "/api/v1/officer/reports"
 
@@ -37,8 +32,8 @@ def test_fold_strips_tones_and_the_crossed_d() -> None:
 
 
 def test_each_item_shows_village_group_and_household_unless_anonymous(officer, phone) -> None:
-    named = push_report(phone)
-    hidden = push_report(phone, household_index=1, anonymous=True)
+    named = phone.send_report()
+    hidden = phone.send_report(household_index=1, anonymous=True)
     items = {item["id"]: item for item in officer.get(QUEUE).json["items"]}
     assert items[named]["village"]["name"] == "Thôn Đông"
     assert items[named]["group"]["code"] == "DONG-01"
@@ -48,8 +43,8 @@ def test_each_item_shows_village_group_and_household_unless_anonymous(officer, p
 
 
 def test_search_finds_text_typed_without_tones(officer, phone) -> None:
-    theft = push_report(phone, body="Mất trộm gà đêm qua")
-    drugs = push_report(phone, category="drugs", body="Có người bán ma tuý ở bãi sông", location="Bến đò")
+    theft = phone.send_report(body="Mất trộm gà đêm qua")
+    drugs = phone.send_report(category="drugs", body="Có người bán ma tuý ở bãi sông", location="Bến đò")
     assert _ids(officer, "?q=trom%20ga") == [theft]
     assert _ids(officer, "?q=MA%20TU%C3%9D") == [drugs]  # "MA TUÝ", upper case with a tone
     assert _ids(officer, "?q=ben%20do") == [drugs]  # the location is searched too
@@ -60,9 +55,9 @@ def test_search_finds_text_typed_without_tones(officer, phone) -> None:
 
 def test_filters_combine(officer, phone, enrol_phone) -> None:
     west = enrol_phone("TAY-01")
-    theft = push_report(phone)
-    urgent_drugs = push_report(phone, category="drugs", urgency="urgent")
-    question = push_report(west, kind="question", category=None, body="Làm lại căn cước thì cần giấy tờ gì?")
+    theft = phone.send_report()
+    urgent_drugs = phone.send_report(category="drugs", urgency="urgent")
+    question = west.send_report(kind="question", category=None, body="Làm lại căn cước thì cần giấy tờ gì?")
     village_west = west.group["village"]["id"]
     assert set(_ids(officer, "?kind=tip")) == {theft, urgent_drugs}
     assert _ids(officer, "?category=drugs") == [urgent_drugs]
@@ -77,8 +72,8 @@ def test_filters_combine(officer, phone, enrol_phone) -> None:
 
 
 def test_date_range_uses_the_commune_days(officer, phone) -> None:
-    old = push_report(phone)
-    recent = push_report(phone)
+    old = phone.send_report()
+    recent = phone.send_report()
     _age(old, 24 * 10)
     today = utcnow() + timedelta(hours=7)  # Vietnam
     since = (today - timedelta(days=2)).date().isoformat()
@@ -88,10 +83,10 @@ def test_date_range_uses_the_commune_days(officer, phone) -> None:
 
 
 def test_waiting_sort_puts_unanswered_urgent_and_old_first(officer, phone) -> None:
-    answered = push_report(phone)
-    old = push_report(phone)
-    urgent = push_report(phone, urgency="urgent")
-    newest = push_report(phone)
+    answered = phone.send_report()
+    old = phone.send_report()
+    urgent = phone.send_report(urgency="urgent")
+    newest = phone.send_report()
     _age(answered, 50)
     _age(old, 30)
     _age(urgent, 1)
@@ -102,9 +97,9 @@ def test_waiting_sort_puts_unanswered_urgent_and_old_first(officer, phone) -> No
 
 
 def test_urgent_and_long_unanswered_reports_stand_out(officer, phone) -> None:
-    waiting = push_report(phone)
-    fresh = push_report(phone)
-    urgent = push_report(phone, urgency="urgent")
+    waiting = phone.send_report()
+    fresh = phone.send_report()
+    urgent = phone.send_report(urgency="urgent")
     _age(waiting, 25)
     _age(urgent, 3)
     items = {item["id"]: item for item in officer.get(QUEUE).json["items"]}
@@ -117,7 +112,7 @@ def test_urgent_and_long_unanswered_reports_stand_out(officer, phone) -> None:
 
 
 def test_paging_and_assignee_filter(officer, head, phone) -> None:
-    ids = [push_report(phone) for _ in range(5)]
+    ids = [phone.send_report() for _ in range(5)]
     first = officer.get(QUEUE + "?per_page=2&page=1").json
     third = officer.get(QUEUE + "?per_page=2&page=3").json
     assert first["total"] == 5 and len(first["items"]) == 2 and len(third["items"]) == 1
@@ -130,7 +125,7 @@ def test_paging_and_assignee_filter(officer, head, phone) -> None:
 
 
 def test_another_communes_reports_never_show(officer, other_commune, enrol_phone, phone) -> None:
-    mine = push_report(phone)
-    push_report(enrol_phone("NAM-01"))
+    mine = phone.send_report()
+    enrol_phone("NAM-01").send_report()
     assert _ids(officer) == [mine]
     assert officer.get(QUEUE).json["total"] == 1

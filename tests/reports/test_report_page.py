@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
 from server.audit.models import AuditEvent
 from server.extensions import db
-from tests.console_fixtures import photo_declaration, png_bytes, push_report, upload
-
-pytestmark = pytest.mark.usefixtures("fast_passwords")
+from tests.conftest import message_item, photo_declaration, png_bytes
 
 R = "/api/v1/officer/reports"
 
 
 def test_reply_reaches_the_phone_and_notes_never_do(officer, phone) -> None:
-    report_id = push_report(phone)
+    report_id = phone.send_report()
     phone.pull_all()
     reply = officer.post(f"{R}/{report_id}/messages", json={"body": "Công an xã đã nhận, sẽ xuống kiểm tra."})
     note = officer.post(f"{R}/{report_id}/messages", json={"body": "Nghi là nhóm ở xóm Bãi.", "internal": True})
@@ -30,16 +26,14 @@ def test_reply_reaches_the_phone_and_notes_never_do(officer, phone) -> None:
 
 
 def test_household_follow_up_appears_in_the_thread(officer, phone) -> None:
-    from tests.conftest import message_item
-
-    report_id = push_report(phone)
+    report_id = phone.send_report()
     phone.sync([message_item(report_id, "Tối nay họ lại đến.")])
     thread = officer.get(f"{R}/{report_id}").json["messages"]
     assert [(m["author"], m["body"]) for m in thread] == [("household", "Tối nay họ lại đến.")]
 
 
 def test_status_workflow_with_reason_reaches_the_phone(officer, phone) -> None:
-    report_id = push_report(phone)
+    report_id = phone.send_report()
     detail = officer.get(f"{R}/{report_id}").json
     assert detail["transitions"] == ["acknowledged", "in_progress", "referred", "rejected", "resolved"]
     no_reason = officer.post(f"{R}/{report_id}/status", json={"status": "rejected"})
@@ -53,7 +47,7 @@ def test_status_workflow_with_reason_reaches_the_phone(officer, phone) -> None:
 
 
 def test_assign_to_an_officer_of_the_same_commune_only(officer, head, phone, other_commune) -> None:
-    report_id = push_report(phone)
+    report_id = phone.send_report()
     head_id = head.get("/api/v1/officer/me").json["officer"]["id"]
     assigned = officer.post(f"{R}/{report_id}/assign", json={"officer_id": head_id})
     assert assigned.status_code == 200
@@ -68,8 +62,7 @@ def test_assign_to_an_officer_of_the_same_commune_only(officer, head, phone, oth
 
 
 def test_confirmed_appointment_reaches_the_phone(officer, phone) -> None:
-    report_id = push_report(
-        phone,
+    report_id = phone.send_report(
         kind="appointment",
         category=None,
         body="Xin hẹn làm lại căn cước",
@@ -80,7 +73,7 @@ def test_confirmed_appointment_reaches_the_phone(officer, phone) -> None:
     assert confirmed.json["appointment_requested_at"].startswith("2030-03-04T01:00:00")
     status = [c for c in phone.pull_all() if c["type"] == "report_status"][-1]
     assert datetime.fromisoformat(status["appointment_at"]) == datetime(2030, 3, 5, 2, 30, tzinfo=UTC)
-    tip = push_report(phone)
+    tip = phone.send_report()
     assert (
         officer.post(f"{R}/{tip}/appointment", json={"appointment_at": "2030-03-05T09:30:00+07:00"}).status_code == 409
     )
@@ -89,10 +82,10 @@ def test_confirmed_appointment_reaches_the_phone(officer, phone) -> None:
 def test_photos_show_what_is_still_uploading(officer, phone) -> None:
     done_bytes, partial_bytes = png_bytes("red"), png_bytes("blue", 64)
     done, partial = photo_declaration(done_bytes), photo_declaration(partial_bytes)
-    report_id = push_report(phone, attachments=[done, partial])
-    assert upload(phone, done["id"], done_bytes).status_code == 200
+    report_id = phone.send_report(attachments=[done, partial])
+    assert phone.upload(done["id"], done_bytes).status_code == 200
     half = partial_bytes[: len(partial_bytes) // 2]
-    assert upload(phone, partial["id"], half).json["received"] == len(half)
+    assert phone.upload(partial["id"], half).json["received"] == len(half)
     photos = {a["id"]: a for a in officer.get(f"{R}/{report_id}").json["attachments"]}
     assert photos[done["id"]]["complete"] is True
     assert (photos[partial["id"]]["complete"], photos[partial["id"]]["received"]) == (False, len(half))
@@ -103,7 +96,7 @@ def test_photos_show_what_is_still_uploading(officer, phone) -> None:
 
 
 def test_every_view_and_change_is_audited(officer, phone) -> None:
-    report_id = push_report(phone)
+    report_id = phone.send_report()
     officer.get(f"{R}/{report_id}")
     officer.post(f"{R}/{report_id}/messages", json={"body": "Đã nhận."})
     officer.post(f"{R}/{report_id}/messages", json={"body": "Ghi chú", "internal": True})

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
 from server.extensions import db
-from tests.console_fixtures import push_report
-
-pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 
 def test_upgrade_fills_the_search_text_of_existing_reports(officer, phone) -> None:
-    report_id = push_report(phone, body="Nghi có đường dây đánh bạc ở Đồi Thông", location="Xóm Đình")
+    report_id = phone.send_report(body="Nghi có đường dây đánh bạc ở Đồi Thông", location="Xóm Đình")
     db.session.remove()
     downgrade(revision="0001")
     assert "search_text" not in {c["name"] for c in inspect(db.engine).get_columns("report")}

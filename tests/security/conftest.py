@@ -28,11 +28,8 @@ def clear_limits() -> None:
 def production_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CrashableServer]:
     tmp: Path = tmp_path_factory.mktemp("production")
     env = server_env(tmp, REDIS_URL=REDIS_URL, RATELIMIT_ENABLED="1")
-    server = CrashableServer(env, tmp / "gunicorn.log", extra_args=("--access-logfile", "-"))
-    server.prepare()
-    server.start()
-    yield server
-    server.stop()
+    with CrashableServer(env, tmp / "gunicorn.log", extra_args=("--access-logfile", "-")).running() as server:
+        yield server
 
 
 @pytest.fixture

@@ -23,8 +23,7 @@ from server.audit.models import AuditEvent
 from server.extensions import db
 from server.groups.models import Device
 from server.reports.models import Message, Report
-from tests.attachments.test_upload import declare, jpeg, patch
-from tests.conftest import message_item, report_item
+from tests.conftest import jpeg, message_item, photo_declaration, report_item
 
 MARK = "KHO-CUOI-THON-7731"
 
@@ -50,11 +49,11 @@ def tip(app, demo, enrol_phone, sign_in) -> dict[str, Any]:
     phone = enrol_phone("DONG-01")
     household = demo.household("DONG-01", 2)
     photo = jpeg(exif=True)
-    declared = declare(photo)
+    declared = photo_declaration(photo, "image/jpeg")
     anonymous = report_item(household.id, anonymous=True, body=f"Ổ ma tuý ở {MARK}", attachments=[declared])
     named = report_item(demo.household("DONG-01", 3).id, kind="question", category=None, body="Hỏi tạm trú")
     assert [r["status"] for r in phone.sync([anonymous, named]).json["results"]] == ["created", "created"]
-    assert patch(phone, declared["id"], 0, photo).status_code == 200
+    assert phone.upload(declared["id"], photo).status_code == 200
     phone.sync([message_item(anonymous["id"], f"Bổ sung {MARK}: tối thứ Bảy")])
     head = sign_in("truongcongan", "demo-head")
     officer = sign_in()

@@ -12,7 +12,8 @@ from __future__ import annotations
 import random
 import time
 
-from tests.faults.device import Phone, call
+from tests.conftest import HttpClient
+from tests.faults.device import OutboxPhone
 from tests.faults.officer import Officer
 from tests.faults.server import CrashableServer
 
@@ -23,14 +24,13 @@ def test_no_secret_in_the_logs(production: CrashableServer) -> None:
     port = production.port
     secrets: dict[str, str] = {}
 
-    wrong = call(
-        port,
+    wrong = HttpClient(port).request(
         "POST",
         "/api/v1/officer/login",
-        json_body={"username": "demo", "password": "Wr0ng-Secret-42"},
+        json={"username": "demo", "password": "Wr0ng-Secret-42"},
         retry_statuses=(),
     )
-    assert wrong.status in (401, 429)
+    assert wrong.status_code in (401, 429)
     secrets["wrong password"] = "Wr0ng-Secret-42"
 
     head = Officer(port, "truongcongan", "demo-head")
@@ -41,32 +41,29 @@ def test_no_secret_in_the_logs(production: CrashableServer) -> None:
     secrets["enrolment code"] = code
     secrets["enrolment code, as typed"] = code.replace("-", "")
 
-    enrolled = call(port, "POST", "/api/v1/enrol", json_body={"code": code.lower()})
-    assert enrolled.status == 201, enrolled.body
-    secrets["device token"] = enrolled.body["device_token"]
-    phone = Phone("log test", port, enrolled.body["device_token"], enrolled.body["group"], random.Random(1))
+    phone = OutboxPhone.enrol(HttpClient(port), code.lower(), name="log test", rng=random.Random(1))
+    secrets["device token"] = phone.token
     phone.write_report("nhật ký", photo_count=1)
     phone.run(time.monotonic() + 60)
 
-    bogus = call(
-        port,
+    bogus = HttpClient(port).request(
         "POST",
         "/api/v1/sync",
-        json_body={"push": []},
+        json={"push": []},
         headers={"Authorization": "Bearer bat_NotARealTokenButSecretLooking123"},
         retry_statuses=(),
     )
-    assert bogus.status == 401
+    assert bogus.status_code == 401
     secrets["unknown token"] = "bat_NotARealTokenButSecretLooking123"
 
     refused = head.request("GET", "/api/v1/officer/reports?village_id=99999999999999999999")
-    assert refused.status == 422
+    assert refused.status_code == 422
 
     new_password = "Mat-khau-moi-" + "".join(random.choices("abcdefghjk", k=8))
     changed = head.request(
         "POST", "/api/v1/officer/me/password", {"current_password": "demo-head", "new_password": new_password}
     )
-    assert changed.status == 204, changed.body
+    assert changed.status_code == 204, changed.json
     head.cookie = changed.headers["set-cookie"].split(";", 1)[0]  # the session stays, with a new version
     secrets["new password"] = new_password
     created_password = "Can-bo-moi-" + "".join(random.choices("mnpqrstvwx", k=8))
@@ -75,13 +72,13 @@ def test_no_secret_in_the_logs(production: CrashableServer) -> None:
         "/api/v1/officer/officers",
         {"username": "canbomoi", "display_name": "Cán bộ mới", "password": created_password},
     )
-    assert created.status == 201, created.body
+    assert created.status_code == 201, created.json
     secrets["created officer's password"] = created_password
     reset_password = "Dat-lai-" + "".join(random.choices("bcdfghjklm", k=8))
     reset = head.request(
-        "POST", f"/api/v1/officer/officers/{created.body['id']}/password", {"new_password": reset_password}
+        "POST", f"/api/v1/officer/officers/{created.json['id']}/password", {"new_password": reset_password}
     )
-    assert reset.status == 204, reset.body
+    assert reset.status_code == 204, reset.json
     secrets["reset password"] = reset_password
 
     log = production.log()

@@ -6,15 +6,13 @@ With REDIS_URL the counters live in Redis, so two gunicorn workers (or several i
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import redis
 
 from server.config import load_config
+from tests.conftest import HttpClient
 from tests.faults.server import CrashableServer
 
 from .conftest import REDIS_URL
@@ -51,17 +49,14 @@ def test_password_change_is_limited(app, demo, sign_in) -> None:
 
 
 def _login(server: CrashableServer, address: str, password: str) -> tuple[int, dict[str, str], Any]:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{server.port}/api/v1/officer/login",
-        data=json.dumps({"username": "demo", "password": password}).encode(),
-        headers={"Content-Type": "application/json", "X-Forwarded-For": address},
-        method="POST",
+    """A sign-in on a fresh connection, as from ``address`` (the proxy's X-Forwarded-For); header names lower case."""
+    answer = HttpClient(server.port).post(
+        "/api/v1/officer/login",
+        json={"username": "demo", "password": password},
+        headers={"X-Forwarded-For": address},
+        retry_statuses=(),
     )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            return answer.status, dict(answer.headers), json.loads(answer.read())
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), json.loads(error.read())
+    return answer.status_code, answer.headers, answer.json
 
 
 def test_with_redis_the_limit_is_shared_by_the_workers(production: CrashableServer) -> None:
@@ -70,7 +65,7 @@ def test_with_redis_the_limit_is_shared_by_the_workers(production: CrashableServ
     assert statuses == [401] * 5
     status, headers, body = _login(production, "203.0.113.7", "demo-officer")
     assert status == 429 and body["error"]["code"] == "rate_limited"
-    assert int(headers["Retry-After"]) > 0
+    assert int(headers["retry-after"]) > 0
     store = redis.Redis.from_url(REDIS_URL)
     assert list(store.scan_iter("LIMITS:LIMITER*")), "the counters are in Redis, not in one worker's memory"
     store.close()

@@ -22,8 +22,7 @@ from server.attachments import storage
 from server.attachments.models import Attachment
 from server.extensions import db
 from server.reports.models import Report
-from tests.attachments.test_upload import GPS_IFD, declare, jpeg, patch, send_report_with, status
-from tests.conftest import report_item
+from tests.conftest import GPS_IFD, jpeg, photo_declaration, report_item
 
 XMP = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description GPSLatitude="21,1.5N"/></rdf:RDF></x:xmpmeta>'
 
@@ -41,7 +40,7 @@ def assert_clear_error(answer: Any, status_code: int, codes: set[str]) -> None:
 
 
 def assert_nothing_behind(app: Any, phone: Any, attachment_id: str) -> None:
-    assert status(phone, attachment_id).json["received"] == 0
+    assert phone.upload_status(attachment_id).json["received"] == 0
     assert not storage.part_path(uuid.UUID(attachment_id)).exists()
     assert not storage.final_path(uuid.UUID(attachment_id)).exists()
 
@@ -69,9 +68,9 @@ NOT_PHOTOS = {
 @pytest.mark.parametrize("name", sorted(NOT_PHOTOS))
 def test_a_photo_that_is_not_an_image_is_refused_and_leaves_nothing(app, phone, demo, name: str) -> None:
     payload = NOT_PHOTOS[name]
-    declared = declare(payload)
-    send_report_with(phone, demo, declared)
-    answer = patch(phone, declared["id"], 0, payload)
+    declared = photo_declaration(payload, "image/jpeg")
+    phone.send_report(attachments=[declared])
+    answer = phone.upload(declared["id"], payload)
     assert_clear_error(answer, 422, {"invalid_image"})
     assert_nothing_behind(app, phone, declared["id"])
 
@@ -80,9 +79,9 @@ def test_a_photo_that_is_not_an_image_is_refused_and_leaves_nothing(app, phone, 
 def test_an_image_bomb_is_refused_before_it_is_decoded(app, phone, demo, bomb: Any) -> None:
     payload = bomb()
     assert len(payload) < 200_000
-    declared = declare(payload, "image/png" if bomb is png_bomb else "image/webp")
-    send_report_with(phone, demo, declared)
-    answer = patch(phone, declared["id"], 0, payload)
+    declared = photo_declaration(payload, "image/png" if bomb is png_bomb else "image/webp")
+    phone.send_report(attachments=[declared])
+    answer = phone.upload(declared["id"], payload)
     assert_clear_error(answer, 422, {"image_too_large", "invalid_image"})
     assert_nothing_behind(app, phone, declared["id"])
 
@@ -94,19 +93,19 @@ def test_chunks_and_photos_that_are_too_large_are_refused(app, phone, demo) -> N
     assert result["status"] == "rejected" and "attachments" in result["error"]["fields"]
 
     photo = jpeg(exif=False, size=(1600, 1200))
-    declared = declare(photo)
-    send_report_with(phone, demo, declared)
-    assert_clear_error(patch(phone, declared["id"], 0, b"\0" * (512 * 1024 + 1)), 413, {"payload_too_large"})
-    assert_clear_error(patch(phone, declared["id"], 0, photo + b"more"), 413, {"payload_too_large"})
+    declared = photo_declaration(photo, "image/jpeg")
+    phone.send_report(attachments=[declared])
+    assert_clear_error(phone.upload(declared["id"], b"\0" * (512 * 1024 + 1)), 413, {"payload_too_large"})
+    assert_clear_error(phone.upload(declared["id"], photo + b"more"), 413, {"payload_too_large"})
     assert_nothing_behind(app, phone, declared["id"])
 
 
 def test_a_chunk_of_the_wrong_type_is_refused(app, phone, demo) -> None:
     photo = jpeg(exif=False)
-    declared = declare(photo)
-    send_report_with(phone, demo, declared)
+    declared = photo_declaration(photo, "image/jpeg")
+    phone.send_report(attachments=[declared])
     for content_type in ("text/plain", "multipart/form-data; boundary=x", "image/svg+xml"):
-        answer = patch(phone, declared["id"], 0, photo, content_type=content_type)
+        answer = phone.upload(declared["id"], photo, 0, content_type=content_type)
         assert_clear_error(answer, 415, {"unsupported_media_type"})
     assert_nothing_behind(app, phone, declared["id"])
 
@@ -192,9 +191,9 @@ def photos_with_metadata() -> dict[str, tuple[bytes, str]]:
 def test_stored_photos_carry_no_metadata(app, phone, demo, officer, name: str) -> None:
     data, content_type = photos_with_metadata()[name]
     assert _metadata(data), "the original does carry metadata"
-    declared = declare(data, content_type)
-    send_report_with(phone, demo, declared)
-    assert patch(phone, declared["id"], 0, data).json["complete"] is True
+    declared = photo_declaration(data, content_type)
+    phone.send_report(attachments=[declared])
+    assert phone.upload(declared["id"], data).json["complete"] is True
     stored = storage.final_path(uuid.UUID(declared["id"])).read_bytes()
     assert _metadata(stored) == {}
     downloaded = officer.get(f"/api/v1/officer/attachments/{declared['id']}").data

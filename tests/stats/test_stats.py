@@ -13,7 +13,6 @@ from server.audit.models import AuditEvent
 from server.database import utcnow
 from server.extensions import db
 from server.reports.models import Report
-from tests.console_fixtures import push_report
 
 S = "/api/v1/officer/stats"
 
@@ -32,12 +31,12 @@ def _counts(items: list[dict]) -> dict:
 
 def test_counts_by_kind_category_village_and_status(officer, phone, enrol_phone, other_commune) -> None:
     west = enrol_phone("TAY-01")
-    push_report(phone)
-    push_report(phone, category="drugs")
-    push_report(west, kind="question", category=None)
-    resolved = push_report(west, kind="help", category=None)
+    phone.send_report()
+    phone.send_report(category="drugs")
+    west.send_report(kind="question", category=None)
+    resolved = west.send_report(kind="help", category=None)
     officer.post(f"/api/v1/officer/reports/{resolved}/status", json={"status": "resolved"})
-    push_report(enrol_phone("NAM-01"))  # another commune: never counted
+    enrol_phone("NAM-01").send_report()  # another commune: never counted
     stats = officer.get(S).json
     assert stats["total"] == 4
     assert _counts(stats["by_kind"]) == {
@@ -65,7 +64,7 @@ def test_counts_by_kind_category_village_and_status(officer, phone, enrol_phone,
 
 
 def test_median_time_to_first_answer_and_open_items_by_age(officer, phone) -> None:
-    quick, slow, slower, waiting = (push_report(phone) for _ in range(4))
+    quick, slow, slower, waiting = (phone.send_report() for _ in range(4))
     _shift(quick, received_hours_ago=30, answered_after_hours=1)
     _shift(slow, received_hours_ago=30, answered_after_hours=3)
     _shift(slower, received_hours_ago=30, answered_after_hours=11)
@@ -76,8 +75,8 @@ def test_median_time_to_first_answer_and_open_items_by_age(officer, phone) -> No
 
 
 def test_period_and_bucket(officer, phone) -> None:
-    old = push_report(phone)
-    push_report(phone)
+    old = phone.send_report()
+    phone.send_report()
     _shift(old, received_hours_ago=24 * 60)
     today = (utcnow() + timedelta(hours=7)).date()
     stats = officer.get(f"{S}?date_from={(today - timedelta(days=89)).isoformat()}&date_to={today.isoformat()}").json
@@ -98,9 +97,9 @@ def _csv(officer, query: str = "") -> list[dict]:
 
 
 def test_csv_export_follows_the_filters_and_hides_anonymous_senders(officer, phone) -> None:
-    push_report(phone, body="Trộm xe máy ở chợ")
-    push_report(phone, household_index=2, anonymous=True, category="drugs", body='=HYPERLINK("x") bán ma tuý')
-    push_report(phone, kind="question", category=None, body="Hỏi về tạm trú")
+    phone.send_report(body="Trộm xe máy ở chợ")
+    phone.send_report(household_index=2, anonymous=True, category="drugs", body='=HYPERLINK("x") bán ma tuý')
+    phone.send_report(kind="question", category=None, body="Hỏi về tạm trú")
     rows = _csv(officer, "?kind=tip&sort=oldest")
     assert [row["category"] for row in rows] == ["theft", "drugs"]
     named, hidden = rows
@@ -134,9 +133,9 @@ def _statements_of_export(officer) -> int:
 def test_csv_export_reads_its_rows_in_one_query_however_many_households(officer, phone) -> None:
     """A row names its village, group, household and officer: loaded with the rows, not one query each."""
     for _ in range(6):
-        push_report(phone, household_index=0)
+        phone.send_report(household_index=0)
     one_household = _statements_of_export(officer)
     for index in range(1, 6):
-        push_report(phone, household_index=index)
+        phone.send_report(household_index=index)
     assert len(_csv(officer)) == 11
     assert _statements_of_export(officer) == one_household

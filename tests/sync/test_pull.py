@@ -6,7 +6,7 @@ from server.announcements import operations as announcements
 from server.announcements.models import AnnouncementRead
 from server.extensions import db
 from server.reports.models import Message
-from tests.conftest import report_item
+from tests.conftest import receipt_item, report_item
 
 
 def _types(changes):
@@ -128,21 +128,10 @@ def test_read_receipts_are_recorded_once(phone, officer, demo):
     phone.sync([item])
     officer.post(f"/api/v1/officer/reports/{item['id']}/messages", json={"body": "Mời bác lên xã."})
     reply = phone.pull_all()[0]
+    read_at = "2026-11-23T08:00:00+07:00"
     receipts = [
-        {
-            "type": "receipt",
-            "id": "8b0a4f0e-8a43-4a8e-9d0b-0e0f7f3f9a11",
-            "target": "message",
-            "target_id": reply["id"],
-            "read_at": "2026-11-23T08:00:00+07:00",
-        },
-        {
-            "type": "receipt",
-            "id": "8b0a4f0e-8a43-4a8e-9d0b-0e0f7f3f9a12",
-            "target": "announcement",
-            "target_id": announcement["id"],
-            "read_at": "2026-11-23T08:00:00+07:00",
-        },
+        receipt_item(reply["id"], id="8b0a4f0e-8a43-4a8e-9d0b-0e0f7f3f9a11", read_at=read_at),
+        receipt_item(announcement["id"], "announcement", id="8b0a4f0e-8a43-4a8e-9d0b-0e0f7f3f9a12", read_at=read_at),
     ]
     assert [r["status"] for r in phone.sync(receipts).json["results"]] == ["created", "created"]
     assert [r["status"] for r in phone.sync(receipts).json["results"]] == ["duplicate", "duplicate"]
