@@ -54,11 +54,12 @@ def _register_blueprints(api: Api) -> None:
     from .officers.console import blueprints as console
     from .officers.views import blp as officer_session
     from .reports.views import blp as officer_reports
+    from .rules.views import blp as rules
     from .sync.views import blp as sync
     from .sync.views import document_items
 
     document_items(api)
-    for blueprint in (enrolment, sync, attachments, announcements, officer_session, officer_reports, *console()):
+    for blueprint in (enrolment, sync, attachments, announcements, officer_session, officer_reports, rules, *console()):
         api.register_blueprint(blueprint)
 
 
