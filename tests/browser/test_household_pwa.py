@@ -413,8 +413,8 @@ def test_every_shell_module_is_precached() -> None:
     """A module missing from the service worker's list would break the app offline; a listed file must exist."""
     pwa = REPO_ROOT / "pwa"
     sw = (pwa / "sw.js").read_text()
-    listed = set(re.findall(r"'((?:js|css|icons)/[^']+)'", sw))
-    on_disk = {p.relative_to(pwa).as_posix() for p in (pwa / "js").rglob("*.js")}
+    listed = set(re.findall(r"'((?:js|lib|css|icons)/[^']+)'", sw))
+    on_disk = {p.relative_to(pwa).as_posix() for folder in ("js", "lib") for p in (pwa / folder).rglob("*.js")}
     on_disk |= {p.relative_to(pwa).as_posix() for p in (pwa / "css").glob("*.css")}
     assert on_disk <= listed, on_disk - listed
     assert all((pwa / f).is_file() for f in listed), listed

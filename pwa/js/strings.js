@@ -1,5 +1,5 @@
-// Vietnamese by default, English as a switch. t('key', {n: 2}) fills {n}.
-const vi = {
+// The household app's words (lib/i18n.js: t('key', {n: 2}) fills {n}). Vietnamese first, English as a switch.
+export const vi = {
   'app.title': 'Bình An', 'app.switch': 'Đổi hộ', 'app.lang': 'English', 'app.langName': 'Switch to English',
   'app.lastSync': 'Đồng bộ lần cuối: {at}', 'app.never': 'Chưa đồng bộ lần nào', 'app.syncing': 'Đang đồng bộ…',
   'app.offline': 'Không có sóng — tin sẽ tự gửi khi có mạng', 'app.queued': '{n} tin đang chờ gửi',
@@ -34,7 +34,7 @@ const vi = {
   'status.resolved': 'Đã giải quyết', 'status.rejected': 'Không tiếp nhận', 'status.referred': 'Đã chuyển cơ quan khác',
   'new.title': 'Bạn muốn gửi gì?', 'new.category': 'Loại việc', 'new.body': 'Nội dung', 'new.location': 'Nơi xảy ra',
   'new.when': 'Ngày giờ muốn hẹn', 'new.urgent': 'Khẩn cấp', 'new.anonymous': 'Gửi ẩn danh (không ghi tên hộ)',
-  'new.addPhoto': 'Thêm ảnh (tối đa 3)', 'new.photoN': 'Ảnh {n}', 'new.removePhoto': 'Bỏ ảnh {n}',
+  'new.addPhoto': 'Thêm ảnh (tối đa {n})', 'new.photoN': 'Ảnh {n}', 'new.removePhoto': 'Bỏ ảnh {n}',
   'new.shrinking': 'Đang thu nhỏ ảnh…', 'new.badPhoto': 'Không đọc được ảnh này.', 'new.send': 'Gửi',
   'new.saveDraft': 'Lưu nháp', 'new.needBody': 'Hãy viết nội dung.',
   'new.queued': 'Đã cho vào hộp thư đi. Tin sẽ tự gửi khi có sóng.',
@@ -48,7 +48,7 @@ const vi = {
   'news.notYet': 'chưa tải về, cần có sóng',
 };
 
-const en = {
+export const en = {
   'app.switch': 'Switch household', 'app.lang': 'Tiếng Việt', 'app.langName': 'Chuyển sang tiếng Việt',
   'app.lastSync': 'Last synced: {at}', 'app.never': 'Never synced', 'app.syncing': 'Syncing…',
   'app.offline': 'No signal — reports will be sent when there is a link', 'app.queued': '{n} waiting to be sent',
@@ -82,7 +82,7 @@ const en = {
   'status.resolved': 'Resolved', 'status.rejected': 'Not accepted', 'status.referred': 'Referred elsewhere',
   'new.title': 'What do you want to send?', 'new.category': 'Kind of problem', 'new.body': 'What happened',
   'new.location': 'Where', 'new.when': 'Preferred date and time', 'new.urgent': 'Urgent',
-  'new.anonymous': 'Send without my name', 'new.addPhoto': 'Add a photo (up to 3)', 'new.photoN': 'Photo {n}',
+  'new.anonymous': 'Send without my name', 'new.addPhoto': 'Add a photo (up to {n})', 'new.photoN': 'Photo {n}',
   'new.removePhoto': 'Remove photo {n}', 'new.shrinking': 'Shrinking photo…', 'new.badPhoto': 'Could not read this photo.',
   'new.send': 'Send', 'new.saveDraft': 'Save draft', 'new.needBody': 'Please write something.',
   'new.queued': 'Put in the outbox. It will be sent when there is a signal.',
@@ -96,21 +96,3 @@ const en = {
   'news.notYet': 'not downloaded yet, needs a signal',
 };
 
-const dicts = { vi, en };
-let current = (self.localStorage && localStorage.getItem('lang')) || 'vi';
-
-/** @returns {'vi'|'en'} */
-export const lang = () => current;
-
-/** Switches the language and remembers it on this phone. */
-export function setLang(l) {
-  current = dicts[l] ? l : 'vi';
-  localStorage.setItem('lang', current);
-  document.documentElement.lang = current;
-}
-
-/** Translates a key, falling back to Vietnamese, then to the key itself. */
-export function t(key, params = {}) {
-  const s = dicts[current][key] ?? vi[key] ?? key;
-  return s.replace(/\{(\w+)\}/g, (_, k) => params[k] ?? '');
-}
