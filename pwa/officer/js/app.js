@@ -1,6 +1,9 @@
 // Controller: sign-in state, the navigation, the language switch and the hash router that mounts one screen.
+import { request } from '../../lib/api.js';
+import { lang, setLang, setup, t } from '../../lib/i18n.js';
+import { useRules } from '../../lib/rules.js';
 import { api, onUnauthorized, setCsrf } from './api.js';
-import { language, setLanguage, t } from './i18n.js';
+import * as strings from './strings.js';
 import { h, mount } from './ui.js';
 import { loginScreen } from './screens/login.js';
 import { queueScreen } from './screens/queue.js';
@@ -80,7 +83,11 @@ async function render() {
   main().querySelector('.screen-title')?.focus();
 }
 
-function onSignedIn(session) {
+/** Signed in (or still signed in at start): the session, and the rules the server owns for the screens. */
+async function onSignedIn(session) {
+  try {
+    useRules(await request('/api/v1/rules'));
+  } catch { /* the screens cannot work offline anyway: the next sign-in fetches them */ }
   state.officer = session.officer;
   setCsrf(session.csrf_token);
   render();
@@ -95,19 +102,17 @@ async function signOut() {
 }
 
 async function start() {
-  setLanguage(language());
+  setup(strings, 'binhan.console.lang');
+  setLang(lang());
   document.getElementById('lang').addEventListener('click', () => {
-    setLanguage(language() === 'vi' ? 'en' : 'vi');
+    setLang(lang() === 'vi' ? 'en' : 'vi');
     render();
   });
   onUnauthorized(() => { if (state.officer) { state.officer = null; render(); } });
   window.addEventListener('hashchange', render);
-  try {
-    const session = await api('/me');
-    state.officer = session.officer;
-    setCsrf(session.csrf_token);
-  } catch { state.officer = null; }
-  render();
+  const session = await api('/me').catch(() => null);
+  if (session) await onSignedIn(session);
+  else render();
 }
 
 start();

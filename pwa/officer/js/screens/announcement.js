@@ -1,6 +1,8 @@
 // One announcement: edit the draft, attach forms (PDF or images), publish, expire or withdraw.
 import { api } from '../api.js';
-import { label, t, when } from '../i18n.js';
+import { label, t } from '../../../lib/i18n.js';
+import { rules } from '../../../lib/rules.js';
+import { when } from '../../../lib/time.js';
 import { attempt, errorText, field, h, heading } from '../ui.js';
 import { chosenVillages, expiryIso, villageChoices } from './announcements.js';
 
@@ -24,7 +26,7 @@ export async function announcementScreen({ id, go }) {
       item.villages.length ? item.villages.map((v) => v.name).join(', ') : t('wholeCommune'),
       item.published_at ? ` — ${when(item.published_at)}` : '',
       item.expires_at ? ` — ${t('expires')}: ${when(item.expires_at)}` : '',
-      item.state !== 'draft' ? ` — ${t('readBy', item.read_by_groups)}` : ''),
+      item.state !== 'draft' ? ` — ${t('readBy', { n: item.read_by_groups })}` : ''),
     item.state === 'draft' ? editForm(item, villages, reload) : h('p', { class: 'body' }, item.body),
     files(item, reload),
     h('div', { class: 'actions' },
@@ -34,8 +36,8 @@ export async function announcementScreen({ id, go }) {
 }
 
 function editForm(item, villages, reload) {
-  const title = h('input', { name: 'title', required: true, maxLength: 200, value: item.title });
-  const body = h('textarea', { name: 'body', rows: 6, required: true, maxLength: 10000, value: item.body });
+  const title = h('input', { name: 'title', required: true, maxLength: rules().limits.announcement_title, value: item.title });
+  const body = h('textarea', { name: 'body', rows: 6, required: true, maxLength: rules().limits.announcement_body, value: item.body });
   const expires = h('input', { name: 'expires_at', type: 'date', value: item.expires_at ? item.expires_at.slice(0, 10) : '' });
   const form = h('form', { class: 'card', onsubmit: async (e) => {
     e.preventDefault();

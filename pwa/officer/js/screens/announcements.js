@@ -1,6 +1,8 @@
 // Announcements: the list, and the form that saves a new draft for the whole commune or some villages.
 import { api } from '../api.js';
-import { label, t, when } from '../i18n.js';
+import { label, t } from '../../../lib/i18n.js';
+import { rules } from '../../../lib/rules.js';
+import { fromLocalInput, when } from '../../../lib/time.js';
 import { attempt, errorText, field, h, heading } from '../ui.js';
 
 /** Screen: the commune's announcements and a form for a new one. */
@@ -18,7 +20,7 @@ export async function announcementsScreen({ go }) {
       h('span', { class: 'badge' }, label('state', a.state)), ' ',
       h('span', { class: 'muted' }, a.villages.length ? a.villages.map((v) => v.name).join(', ') : t('wholeCommune'),
         ' — ', when(a.published_at || a.created_at), a.files.length ? ` — 📎 ${a.files.length}` : '',
-        a.state !== 'draft' ? ` — ${t('readBy', a.read_by_groups)}` : '')))));
+        a.state !== 'draft' ? ` — ${t('readBy', { n: a.read_by_groups })}` : '')))));
 }
 
 /** Checkboxes for the target villages; none ticked means the whole commune. */
@@ -32,12 +34,12 @@ export function chosenVillages(form) {
   return [...form.querySelectorAll('input[name=village]:checked')].map((box) => Number(box.value));
 }
 
-/** An expiry typed as a local day: the end of that day in Vietnam. */
-export function expiryIso(day) { return day ? `${day}T23:59:00+07:00` : null; }
+/** An expiry typed as a day: the end of that day in the commune. */
+export function expiryIso(day) { return day ? fromLocalInput(`${day}T23:59`) : null; }
 
 function composeForm(villages, go) {
-  const title = h('input', { name: 'title', required: true, maxLength: 200 });
-  const body = h('textarea', { name: 'body', rows: 5, required: true, maxLength: 10000 });
+  const title = h('input', { name: 'title', required: true, maxLength: rules().limits.announcement_title });
+  const body = h('textarea', { name: 'body', rows: 5, required: true, maxLength: rules().limits.announcement_body });
   const expires = h('input', { name: 'expires_at', type: 'date' });
   const form = h('form', { class: 'card compose', onsubmit: async (e) => {
     e.preventDefault();

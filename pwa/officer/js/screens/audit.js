@@ -1,6 +1,7 @@
 // The audit log for the head: who viewed or changed what, filtered by action or target, paged.
 import { api, query } from '../api.js';
-import { t, when } from '../i18n.js';
+import { t } from '../../../lib/i18n.js';
+import { when } from '../../../lib/time.js';
 import { errorText, field, formValues, h, heading } from '../ui.js';
 
 const PER_PAGE = 50;
@@ -32,8 +33,8 @@ export async function auditScreen({ params, go }) {
           ? h('a', { href: `#/report/${e.target_id}` }, `${e.target_type} ${e.target_id.slice(0, 8)}`)
           : `${e.target_type} ${e.target_id}`),
         h('td', { class: 'details' }, Object.keys(e.details || {}).length ? JSON.stringify(e.details) : ''))))),
-    h('nav', { class: 'pager', 'aria-label': t('page', page, pages) },
+    h('nav', { class: 'pager', 'aria-label': t('page', { p: page, n: pages }) },
       h('button', { type: 'button', disabled: page <= 1, onclick: () => goPage(page - 1) }, t('prev')),
-      h('span', {}, t('page', page, pages)),
+      h('span', {}, t('page', { p: page, n: pages })),
       h('button', { type: 'button', disabled: page >= pages, onclick: () => goPage(page + 1) }, t('next'))));
 }

@@ -1,6 +1,7 @@
 // One group: its households (add, rename, deactivate), its phones (revoke) and a fresh enrolment code.
 import { api } from '../api.js';
-import { t, when } from '../i18n.js';
+import { t } from '../../../lib/i18n.js';
+import { when } from '../../../lib/time.js';
 import { attempt, errorText, h, heading, mount } from '../ui.js';
 import { oneFieldForm } from './groups.js';
 

@@ -1,6 +1,7 @@
 // The head's view of the commune: villages (add, rename) and household groups (list, add).
 import { api } from '../api.js';
-import { t, when } from '../i18n.js';
+import { t } from '../../../lib/i18n.js';
+import { when } from '../../../lib/time.js';
 import { attempt, errorText, field, h, heading, select } from '../ui.js';
 
 /** Screen: villages and groups of the commune. */

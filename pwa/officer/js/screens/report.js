@@ -1,6 +1,8 @@
 // One report: its text and photos (and what is still uploading), the thread, and every action on it.
 import { api } from '../api.js';
-import { label, t, when } from '../i18n.js';
+import { label, t } from '../../../lib/i18n.js';
+import { rules } from '../../../lib/rules.js';
+import { fromLocalInput, toLocalInput, when } from '../../../lib/time.js';
 import { attempt, errorText, field, h, heading, select } from '../ui.js';
 
 /** Screen: the report with id. */
@@ -47,7 +49,7 @@ function photos(report) {
     h('div', { class: 'photos' }, report.attachments.map((a) => a.complete
       ? h('a', { href: `/api/v1/officer/attachments/${a.id}`, target: '_blank', rel: 'noopener' },
         h('img', { src: `/api/v1/officer/attachments/${a.id}`, alt: `${t('photos')} ${a.id.slice(0, 8)}`, loading: 'lazy' }))
-      : h('div', { class: 'pending' }, h('progress', { max: a.size, value: a.received }), t('uploading', a.received, a.size)))));
+      : h('div', { class: 'pending' }, h('progress', { max: a.size, value: a.received }), t('uploading', { r: a.received, s: a.size })))));
 }
 
 function thread(report) {
@@ -61,7 +63,7 @@ function thread(report) {
 }
 
 function replyForm(report, reload, internal) {
-  const body = h('textarea', { name: 'body', rows: 3, required: true, maxLength: 5000 });
+  const body = h('textarea', { name: 'body', rows: 3, required: true, maxLength: rules().limits.reply_body });
   return h('form', { class: `card ${internal ? 'note-form' : 'reply-form'}`, onsubmit: async (e) => {
     e.preventDefault();
     const ok = await attempt(() => api(`/reports/${report.id}/messages`, { method: 'POST', json: { body: body.value, internal } }),
@@ -74,10 +76,10 @@ function replyForm(report, reload, internal) {
 function statusForm(report, reload) {
   if (!report.transitions.length) return null;
   const status = select('status', report.transitions.map((s) => [s, label('status', s)]));
-  const reason = h('input', { name: 'reason', maxLength: 500 });
+  const reason = h('input', { name: 'reason', maxLength: rules().limits.status_reason });
   return h('form', { class: 'card status-form', onsubmit: async (e) => {
     e.preventDefault();
-    if (['rejected', 'referred'].includes(status.value) && !reason.value.trim()) {
+    if (rules().statuses_needing_reason.includes(status.value) && !reason.value.trim()) {
       reason.setCustomValidity(t('reasonNeeded'));
       reason.reportValidity();
       return;
@@ -98,21 +100,12 @@ function assignForm(report, officers, reload) {
   } }, field(t('assign'), choice), h('button', { type: 'submit' }, t('save')));
 }
 
-/** datetime-local gives no zone: the commune is in Vietnam (UTC+7, no daylight saving). */
-function localToIso(value) { return value.length === 16 ? `${value}:00+07:00` : `${value}+07:00`; }
-
-function isoToLocal(iso) {
-  if (!iso) return '';
-  const shifted = new Date(new Date(iso).getTime() + 7 * 3600 * 1000);
-  return shifted.toISOString().slice(0, 16);
-}
-
 function appointmentForm(report, reload) {
   const at = h('input', { type: 'datetime-local', name: 'appointment_at', required: true,
-    value: isoToLocal(report.appointment_at || report.appointment_requested_at) });
+    value: toLocalInput(report.appointment_at || report.appointment_requested_at) });
   return h('form', { class: 'card appointment-form', onsubmit: async (e) => {
     e.preventDefault();
-    const ok = await attempt(() => api(`/reports/${report.id}/appointment`, { method: 'POST', json: { appointment_at: localToIso(at.value) } }), t('saved'));
+    const ok = await attempt(() => api(`/reports/${report.id}/appointment`, { method: 'POST', json: { appointment_at: fromLocalInput(at.value) } }), t('saved'));
     if (ok) reload();
   } }, h('h3', {}, t('appointment')), field(t('confirm'), at), h('button', { type: 'submit', class: 'primary' }, t('confirm')));
 }

@@ -1,8 +1,8 @@
 // Stats of the commune: by kind, tip category, village and status over time; answer time; backlog by age.
 import { api, query } from '../api.js';
 import { barChart, STATUS_COLOURS, timeChart } from '../charts.js';
-import { duration, label, t } from '../i18n.js';
-import { errorText, field, formValues, h, heading } from '../ui.js';
+import { label, t } from '../../../lib/i18n.js';
+import { duration, errorText, field, formValues, h, heading } from '../ui.js';
 
 /** Screen: figures for a period (default: the last 30 days). */
 export async function statsScreen({ params, go }) {
@@ -20,7 +20,7 @@ export async function statsScreen({ params, go }) {
   const fr = stats.first_response;
   return h('section', { class: 'stats' }, heading(t('stats')), form,
     h('div', { class: 'kpis' },
-      h('p', { class: 'kpi' }, h('span', { class: 'big' }, String(stats.total)), t('total', stats.total)),
+      h('p', { class: 'kpi' }, h('span', { class: 'big' }, String(stats.total)), t('total', { n: stats.total })),
       h('p', { class: 'kpi' }, h('span', { class: 'big', dataset: { test: 'median' } }, duration(fr.median_seconds)),
         `${t('medianAnswer')} — ${fr.answered} ${t('answered')}, ${fr.unanswered} ${t('unanswered')}`)),
     h('div', { class: 'charts' },
@@ -29,5 +29,5 @@ export async function statsScreen({ params, go }) {
       barChart(t('byKind'), stats.by_kind.map((c) => ({ label: label('kind', c.key), value: c.count }))),
       barChart(t('byCategory'), stats.by_category.map((c) => ({ label: label('category', c.key), value: c.count }))),
       barChart(t('byVillage'), stats.by_village.map((c) => ({ label: c.label, value: c.count }))),
-      barChart(t('openByAge'), stats.open_by_age.map((c) => ({ label: t('ageBucket')[c.key], value: c.count, colour: '#ef6c00' })))));
+      barChart(t('openByAge'), stats.open_by_age.map((c) => ({ label: t('ageBucket.' + c.key), value: c.count, colour: '#ef6c00' })))));
 }
