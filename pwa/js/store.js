@@ -86,8 +86,6 @@ const patch = (store, key, fn) => tx([store], 'readwrite', async (s) => {
 });
 const byTime = (field) => (a, b) => a[field].localeCompare(b[field]);
 
-// --- the phone: settings, enrolment, group ------------------------------------------------------------------
-
 /** One value of the phone's settings (token, cursor, group, lastSync, revoked, rules, enrolRequest). */
 export const getMeta = (key) => get(META, key);
 export const setMeta = (key, value) => put(META, value, key);
@@ -126,15 +124,11 @@ export const applyGroup = (group) => tx([META, HOUSEHOLDS], 'readwrite', async (
   existing.filter((o) => !ids.has(o.id)).forEach((o) => s.households.put({ ...o, removed: true }));
 });
 
-// --- households ---------------------------------------------------------------------------------------------
-
 /** @returns {Promise<object[]>} the group's current households (not the removed ones) */
 export const households = async () => (await all(HOUSEHOLDS)).filter((x) => !x.removed);
 export const household = (id) => get(HOUSEHOLDS, id);
 /** Changes one household record (PIN keys, wrong-PIN count) in one transaction. */
 export const updateHousehold = (id, fn) => patch(HOUSEHOLDS, id, fn);
-
-// --- reports and their timelines ----------------------------------------------------------------------------
 
 /** @returns {Promise<object[]>} the household's reports, newest first */
 export const householdReports = async (householdId) =>
@@ -189,14 +183,9 @@ function dropItem(s, item) {
   (item.attachments || []).forEach((a) => s.blobs.delete(a.id));
 }
 
-// --- drafts -------------------------------------------------------------------------------------------------
-
 export const draft = (householdId) => get(DRAFTS, householdId);
 /** @param {{householdId: number, sealed: object, photos: object[]}} rec one draft per household */
 export const saveDraft = (rec) => put(DRAFTS, rec);
-export const deleteDraft = (householdId) => tx([DRAFTS], 'readwrite', (s) => { s.drafts.delete(householdId); });
-
-// --- the outbox ---------------------------------------------------------------------------------------------
 
 /**
  * Queues an item with what goes with it, in one transaction.
@@ -223,7 +212,8 @@ export const outboxItem = (id) => get(OUTBOX, id);
 /** Applies a change to one queued item (no-op if it is gone). */
 export const updateItem = (id, changes) => patch(OUTBOX, id, (item) => ({ ...item, ...changes }));
 /** Removes a queued item and its photo bytes. */
-export const removeItem = (id) => tx([OUTBOX, BLOBS], 'readwrite', async (s) => dropItem(s, await req(s.outbox.get(id))));
+export const removeItem = (id) => tx([OUTBOX, BLOBS], 'readwrite', async (s) =>
+  dropItem(s, await req(s.outbox.get(id))));
 
 /**
  * The server confirmed this item: its device-key copy goes at once; a report with photos still to upload
@@ -244,8 +234,6 @@ export const saveUpload = (item, done) => tx([OUTBOX, BLOBS], 'readwrite', (s) =
   s.outbox.put(item);
   if (done) s.blobs.delete(done);
 });
-
-// --- announcements and their files --------------------------------------------------------------------------
 
 /** @returns {Promise<object[]>} announcements not expired, newest first */
 export const announcements = async () => (await all(NEWS))

@@ -4,7 +4,7 @@ import { lang, setLang, setup, t } from '../../lib/i18n.js';
 import { useRules } from '../../lib/rules.js';
 import { api, onUnauthorized, setCsrf } from './api.js';
 import * as strings from './strings.js';
-import { h, mount } from './ui.js';
+import { errorText, h, mount } from './ui.js';
 import { loginScreen } from './screens/login.js';
 import { queueScreen } from './screens/queue.js';
 import { reportScreen } from './screens/report.js';
@@ -18,14 +18,14 @@ import { auditScreen } from './screens/audit.js';
 import { accountScreen } from './screens/account.js';
 
 const MANAGERS = ['head', 'admin'];
-// route name → [screen, roles allowed (empty: everyone), nav label key or null]
+// route name → [screen, roles allowed (empty: everyone), nav label key or null, the list a detail belongs to]
 const ROUTES = {
   queue: [queueScreen, [], 'queue'],
-  report: [reportScreen, [], null],
+  report: [reportScreen, [], null, 'queue'],
   announcements: [announcementsScreen, [], 'announcements'],
-  announcement: [announcementScreen, [], null],
+  announcement: [announcementScreen, [], null, 'announcements'],
   groups: [groupsScreen, MANAGERS, 'groups'],
-  group: [groupScreen, MANAGERS, null],
+  group: [groupScreen, MANAGERS, null, 'groups'],
   officers: [officersScreen, MANAGERS, 'officers'],
   stats: [statsScreen, [], 'stats'],
   audit: [auditScreen, MANAGERS, 'audit'],
@@ -77,7 +77,11 @@ async function render() {
   }
   const route = currentRoute();
   const name = allowed(route.name) ? route.name : 'queue';
-  const view = await ROUTES[name][0]({ ...route, officer: state.officer, go });
+  const [screen, , , parent] = ROUTES[name];
+  // A screen that cannot load what it shows throws: the error is the screen (with the way back from a detail).
+  const view = await Promise.resolve(route).then((r) => screen({ ...r, officer: state.officer, go }))
+    .catch((e) => h('section', {}, parent ? h('a', { href: `#/${parent}` }, t('back')) : null,
+      h('p', { class: 'error' }, errorText(e))));
   if (currentRoute().name !== route.name || currentRoute().id !== route.id) return; // navigated meanwhile
   mount(main(), view);
   main().querySelector('.screen-title')?.focus();

@@ -60,3 +60,9 @@ export function duration(seconds) {
   if (seconds < 48 * 3600) return t('hours', { n: Math.round(seconds / 360) / 10 });
   return t('days', { n: Math.round(seconds / 8640) / 10 });
 }
+
+/** Previous page, "Page p/n", next page. */
+export const pager = (page, pages, goPage) => h('nav', { class: 'pager', 'aria-label': t('page', { p: page, n: pages }) },
+  h('button', { type: 'button', disabled: page <= 1, onclick: () => goPage(page - 1) }, t('prev')),
+  h('span', {}, t('page', { p: page, n: pages })),
+  h('button', { type: 'button', disabled: page >= pages, onclick: () => goPage(page + 1) }, t('next')));

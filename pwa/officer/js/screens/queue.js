@@ -3,7 +3,7 @@ import { api, query } from '../api.js';
 import { label, t } from '../../../lib/i18n.js';
 import { rules } from '../../../lib/rules.js';
 import { when } from '../../../lib/time.js';
-import { errorText, field, formValues, h, heading, select } from '../ui.js';
+import { field, formValues, h, heading, pager, select } from '../ui.js';
 
 const FILTERS = ['q', 'status', 'kind', 'category', 'village_id', 'urgency', 'assignee', 'date_from', 'date_to', 'sort'];
 const PER_PAGE = 25;
@@ -22,12 +22,7 @@ export async function queueScreen({ params, go }) {
   const filters = paramsToFilters(params);
   const page = Number(filters.page || 1);
   const [villages, officers] = await Promise.all([api('/villages').catch(() => []), api('/officers').catch(() => [])]);
-  let result;
-  try {
-    result = await api('/reports' + query({ ...filters, page, per_page: PER_PAGE }));
-  } catch (e) {
-    return h('section', {}, heading(t('queue')), h('p', { class: 'error' }, errorText(e)));
-  }
+  const result = await api('/reports' + query({ ...filters, page, per_page: PER_PAGE }));
   const all = ['', t('all')];
   const form = h('form', { class: 'filters', role: 'search', onsubmit: (e) => { e.preventDefault(); apply(); } },
     field(t('search'), h('input', { name: 'q', type: 'search', value: filters.q || '', placeholder: t('searchHint') })),
@@ -72,10 +67,7 @@ export async function queueScreen({ params, go }) {
     h('p', { class: 'summary-line' }, h('span', { class: 'muted', role: 'status' }, t('total', { n: result.total })), ' ',
       h('a', { class: 'button', href: '/api/v1/officer/stats/export.csv' + query(exportFilters()), download: '' }, t('exportCsv'))),
     result.items.length ? h('ul', { class: 'reports' }, result.items.map(item)) : h('p', {}, t('empty')),
-    h('nav', { class: 'pager', 'aria-label': t('page', { p: page, n: pages }) },
-      h('button', { type: 'button', disabled: page <= 1, onclick: () => apply(page - 1) }, t('prev')),
-      h('span', {}, t('page', { p: page, n: pages })),
-      h('button', { type: 'button', disabled: page >= pages, onclick: () => apply(page + 1) }, t('next'))));
+    pager(page, pages, apply));
 }
 
 function wide() { return window.matchMedia('(min-width: 800px)').matches; }

@@ -3,17 +3,11 @@ import { api } from '../api.js';
 import { label, t } from '../../../lib/i18n.js';
 import { rules } from '../../../lib/rules.js';
 import { fromLocalInput, toLocalInput, when } from '../../../lib/time.js';
-import { attempt, errorText, field, h, heading, select } from '../ui.js';
+import { attempt, field, h, heading, select } from '../ui.js';
 
 /** Screen: the report with id. */
 export async function reportScreen({ id, go }) {
-  let report;
-  let officers;
-  try {
-    [report, officers] = await Promise.all([api(`/reports/${encodeURIComponent(id)}`), api('/officers')]);
-  } catch (e) {
-    return h('section', {}, h('a', { href: '#/queue' }, t('back')), h('p', { class: 'error' }, errorText(e)));
-  }
+  const [report, officers] = await Promise.all([api(`/reports/${encodeURIComponent(id)}`), api('/officers')]);
   const reload = () => go(`#/report/${report.id}`);
   return h('section', { class: 'report-page' },
     h('a', { href: '#/queue', class: 'back' }, t('back')),
