@@ -2,6 +2,7 @@
 // Holds the unlocked household's session (keys in memory only) and locks it when idle.
 import { h, toast } from '../lib/dom.js';
 import { setup, t, lang, setLang } from '../lib/i18n.js';
+import { go, parseHash } from '../lib/router.js';
 import { useRules } from '../lib/rules.js';
 import { when } from '../lib/time.js';
 import * as strings from './strings.js';
@@ -30,10 +31,7 @@ const app = {
   session: null,
   household: null,
   /** Navigates (hash routing keeps every screen inside the one cached shell). */
-  go(hash) {
-    if (location.hash === hash) app.refresh();
-    else location.hash = hash;
-  },
+  go: (hash) => go(hash, app.refresh),
   unlock(household, session) {
     app.household = household;
     app.session = session;
@@ -56,15 +54,15 @@ const app = {
 
 async function render(soft = false) {
   // A sync notice must not wipe what the user is typing.
-  if (soft && (dirty || !ROUTES[route()[0]]?.live)) return;
+  if (soft && (dirty || !ROUTES[parseHash().name]?.live)) return;
   const seq = ++renderSeq;
-  const [name, ...args] = route();
+  const { name, args } = parseHash();
   let screen = ROUTES[name] || households;
   useRules((await getMeta('rules'))?.rules); // kept by enrolment and the sync engine (maybe in the worker)
   if (!(await getMeta('token'))) screen = enrol;
   else if (PRIVATE.has(screen) && !app.session) return app.go('#/');
   else if (screen === households && app.session) app.lock();
-  const el = await screen.render(app, ...args.map(decodeURIComponent));
+  const el = await screen.render(app, ...args);
   if (seq !== renderSeq || !el) return;
   dirty = false;
   const main = $('main');
@@ -74,8 +72,6 @@ async function render(soft = false) {
   if (!soft) main.focus({ preventScroll: true });
   await chrome();
 }
-
-const route = () => location.hash.replace(/^#\/?/, '').split('/');
 
 async function chrome() {
   $('title').textContent = app.household ? app.household.name : t('app.title');

@@ -1,6 +1,6 @@
 // What the phone fetches to keep offline: the commune's announcement files, and the rules the server owns
 // (revalidated with its ETag at most once a day: a 304 costs one small round trip).
-import { call, ApiError } from './api.js';
+import { request, ApiError } from '../lib/api.js';
 import * as store from './store.js';
 import { useRules } from '../lib/rules.js';
 
@@ -15,7 +15,7 @@ export async function fetchFiles(token) {
       if (have.has(key)) continue;
       let blob;
       try {
-        const res = await call(`/api/v1/announcements/${a.id}/files/${f.id}`, { token, raw: true, timeout: 120000 });
+        const res = await request(`/api/v1/announcements/${a.id}/files/${f.id}`, { token, raw: true, timeout: 120000 });
         blob = await res.blob();
       } catch (e) {
         if (e instanceof ApiError && !e.retryable && e.status !== 401) continue; // gone (withdrawn): no retry loop
@@ -34,7 +34,7 @@ export async function refreshRules(maxAge = RULES_MAX_AGE_MS) {
   const kept = await store.getMeta('rules');
   if (kept && Date.now() - kept.checkedAt < maxAge) return;
   const headers = kept ? { 'If-None-Match': `"${kept.rules.version}"` } : {};
-  const rules = (await call('/api/v1/rules', { headers })) || kept.rules; // null: 304, still the same
+  const rules = (await request('/api/v1/rules', { headers })) || kept.rules; // null: 304, still the same
   await store.setMeta('rules', { rules, checkedAt: Date.now() });
   useRules(rules);
 }

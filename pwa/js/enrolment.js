@@ -1,6 +1,6 @@
 // Enrolment: the group's one-time code in, the device token, the group and the rules kept (the one step
 // that needs a link; everything after works offline).
-import { call } from './api.js';
+import { request } from '../lib/api.js';
 import * as store from './store.js';
 import { deviceKey } from './crypto.js';
 import { refreshRules } from './downloads.js';
@@ -26,7 +26,7 @@ async function enrolRequest(code) {
  * @param {string} code as typed; the server ignores dashes, spaces and case
  */
 export async function enrol(code) {
-  const res = await call('/api/v1/enrol', { method: 'POST', json: await enrolRequest(code.trim()) });
+  const res = await request('/api/v1/enrol', { method: 'POST', json: await enrolRequest(code.trim()) });
   await deviceKey();
   await store.saveEnrolment(res.device_token, res.cursor);
   await store.applyGroup(res.group);

@@ -2,7 +2,7 @@
 // rules. Runs in the page and, for Background Sync, in the service worker; a Web Lock keeps the two from
 // running at once. Rules (docs/adr/pwa-outbox-sync.md): an item leaves the outbox only on a 2xx answer
 // carrying its own result; anything else is "retry later".
-import { call, ApiError } from './api.js';
+import { request, ApiError } from '../lib/api.js';
 import * as store from './store.js';
 import { decrypt, deviceKey } from './crypto.js';
 import { applyChanges } from './apply.js';
@@ -111,7 +111,7 @@ async function pushAndPull(token) {
     if (batch.length) notify({ type: 'state' });
     let res;
     try {
-      res = await call('/api/v1/sync', { method: 'POST', token, json: { cursor, push } });
+      res = await request('/api/v1/sync', { method: 'POST', token, json: { cursor, push } });
     } catch (e) {
       // Nothing is known about these items: they stay queued, unchanged.
       await Promise.all(batch.map((i) => store.updateItem(i.id, { state: 'waiting' })));

@@ -1,6 +1,6 @@
 // Photo uploads: after the server accepted a report, its photos go up in chunks, resumably, at the offset
 // the server holds (docs/api-contract.md); each finished photo's bytes leave the phone.
-import { call, ApiError } from './api.js';
+import { request, ApiError } from '../lib/api.js';
 import * as store from './store.js';
 import { decryptBytes, deviceKey } from './crypto.js';
 
@@ -35,16 +35,16 @@ async function uploadOne(token, item, att, bytes, notify) {
   const url = `/api/v1/attachments/${att.id}`;
   // A first try starts at 0 without asking (one round trip less on 2G); after a cut, ask what arrived.
   // If the server already holds bytes, it answers offset_mismatch and we ask then.
-  let st = att.received ? await call(url, { token }) : { received: 0, complete: false };
+  let st = att.received ? await request(url, { token }) : { received: 0, complete: false };
   let restarts = 0;
   while (!st.complete) {
     const offset = st.received;
     try {
-      st = await call(`${url}?offset=${offset}`, { method: 'PATCH', token, timeout: 60000,
+      st = await request(`${url}?offset=${offset}`, { method: 'PATCH', token, timeout: 60000,
         body: bytes.subarray(offset, offset + CHUNK), headers: { 'Content-Type': 'application/octet-stream' } });
     } catch (e) {
       if (e.code === 'offset_mismatch' && e.retryable && restarts++ < 5) {
-        st = await call(url, { token }); // the server holds a different count: resume from it
+        st = await request(url, { token }); // the server holds a different count: resume from it
         continue;
       }
       if (e.code === 'checksum_mismatch' && !e.retryable && restarts++ < 2) {

@@ -1,5 +1,6 @@
-// The one way both front ends call the API: JSON in and out, a timeout, the one error shape
-// ({error: {code, message, fields?}}, docs/adr/0001-error-shape.md) turned into ApiError.
+// The one way both front ends call the API (screens never call fetch): JSON in and out, gzip bodies, a
+// timeout, and the one error shape ({error: {code, message, fields?}}, docs/adr/0001-error-shape.md) as ApiError.
+// The phone authenticates with its device token (and sends no cookie), the console with its session cookie.
 
 /** An error answer, or no answer (status 0, code 'network' or 'timeout'). */
 export class ApiError extends Error {
@@ -26,28 +27,30 @@ async function gzip(text) {
  * Calls the API. Resolves with the JSON of a 2xx answer (null for 204 and for 304, the answer to an
  * If-None-Match that still holds), or the Response when opts.raw.
  * Throws ApiError otherwise; a 2xx answer cut before its end is a retryable ApiError too.
- * @param {string} url
- * @param {{method?: string, headers?: object, json?: any, body?: BodyInit, timeout?: number, raw?: boolean,
- *          gzip?: boolean, credentials?: RequestCredentials}} [opts]
+ * @param {string} url e.g. '/api/v1/sync'
+ * @param {{method?: string, headers?: object, json?: any, body?: BodyInit, token?: string, raw?: boolean,
+ *          timeout?: number}} [opts] timeout in ms, 30 s unless told (0: none)
  */
 export async function request(url, opts = {}) {
   const headers = { Accept: 'application/json', ...opts.headers };
+  if (opts.token) headers.Authorization = 'Bearer ' + opts.token;
   let body = opts.body;
   if (opts.json !== undefined) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(opts.json);
     // The contract accepts gzip request bodies: one report's JSON shrinks by a third, most of a 2G upload.
-    if (opts.gzip && body.length > 512 && self.CompressionStream) {
+    if (body.length > 512 && self.CompressionStream) {
       body = await gzip(body);
       headers['Content-Encoding'] = 'gzip';
     }
   }
   const ctl = new AbortController();
-  const timer = opts.timeout && setTimeout(() => ctl.abort(), opts.timeout);
+  const timeout = opts.timeout ?? 30000;
+  const timer = timeout && setTimeout(() => ctl.abort(), timeout);
   let res;
   try {
     res = await fetch(url, { method: opts.method || 'GET', headers, body, signal: ctl.signal, cache: 'no-store',
-      credentials: opts.credentials || 'same-origin' });
+      credentials: opts.token ? 'omit' : 'same-origin' });
   } catch (e) {
     throw new ApiError(0, { code: e.name === 'AbortError' ? 'timeout' : 'network' });
   } finally {

@@ -2,7 +2,7 @@
 import { h } from '../../lib/dom.js';
 import { t } from '../../lib/i18n.js';
 import { enrol } from '../enrolment.js';
-import { ApiError } from '../api.js';
+import { ApiError } from '../../lib/api.js';
 
 function reason(err) {
   if (err instanceof ApiError && err.status === 429) return t('enrol.slow');

@@ -21,7 +21,7 @@ export async function api(path, { type, ...opts } = {}) {
   const headers = type ? { 'Content-Type': type } : {};
   if ((opts.method || 'GET') !== 'GET') headers['X-CSRF-Token'] = csrfToken;
   try {
-    return await request('/api/v1/officer' + path, { ...opts, headers });
+    return await request('/api/v1/officer' + path, { timeout: 0, ...opts, headers }); // uploads take their time
   } catch (error) {
     if (error.status === 401 && !path.startsWith('/login')) onSignedOut();
     throw error;

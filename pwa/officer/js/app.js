@@ -1,6 +1,7 @@
 // Controller: sign-in state, the navigation, the language switch and the hash router that mounts one screen.
 import { request } from '../../lib/api.js';
 import { lang, setLang, setup, t } from '../../lib/i18n.js';
+import { go as navigate, parseHash } from '../../lib/router.js';
 import { useRules } from '../../lib/rules.js';
 import { api, onUnauthorized, setCsrf } from './api.js';
 import * as strings from './strings.js';
@@ -37,15 +38,12 @@ const main = () => document.getElementById('main');
 
 /** The parsed location hash: #/report/abc?x=1 → {name: 'report', id: 'abc', params}. */
 export function currentRoute() {
-  const [path, search = ''] = location.hash.replace(/^#\/?/, '').split('?');
-  const [name, id] = path.split('/');
-  return { name: ROUTES[name] ? name : 'queue', id: id ? decodeURIComponent(id) : '', params: new URLSearchParams(search) };
+  const { name, args: [id = ''], params } = parseHash();
+  return { name: ROUTES[name] ? name : 'queue', id, params };
 }
 
 /** Navigates inside the console. */
-export function go(hash) {
-  if (location.hash === hash) render(); else location.hash = hash;
-}
+export const go = (hash) => navigate(hash, render);
 
 function allowed(name) {
   const roles = ROUTES[name][1];

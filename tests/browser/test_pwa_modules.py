@@ -1,24 +1,83 @@
 """The phone's storage, outbox and crypto modules, alone in Chromium with a real IndexedDB: what a household
-relies on when the phone is shared, switched off, or offline for days."""
+relies on when the phone is shared, switched off, or offline for days.
+
+The modules are loaded from ``pwa/`` with no server: Playwright answers the page's requests at
+``http://localhost``, a secure context (WebCrypto) with its own IndexedDB. Each test gets a fresh browser
+context, so an empty database, and calls the modules through ``page.evaluate`` with dynamic imports.
+"""
 
 from __future__ import annotations
 
+import mimetypes
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page, Route
+
+PWA = Path(__file__).resolve().parents[2] / "pwa"
+ORIGIN = "http://localhost"
+
+# In every page: m() imports the modules under test; unlockHousehold(id, pin) sets the household's PIN on first
+# use (as the PIN screen does) and unlocks it afterwards, resolving with the session or null for a wrong PIN.
+HELPERS = """
+window.m = async () => ({
+  store: await import('/js/store.js'), outbox: await import('/js/outbox.js'), c: await import('/js/crypto.js') });
+window.GROUP = { id: 7, name: 'Tổ 1', households: [{ id: 1, name: 'Hộ A' }, { id: 2, name: 'Hộ B' }] };
+window.unlockHousehold = async (id, pin) => {
+  const { store, c } = await m();
+  const hh = await store.household(id);
+  if (hh?.keys) return c.unlock(hh.keys, pin);
+  const { keys, session } = await c.setupPin(pin);
+  await store.updateHousehold(id, (x) => ({ ...x, keys }));
+  return session;
+};
+"""
+
+
+def _serve(route: Route) -> None:
+    """A blank page at /, the PWA's files everywhere else (as the server serves them, without the service worker)."""
+    path = route.request.url.removeprefix(ORIGIN).split("?")[0]
+    if path == "/":
+        route.fulfill(body="<!doctype html><meta charset=utf-8><title>pwa modules</title>", content_type="text/html")
+        return
+    target = (PWA / path.lstrip("/")).resolve()
+    if not target.is_relative_to(PWA) or not target.is_file():
+        route.fulfill(status=404, body="")
+        return
+    kind = "text/javascript" if target.suffix == ".js" else mimetypes.guess_type(target.name)[0]
+    route.fulfill(body=target.read_bytes(), content_type=kind or "application/octet-stream")
+
+
+@pytest.fixture
+def modules(browser: Browser) -> Iterator[Page]:
+    """A blank page of the PWA's origin, with an empty IndexedDB; fails the test on any uncaught page error."""
+    context = browser.new_context(base_url=ORIGIN)
+    context.route(f"{ORIGIN}/**", _serve)
+    context.add_init_script(HELPERS)
+    errors: list[str] = []
+    tab = context.new_page()
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.goto("/")
+    yield tab
+    context.close()
+    assert errors == []
+
 
 pytestmark = pytest.mark.browser
+
 
 REPORT = "{ kind: 'tip', category: 'theft', body: 'Trộm gà đêm qua', anonymous: false, urgency: 'normal' }"
 
 
-def test_a_queued_report_survives_a_reload(page: Page) -> None:
-    page.evaluate(f"""async () => {{
+def test_a_queued_report_survives_a_reload(modules: Page) -> None:
+    modules.evaluate(f"""async () => {{
       const {{ store, outbox }} = await m();
       await store.applyGroup(GROUP);
       await outbox.queueReport(await unlockHousehold(1, '2468'), 1, {REPORT}, []);
     }}""")
-    page.reload()
-    queued = page.evaluate("""async () => {
+    modules.reload()
+    queued = modules.evaluate("""async () => {
       const { store, c } = await m();
       const key = await c.deviceKey();
       return Promise.all((await store.outboxItems()).map(async (i) =>
@@ -29,8 +88,8 @@ def test_a_queued_report_survives_a_reload(page: Page) -> None:
     assert queued[0]["sent"]["body"] == "Trộm gà đêm qua" and queued[0]["sent"]["household_id"] == 1
 
 
-def test_mark_sent_removes_only_the_confirmed_item(page: Page) -> None:
-    left = page.evaluate(f"""async () => {{
+def test_mark_sent_removes_only_the_confirmed_item(modules: Page) -> None:
+    left = modules.evaluate(f"""async () => {{
       const {{ store, outbox }} = await m();
       await store.applyGroup(GROUP);
       const s = await unlockHousehold(1, '2468');
@@ -53,8 +112,8 @@ def test_mark_sent_removes_only_the_confirmed_item(page: Page) -> None:
     assert left["bytes"] is True
 
 
-def test_purging_one_household_removes_only_its_sent_reports(page: Page) -> None:
-    after = page.evaluate(f"""async () => {{
+def test_purging_one_household_removes_only_its_sent_reports(modules: Page) -> None:
+    after = modules.evaluate(f"""async () => {{
       const {{ store, outbox, c }} = await m();
       await store.applyGroup(GROUP);
       const a = await unlockHousehold(1, '2468');
@@ -85,16 +144,16 @@ def test_purging_one_household_removes_only_its_sent_reports(page: Page) -> None
     assert still_queued == 1
 
 
-def test_a_wrong_pin_opens_nothing(page: Page) -> None:
-    page.evaluate(f"""async () => {{
+def test_a_wrong_pin_opens_nothing(modules: Page) -> None:
+    modules.evaluate(f"""async () => {{
       const {{ store, c }} = await m();
       await store.applyGroup(GROUP);
       const a = await unlockHousehold(1, '2468');
       await store.saveDraft({{ householdId: 1, sealed: await c.lockUp(a, {REPORT}), photos: [] }});
       await unlockHousehold(2, '1357');
     }}""")
-    page.reload()
-    result = page.evaluate("""async () => {
+    modules.reload()
+    result = modules.evaluate("""async () => {
       const { store, c } = await m();
       const draft = await store.draft(1);
       const tryOpen = (s) => c.open(s, draft.sealed).then((v) => v.body, () => 'refused');
@@ -104,15 +163,15 @@ def test_a_wrong_pin_opens_nothing(page: Page) -> None:
     assert result == {"wrong": None, "neighbour": "refused", "right": "Trộm gà đêm qua"}
 
 
-def test_a_draft_survives_a_reload_and_stays_the_households(page: Page) -> None:
-    page.evaluate(f"""async () => {{
+def test_a_draft_survives_a_reload_and_stays_the_households(modules: Page) -> None:
+    modules.evaluate(f"""async () => {{
       const {{ store, c }} = await m();
       await store.applyGroup(GROUP);
       await store.saveDraft({{ householdId: 1, sealed: await c.lockUp(await unlockHousehold(1, '2468'), {REPORT}),
         photos: [] }});
     }}""")
-    page.reload()
-    drafts = page.evaluate("""async () => {
+    modules.reload()
+    drafts = modules.evaluate("""async () => {
       const { store, c } = await m();
       const mine = await store.draft(1);
       return [(await c.open(await unlockHousehold(1, '2468'), mine.sealed)).body, await store.draft(2) ?? null];
@@ -120,9 +179,9 @@ def test_a_draft_survives_a_reload_and_stays_the_households(page: Page) -> None:
     assert drafts == ["Trộm gà đêm qua", None]
 
 
-def test_a_phone_installed_before_this_version_keeps_its_queue(page: Page) -> None:
+def test_a_phone_installed_before_this_version_keeps_its_queue(modules: Page) -> None:
     """The database as the first release created it (version 1): the store reads its queued items as they are."""
-    ids = page.evaluate("""async () => {
+    ids = modules.evaluate("""async () => {
       await new Promise((done, fail) => {
         const open = indexedDB.open('binh-an', 1);
         open.onupgradeneeded = () => {
