@@ -172,10 +172,12 @@ export const purgeHousehold = (householdId) => tx([REPORTS, EVENTS, OUTBOX], 're
 });
 
 /** Discards a report the server refused: its outbox item, photo bytes and the household's copy. */
-export const dropReport = (id) => tx([OUTBOX, BLOBS, REPORTS], 'readwrite', async (s) => {
+export const dropReport = (id) => tx([OUTBOX, BLOBS, REPORTS], 'readwrite', (s) => dropReportIn(s, id));
+
+async function dropReportIn(s, id) {
   dropItem(s, await req(s.outbox.get(id)));
   s.reports.delete(id);
-});
+}
 
 function dropItem(s, item) {
   if (!item) return;
@@ -195,10 +197,7 @@ export const saveDraft = (rec) => put(DRAFTS, rec);
  *   or the household whose draft it was
  */
 export const queue = (item, extra = {}) => tx([OUTBOX, BLOBS, REPORTS, EVENTS, DRAFTS], 'readwrite', async (s) => {
-  if (extra.replaces) {
-    dropItem(s, await req(s.outbox.get(extra.replaces)));
-    s.reports.delete(extra.replaces);
-  }
+  if (extra.replaces) await dropReportIn(s, extra.replaces);
   if (extra.draftOf != null) s.drafts.delete(extra.draftOf);
   s.outbox.put(item);
   (extra.blobs || []).forEach((b) => s.blobs.put(b));

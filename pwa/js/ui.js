@@ -35,13 +35,16 @@ export function stateOf(report, item) {
 }
 
 /** Upload progress of a queued report, 0-100, or null when it has no photo. */
-export function progress(item) {
+function progress(item) {
   const atts = item?.attachments || [];
   if (!atts.length) return null;
   const total = atts.reduce((n, a) => n + a.size, 0);
   return Math.floor((100 * atts.reduce((n, a) => n + (a.done ? a.size : a.received), 0)) / total);
 }
 
-/** A status pill for a state from stateOf. */
-export const badge = (state, extra = '') =>
-  h('span', { class: 'badge ' + state }, t('state.' + state) + extra);
+/** The status pill of a report (stateOf), with the upload progress while it is sending. */
+export function badge(report, item) {
+  const state = stateOf(report, item);
+  const pct = state === 'sending' ? progress(item) : null;
+  return h('span', { class: 'badge ' + state }, t('state.' + state) + (pct != null ? ` ${pct}%` : ''));
+}

@@ -2,7 +2,7 @@
 import { h } from '../../lib/dom.js';
 import { t } from '../../lib/i18n.js';
 import { when } from '../../lib/time.js';
-import { button, badge, stateOf, progress, ICONS } from '../ui.js';
+import { button, badge, ICONS } from '../ui.js';
 import * as store from '../store.js';
 import { open } from '../crypto.js';
 
@@ -15,8 +15,6 @@ async function purge(app, householdId) {
 }
 
 function row(app, r, content, item) {
-  const state = stateOf(r, item);
-  const pct = state === 'sending' ? progress(item) : null;
   const kind = content?.kind;
   return h('li', {},
     h('button', { type: 'button', class: 'row', onclick: () => app.go('#/report/' + r.id) },
@@ -25,7 +23,7 @@ function row(app, r, content, item) {
         h('b', {}, kind ? t('kind.' + kind) : t('home.purged')),
         h('small', { class: 'snippet' }, content ? content.body.slice(0, 80) : ''),
         h('small', {}, r.trackingCode ? t('home.code', { code: r.trackingCode }) : when(r.createdAt))),
-      badge(state, pct != null ? ` ${pct}%` : ''),
+      badge(r, item),
       r.unseen ? h('span', { class: 'dot', role: 'img', 'aria-label': t('home.new') }) : null));
 }
 

@@ -2,7 +2,7 @@
 import { h } from '../../lib/dom.js';
 import { t } from '../../lib/i18n.js';
 import { when } from '../../lib/time.js';
-import { button, badge, stateOf, progress, ICONS, limit } from '../ui.js';
+import { button, badge, stateOf, ICONS, limit } from '../ui.js';
 import * as store from '../store.js';
 import { open } from '../crypto.js';
 import * as outbox from '../outbox.js';
@@ -47,14 +47,12 @@ export async function render(app, id) {
     await store.markReportSeen(id);
     app.kick();
   }
-  const state = stateOf(r, item);
-  const pct = progress(item);
   const appt = events.filter((e) => e.value.appointment_at).pop();
   const body = h('textarea', { id: 'followup', rows: '3', maxlength: limit('message_body') });
   return h('section', {},
     h('h2', {}, h('span', { 'aria-hidden': 'true' }, (ICONS[content?.kind] || '✉️') + ' '),
       content ? t('kind.' + content.kind) : t('home.purged')),
-    h('p', {}, badge(state, state === 'sending' && pct != null ? ` ${pct}%` : ''), ' ',
+    h('p', {}, badge(r, item), ' ',
       r.trackingCode ? t('home.code', { code: r.trackingCode }) : t('report.noCode')),
     item?.state === 'attention' ? h('div', { class: 'card warn', role: 'alert' },
       h('p', {}, t('report.problem'), ' ', item.error?.message || item.error?.code || ''),

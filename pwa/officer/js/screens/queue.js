@@ -44,11 +44,6 @@ export async function queueScreen({ params, go }) {
       h('button', { type: 'submit', class: 'primary' }, t('filter')),
       h('button', { type: 'button', onclick: () => go('#/queue?sort=newest') }, t('reset'))));
 
-  function exportFilters() {
-    const { page: _p, ...rest } = filters;
-    return rest;
-  }
-
   function apply(newPage = 1) {
     const values_ = formValues(form);
     const next = {};
@@ -65,7 +60,7 @@ export async function queueScreen({ params, go }) {
     h('details', { class: 'filter-box', open: wide() || FILTERS.some((key) => key !== 'sort' && filters[key]) },
       h('summary', {}, t('filters')), form),
     h('p', { class: 'summary-line' }, h('span', { class: 'muted', role: 'status' }, t('total', { n: result.total })), ' ',
-      h('a', { class: 'button', href: '/api/v1/officer/stats/export.csv' + query(exportFilters()), download: '' }, t('exportCsv'))),
+      h('a', { class: 'button', href: '/api/v1/officer/stats/export.csv' + query({ ...filters, page: undefined }), download: '' }, t('exportCsv'))),
     result.items.length ? h('ul', { class: 'reports' }, result.items.map(item)) : h('p', {}, t('empty')),
     pager(page, pages, apply));
 }

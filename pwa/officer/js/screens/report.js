@@ -20,6 +20,11 @@ export async function reportScreen({ id, go }) {
     replyForm(report, reload, false), replyForm(report, reload, true));
 }
 
+/** Posts one action on the report; on success says so and shows the report again. */
+async function post(report, action, json, reload, done = t('saved')) {
+  if (await attempt(() => api(`/reports/${report.id}/${action}`, { method: 'POST', json }), done)) reload();
+}
+
 function facts(report) {
   const rows = [
     [t('status'), h('span', { class: `status s-${report.status}` }, label('status', report.status)),
@@ -60,9 +65,7 @@ function replyForm(report, reload, internal) {
   const body = h('textarea', { name: 'body', rows: 3, required: true, maxLength: rules().limits.reply_body });
   return h('form', { class: `card ${internal ? 'note-form' : 'reply-form'}`, onsubmit: async (e) => {
     e.preventDefault();
-    const ok = await attempt(() => api(`/reports/${report.id}/messages`, { method: 'POST', json: { body: body.value, internal } }),
-      internal ? t('saved') : t('sent'));
-    if (ok) reload();
+    await post(report, 'messages', { body: body.value, internal }, reload, internal ? t('saved') : t('sent'));
   } }, field(internal ? t('note') : t('reply'), body),
   h('button', { type: 'submit', class: internal ? '' : 'primary' }, internal ? t('addNote') : t('send')));
 }
@@ -78,8 +81,7 @@ function statusForm(report, reload) {
       reason.reportValidity();
       return;
     }
-    const ok = await attempt(() => api(`/reports/${report.id}/status`, { method: 'POST', json: { status: status.value, reason: reason.value } }), t('saved'));
-    if (ok) reload();
+    await post(report, 'status', { status: status.value, reason: reason.value }, reload);
   } }, h('h3', {}, t('changeStatus')), field(t('status'), status),
   field(t('reason'), reason), h('button', { type: 'submit', class: 'primary' }, t('apply')));
 }
@@ -89,8 +91,7 @@ function assignForm(report, officers, reload) {
   return h('form', { class: 'card assign-form', onsubmit: async (e) => {
     e.preventDefault();
     const officerId = choice.value ? Number(choice.value) : null;
-    const ok = await attempt(() => api(`/reports/${report.id}/assign`, { method: 'POST', json: { officer_id: officerId } }), t('saved'));
-    if (ok) reload();
+    await post(report, 'assign', { officer_id: officerId }, reload);
   } }, field(t('assign'), choice), h('button', { type: 'submit' }, t('save')));
 }
 
@@ -99,7 +100,6 @@ function appointmentForm(report, reload) {
     value: toLocalInput(report.appointment_at || report.appointment_requested_at) });
   return h('form', { class: 'card appointment-form', onsubmit: async (e) => {
     e.preventDefault();
-    const ok = await attempt(() => api(`/reports/${report.id}/appointment`, { method: 'POST', json: { appointment_at: fromLocalInput(at.value) } }), t('saved'));
-    if (ok) reload();
+    await post(report, 'appointment', { appointment_at: fromLocalInput(at.value) }, reload);
   } }, h('h3', {}, t('appointment')), field(t('confirm'), at), h('button', { type: 'submit', class: 'primary' }, t('confirm')));
 }
