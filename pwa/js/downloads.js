@@ -26,10 +26,7 @@ export async function fetchFiles(token) {
   }
 }
 
-/**
- * Fetches the rules when the kept copy is older than maxAge (0: now), and makes them the ones in force.
- * @param {number} [maxAge] ms
- */
+/** Fetches the rules when the kept copy is older than maxAge ms (0: now) and makes them the ones in force. */
 export async function refreshRules(maxAge = RULES_MAX_AGE_MS) {
   const kept = await store.getMeta('rules');
   if (kept && Date.now() - kept.checkedAt < maxAge) return;

@@ -21,9 +21,8 @@ async function enrolRequest(code) {
 }
 
 /**
- * Enrols this phone in its group with a one-time code: keeps the device token, the group and
- * its households, the first cursor and the rules. Throws ApiError.
- * @param {string} code as typed; the server ignores dashes, spaces and case
+ * Enrols this phone with its group's one-time code (as typed: the server ignores dashes, spaces and case); keeps
+ * the device token, the group and its households, the first cursor and the rules. Throws ApiError.
  */
 export async function enrol(code) {
   const res = await request('/api/v1/enrol', { method: 'POST', json: await enrolRequest(code.trim()) });

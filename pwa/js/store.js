@@ -14,12 +14,7 @@ const DRAFTS = 'drafts'; // one sealed draft per household
 const NEWS = 'announcements'; // commune announcements (public)
 const FILES = 'files'; // announcement files as blobs, for offline reading
 
-/**
- * Creates or migrates the schema: one case per version, falling through so a phone several versions
- * behind runs every step in order.
- * @param {IDBDatabase} db
- * @param {number} oldVersion
- */
+/** Creates or migrates the schema: one case per version, falling through (a phone far behind runs every step). */
 export function upgrade(db, oldVersion) {
   switch (oldVersion) {
     case 0: {
@@ -60,10 +55,7 @@ const req = (r) => new Promise((resolve, reject) => {
   r.onerror = () => reject(r.error);
 });
 
-/**
- * Runs fn(stores) in one transaction and resolves with its result once that has committed. fn may be
- * async, but must await only requests of this transaction.
- */
+/** Runs fn(stores) in one transaction; resolves with its result once committed. fn awaits only its requests. */
 async function tx(names, mode, fn) {
   const t = (await openDb()).transaction(names, mode);
   const done = new Promise((resolve, reject) => {
@@ -103,10 +95,7 @@ export const forgetEnrolment = () => tx([META], 'readwrite', (s) => {
   ['token', 'cursor', 'revoked'].forEach((k) => s.meta.delete(k));
 });
 
-/**
- * The per-device outbox key: stores `fresh` unless a key is there already (the page and the service worker
- * may race), and resolves with the one kept.
- */
+/** Keeps `fresh` as the device's outbox key unless one is there (page and worker may race); returns the kept one. */
 export const keepDeviceKey = (fresh) => tx([META], 'readwrite', async (s) => {
   const kept = await req(s.meta.get('deviceKey'));
   if (!kept) s.meta.put(fresh, 'deviceKey');
@@ -142,10 +131,8 @@ export const markRead = (events) => tx([EVENTS], 'readwrite', (s) =>
   events.forEach(({ value: _, ...rec }) => s.events.put({ ...rec, read: true })));
 
 /**
- * Records a status change or an officer's reply on a report, once: an entry id seen before is skipped
- * (pages of the feed may overlap). A status only replaces an older one.
- * @param {{id: string, reportId: string, householdId: number, at: string, sealed: object}} entry
- * @param {string|null} status the new status, or null for a reply
+ * Records a status change (status) or an officer's reply (null) once: feed pages may overlap, so a known entry
+ * id is skipped; a status only replaces an older one. entry: {id, reportId, householdId, at, sealed}.
  */
 export const recordReply = (entry, status) => tx([REPORTS, EVENTS], 'readwrite', async (s) => {
   if (await req(s.events.get(entry.id))) return;
@@ -157,10 +144,7 @@ export const recordReply = (entry, status) => tx([REPORTS, EVENTS], 'readwrite',
   s.reports.put({ ...r, unseen: true });
 });
 
-/**
- * Removes the content of the household's sent reports (tracking code and status stay) and their
- * timelines. Reports still in the outbox and other households' data are left alone.
- */
+/** Removes the content and timelines of the household's sent reports (code and status stay); nothing else. */
 export const purgeHousehold = (householdId) => tx([REPORTS, EVENTS, OUTBOX], 'readwrite', async (s) => {
   const queued = new Set(await req(s.outbox.getAllKeys()));
   const sent = (await req(s.reports.index('household').getAll(householdId)))
@@ -190,11 +174,8 @@ export const draft = (householdId) => get(DRAFTS, householdId);
 export const saveDraft = (rec) => put(DRAFTS, rec);
 
 /**
- * Queues an item with what goes with it, in one transaction.
- * @param {object} item the outbox record ({id, type, householdId, state, createdAt, payload, attachments?})
- * @param {{blobs?: object[], report?: object, event?: object, replaces?: string, draftOf?: number}} [extra]
- *   photo bytes, the household's copy of a report or message, the refused report this one replaces,
- *   or the household whose draft it was
+ * Queues an outbox item in one transaction with what goes with it: extra.blobs (photo bytes), report or event
+ * (the household's copy), replaces (the refused report it corrects), draftOf (the household whose draft it was).
  */
 export const queue = (item, extra = {}) => tx([OUTBOX, BLOBS, REPORTS, EVENTS, DRAFTS], 'readwrite', async (s) => {
   if (extra.replaces) await dropReportIn(s, extra.replaces);
@@ -214,10 +195,7 @@ export const updateItem = (id, changes) => patch(OUTBOX, id, (item) => ({ ...ite
 export const removeItem = (id) => tx([OUTBOX, BLOBS], 'readwrite', async (s) =>
   dropItem(s, await req(s.outbox.get(id))));
 
-/**
- * The server confirmed this item: its device-key copy goes at once; a report with photos still to upload
- * stays as "uploading", and the household's copy gets its tracking code.
- */
+/** The server confirmed the item: its sendable copy goes (a report with photos to upload stays, "uploading"). */
 export const markSent = (item, trackingCode) => tx([OUTBOX, REPORTS], 'readwrite', async (s) => {
   if ((item.attachments || []).some((a) => !a.done)) {
     s.outbox.put({ ...item, payload: null, state: 'uploading', error: null });

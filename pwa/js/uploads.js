@@ -6,12 +6,7 @@ import { decryptBytes, deviceKey } from './crypto.js';
 
 const CHUNK = 256 * 1024;
 
-/**
- * Uploads the photos of every report waiting in "uploading"; one that the server refuses is marked
- * "needs attention" and the others go on.
- * @param {string} token
- * @param {(msg: object) => void} notify
- */
+/** Uploads the photos of the reports in "uploading"; one the server refuses needs attention, the others go on. */
 export async function uploadPhotos(token, notify) {
   const key = await deviceKey();
   for (const item of await store.outboxItems()) {
@@ -51,7 +46,8 @@ async function uploadOne(token, item, att, bytes, notify) {
         st = { received: 0, complete: false }; // the server dropped what it held
         continue;
       }
-      if (e instanceof ApiError && !e.retryable) await store.updateItem(item.id, { state: 'attention', error: { code: e.code, message: e.message } });
+      const error = { code: e.code, message: e.message };
+      if (e instanceof ApiError && !e.retryable) await store.updateItem(item.id, { state: 'attention', error });
       throw e;
     }
     att.received = st.received;

@@ -24,12 +24,10 @@ async function gzip(text) {
 }
 
 /**
- * Calls the API. Resolves with the JSON of a 2xx answer (null for 204 and for 304, the answer to an
- * If-None-Match that still holds), or the Response when opts.raw.
- * Throws ApiError otherwise; a 2xx answer cut before its end is a retryable ApiError too.
- * @param {string} url e.g. '/api/v1/sync'
+ * Calls the API: resolves with the JSON of a 2xx answer (null for 204, and for a 304 to If-None-Match), or the
+ * Response when opts.raw; throws ApiError otherwise (a 2xx answer cut short too). Timeout 30 s unless told (0: none).
  * @param {{method?: string, headers?: object, json?: any, body?: BodyInit, token?: string, raw?: boolean,
- *          timeout?: number}} [opts] timeout in ms, 30 s unless told (0: none)
+ *          timeout?: number}} [opts]
  */
 export async function request(url, opts = {}) {
   const headers = { Accept: 'application/json', ...opts.headers };

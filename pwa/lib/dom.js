@@ -4,14 +4,9 @@
 const SVG = 'http://www.w3.org/2000/svg';
 
 /**
- * Creates an element; a tag 'svg:rect' makes an SVG one. Props: on* functions become listeners, `dataset`
- * fills data-*, `value` is set as a property (so a textarea shows it), everything else is an attribute
- * (true → present, null/undefined/false → absent). Children: nodes, strings or numbers, nested arrays;
- * null/undefined/false are skipped.
- * @param {string} tag
- * @param {object} [props]
- * @param {...any} kids
- * @returns {HTMLElement}
+ * Creates an element ('svg:rect' an SVG one). Props: on* functions are listeners, `dataset` fills data-*, `value`
+ * is a property (so a textarea shows it), the rest attributes (true: present; null, undefined, false: absent).
+ * Children: nodes, strings, numbers, nested arrays; null, undefined and false are skipped. @returns {HTMLElement}
  */
 export function h(tag, props = {}, ...kids) {
   const el = tag.startsWith('svg:') ? document.createElementNS(SVG, tag.slice(4)) : document.createElement(tag);

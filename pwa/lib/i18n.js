@@ -6,10 +6,7 @@ let dicts = { vi: {}, en: {} };
 let storageKey = 'lang';
 let current = 'vi';
 
-/**
- * @param {{vi: Object<string, string>, en: Object<string, string>}} strings
- * @param {string} key the localStorage key of the language choice
- */
+/** Registers the front end's dictionaries ({vi, en}) and the localStorage key of its language choice. */
 export function setup(strings, key) {
   dicts = strings;
   storageKey = key;

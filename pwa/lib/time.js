@@ -19,7 +19,8 @@ function offset(ms) {
   const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23',
     year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' })
     .formatToParts(ms).map((x) => [x.type, Number(x.value)]));
-  return Math.round((Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(ms / 1000) * 1000) / 60e3);
+  const wall = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  return Math.round((wall - Math.floor(ms / 1000) * 1000) / 60e3);
 }
 
 /** An instant as a datetime-local value ('2030-05-06T08:30') on the commune's clock. */
@@ -34,6 +35,6 @@ export function fromLocalInput(value) {
   if (!value) return undefined;
   const guess = Date.parse(value.slice(0, 16) + 'Z');
   const min = offset(guess - offset(guess) * 60e3);
-  const hhmm = `${String(Math.floor(Math.abs(min) / 60)).padStart(2, '0')}:${String(Math.abs(min) % 60).padStart(2, '0')}`;
-  return `${value.slice(0, 16)}:00${min < 0 ? '-' : '+'}${hhmm}`;
+  const two = (n) => String(n).padStart(2, '0');
+  return `${value.slice(0, 16)}:00${min < 0 ? '-' : '+'}${two(Math.floor(Math.abs(min) / 60))}:${two(Math.abs(min) % 60)}`;
 }
