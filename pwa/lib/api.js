@@ -1,6 +1,6 @@
 // The one way both front ends call the API (screens never call fetch): JSON in and out, gzip bodies, a
 // timeout, and the one error shape ({error: {code, message, fields?}}, docs/adr/0001-error-shape.md) as ApiError.
-// The phone authenticates with its device token (and sends no cookie), the console with its session cookie.
+// The phone authenticates with its device token and sends no cookie; the console uses its session cookie.
 
 /** An error answer, or no answer (status 0, code 'network' or 'timeout'). */
 export class ApiError extends Error {
@@ -48,7 +48,7 @@ export async function request(url, opts = {}) {
   let res;
   try {
     res = await fetch(url, { method: opts.method || 'GET', headers, body, signal: ctl.signal, cache: 'no-store',
-      credentials: opts.token ? 'omit' : 'same-origin' });
+      credentials: url.startsWith('/api/v1/officer') ? 'same-origin' : 'omit' }); // only the console uses a cookie
   } catch (e) {
     throw new ApiError(0, { code: e.name === 'AbortError' ? 'timeout' : 'network' });
   } finally {
