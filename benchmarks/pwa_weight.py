@@ -110,6 +110,8 @@ def ensure_lighthouse() -> Path:
     """Lighthouse 13 in a folder of its own (npm), on first use."""
     if not LIGHTHOUSE_CLI.exists():
         LIGHTHOUSE_DIR.mkdir(parents=True, exist_ok=True)
+        # A package.json of its own: without one npm would install into the repository's (ESLint's) project.
+        (LIGHTHOUSE_DIR / "package.json").write_text('{"private": true}\n')
         subprocess.run(
             ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "lighthouse@13"],
             cwd=LIGHTHOUSE_DIR,

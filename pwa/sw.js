@@ -4,22 +4,23 @@
 // /api/ is never cached here: the outbox in IndexedDB is the only store of what is sent.
 import { syncNow, setNotifier } from './js/sync.js';
 
-const VERSION = '167dfa0b987d';
+const VERSION = '967d24a0cd05';
 const PREFIX = 'binh-an-shell-';
 const CACHE = PREFIX + VERSION;
 const SHELL = [
   './', 'manifest.webmanifest', 'css/app.css',
-  'js/app.js', 'js/api.js', 'js/crypto.js', 'js/db.js', 'js/i18n.js', 'js/outbox.js', 'js/photos.js',
-  'js/sw-bridge.js', 'js/sync.js', 'js/ui.js',
+  'js/app.js', 'js/apply.js', 'js/crypto.js', 'js/downloads.js', 'js/enrolment.js', 'js/outbox.js',
+  'js/photos.js', 'js/store.js', 'js/strings.js', 'js/sw-bridge.js', 'js/sync.js', 'js/ui.js', 'js/uploads.js',
   'js/screens/compose.js', 'js/screens/enrol.js', 'js/screens/home.js', 'js/screens/households.js',
   'js/screens/kinds.js', 'js/screens/news.js', 'js/screens/pin.js', 'js/screens/report.js',
+  'lib/api.js', 'lib/dom.js', 'lib/i18n.js', 'lib/router.js', 'lib/rules.js', 'lib/time.js',
   'icons/icon-192.png', 'icons/icon-512.png', 'icons/maskable-512.png',
 ].map((p) => new URL(p, self.location).href);
 
 self.addEventListener('install', (event) => event.waitUntil(precache()));
 self.addEventListener('activate', (event) => event.waitUntil(dropOldCaches().then(() => self.clients.claim())));
 self.addEventListener('fetch', (event) => {
-  const response = route(event.request);
+  const response = route(event.request, event.clientId);
   if (response) event.respondWith(response);
 });
 self.addEventListener('message', (event) => {
@@ -49,15 +50,16 @@ async function dropOldCaches() {
   await Promise.all(names.filter((n) => n.startsWith(PREFIX) && n !== CACHE).map((n) => caches.delete(n)));
 }
 
+const SCOPE = new URL('./', self.location);
+const NETWORK_ONLY = /^\/(api|officer)(\/|$)/; // the API and the officer console
+const pathOf = (url) => new URL(url).pathname.slice(SCOPE.pathname.length - 1);
+
 /** @returns {Promise<Response>|null} null lets the request go to the network untouched. */
-function route(request) {
-  const url = new URL(request.url);
-  const scope = new URL('./', self.location);
-  if (request.method !== 'GET' || url.origin !== scope.origin) return null;
-  const path = url.pathname.slice(scope.pathname.length - 1);
-  if (/^\/(api|officer)(\/|$)/.test(path)) return null; // the API and the officer console: network only
-  if (request.mode === 'navigate') return shellFirst(scope.href);
-  return cacheFirst(request);
+function route(request, clientId) {
+  if (request.method !== 'GET' || new URL(request.url).origin !== SCOPE.origin) return null;
+  if (NETWORK_ONLY.test(pathOf(request.url))) return null;
+  if (request.mode === 'navigate') return shellFirst(SCOPE.href);
+  return cacheFirst(request, clientId);
 }
 
 async function shellFirst(indexUrl) {
@@ -65,7 +67,10 @@ async function shellFirst(indexUrl) {
   return (await cache.match(indexUrl)) || fetch(indexUrl);
 }
 
-async function cacheFirst(request) {
+async function cacheFirst(request, clientId) {
+  // The console uses lib/ too: it gets the copy that matches its own modules, which come from the network.
+  const client = clientId && await self.clients.get(clientId);
+  if (client && NETWORK_ONLY.test(pathOf(client.url))) return fetch(request);
   const cache = await caches.open(CACHE);
   return (await cache.match(request, { ignoreSearch: true })) || fetch(request);
 }

@@ -54,11 +54,12 @@ def _register_blueprints(api: Api) -> None:
     from .groups import views as groups
     from .officers import views as officers
     from .reports import views as reports
+    from .rules import views as rules
     from .stats import views as stats
     from .sync import views as sync
 
     sync.document_items(api)
-    phones = (groups.blp, sync.blp, attachments.blp, announcements.blp)
+    phones = (groups.blp, sync.blp, attachments.blp, announcements.blp, rules.blp)
     console = (
         officers.blp,
         reports.blp,

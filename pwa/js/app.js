@@ -1,10 +1,13 @@
 // Controller: wires the screens, the store, the sync engine and the service worker.
 // Holds the unlocked household's session (keys in memory only) and locks it when idle.
-import { t, lang, setLang } from './i18n.js';
-import { h, when } from './ui.js';
-import { getMeta } from './db.js';
+import { h, toast } from '../lib/dom.js';
+import { setup, t, lang, setLang } from '../lib/i18n.js';
+import { go, parseHash } from '../lib/router.js';
+import { useRules } from '../lib/rules.js';
+import { when } from '../lib/time.js';
+import * as strings from './strings.js';
+import { getMeta, outboxItems } from './store.js';
 import * as sync from './sync.js';
-import * as outbox from './outbox.js';
 import * as bridge from './sw-bridge.js';
 import * as enrol from './screens/enrol.js';
 import * as households from './screens/households.js';
@@ -28,10 +31,7 @@ const app = {
   session: null,
   household: null,
   /** Navigates (hash routing keeps every screen inside the one cached shell). */
-  go(hash) {
-    if (location.hash === hash) app.refresh();
-    else location.hash = hash;
-  },
+  go: (hash) => go(hash, app.refresh),
   unlock(household, session) {
     app.household = household;
     app.session = session;
@@ -48,26 +48,21 @@ const app = {
   kick(manual = false) {
     sync.syncNow(manual ? 'button' : 'queued').then((ok) => ok || bridge.requestBackgroundSync());
   },
-  toast(text) {
-    const el = $('toast');
-    el.textContent = text;
-    el.hidden = false;
-    clearTimeout(el.timer);
-    el.timer = setTimeout(() => { el.hidden = true; }, 5000);
-  },
+  toast,
   refresh: () => render(),
 };
 
 async function render(soft = false) {
   // A sync notice must not wipe what the user is typing.
-  if (soft && (dirty || !ROUTES[route()[0]]?.live)) return;
+  if (soft && (dirty || !ROUTES[parseHash().name]?.live)) return;
   const seq = ++renderSeq;
-  const [name, ...args] = route();
+  const { name, args } = parseHash();
   let screen = ROUTES[name] || households;
+  useRules((await getMeta('rules'))?.rules); // kept by enrolment and the sync engine (maybe in the worker)
   if (!(await getMeta('token'))) screen = enrol;
   else if (PRIVATE.has(screen) && !app.session) return app.go('#/');
   else if (screen === households && app.session) app.lock();
-  const el = await screen.render(app, ...args.map(decodeURIComponent));
+  const el = await screen.render(app, ...args);
   if (seq !== renderSeq || !el) return;
   dirty = false;
   const main = $('main');
@@ -77,8 +72,6 @@ async function render(soft = false) {
   if (!soft) main.focus({ preventScroll: true });
   await chrome();
 }
-
-const route = () => location.hash.replace(/^#\/?/, '').split('/');
 
 async function chrome() {
   $('title').textContent = app.household ? app.household.name : t('app.title');
@@ -90,7 +83,7 @@ async function chrome() {
 }
 
 async function status() {
-  const [last, revoked, items] = [await sync.lastSync(), await getMeta('revoked'), await outbox.items()];
+  const [last, revoked, items] = [await sync.lastSync(), await getMeta('revoked'), await outboxItems()];
   const parts = [];
   if (revoked) parts.push(t('app.revoked'));
   if (!navigator.onLine) parts.push(t('app.offline'));
@@ -125,6 +118,7 @@ function idleWatch() {
 }
 
 function init() {
+  setup(strings, 'lang');
   document.documentElement.lang = lang();
   $('lang').addEventListener('click', () => { setLang(lang() === 'vi' ? 'en' : 'vi'); render(); });
   $('switch').addEventListener('click', () => app.lock());

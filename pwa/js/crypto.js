@@ -3,7 +3,7 @@
 // key pair: public key in clear, private key wrapped by the PIN key. Records written while the
 // household is locked (sync) are sealed to its public key; the outbox copy of a queued item uses
 // a per-device non-extractable AES-GCM key so the sync engine can send with every household locked.
-import { STORES, tx, request } from './db.js';
+import { keepDeviceKey } from './store.js';
 
 const subtle = crypto.subtle;
 const enc = new TextEncoder();
@@ -112,14 +112,8 @@ let deviceKeyPromise = null;
  */
 export function deviceKey() {
   if (!deviceKeyPromise) {
-    deviceKeyPromise = (async () => {
-      const fresh = await subtle.generateKey(AES, false, ['encrypt', 'decrypt']);
-      return tx([STORES.META], 'readwrite', (s) => request(s.meta.get('deviceKey')).then((k) => {
-        if (k) return k;
-        s.meta.put(fresh, 'deviceKey');
-        return fresh;
-      }));
-    })().catch((e) => { deviceKeyPromise = null; throw e; });
+    deviceKeyPromise = subtle.generateKey(AES, false, ['encrypt', 'decrypt']).then(keepDeviceKey)
+      .catch((e) => { deviceKeyPromise = null; throw e; });
   }
   return deviceKeyPromise;
 }

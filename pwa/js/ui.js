@@ -1,32 +1,23 @@
-// Small DOM helpers shared by the screens (no framework; CSP forbids inline styles and scripts).
-import { t, lang } from './i18n.js';
-
-/**
- * Creates an element. Props starting with "on" become listeners; `class` sets className;
- * booleans set or omit an attribute; everything else is an attribute.
- * @returns {HTMLElement}
- */
-export function h(tag, props = {}, ...kids) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(props || {})) {
-    if (v == null || v === false) continue;
-    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else if (k === 'class') el.className = v;
-    else el.setAttribute(k, v === true ? '' : v);
-  }
-  el.append(...kids.flat(9).filter((c) => c != null && c !== false));
-  return el;
-}
+// Pieces the household screens share (no framework; CSP forbids inline styles and scripts).
+import { h } from '../lib/dom.js';
+import { t } from '../lib/i18n.js';
+import { rules } from '../lib/rules.js';
 
 /** A button with an icon (hidden from screen readers) and a text label. */
 export const button = (icon, label, onclick, cls = '') =>
   h('button', { type: 'button', class: 'btn ' + cls, onclick },
     icon ? h('span', { class: 'ico', 'aria-hidden': 'true' }, icon) : null, h('span', {}, label));
 
-export const KINDS = {
+/** The icon of each report kind; which kinds exist, and their order, is the server's (rules.kinds). */
+export const ICONS = {
   tip: '🛡️', complaint: '📝', question: '📄', appointment: '📅', help: '🆘', lost_found: '🔎',
 };
-export const CATEGORIES = ['drugs', 'theft', 'gambling', 'loan_shark', 'fraud', 'violence', 'racing', 'other'];
+
+/** The report kinds, from the rules (before a phone ever fetched them: the kinds it has icons for). */
+export const kinds = () => rules()?.kinds ?? Object.keys(ICONS);
+
+/** A limit the server enforces (rules.limits), or undefined while the rules are unknown. */
+export const limit = (name) => rules()?.limits?.[name];
 
 /**
  * Where a report stands for the household: waiting, sending, attention, answered or sent.
@@ -44,20 +35,16 @@ export function stateOf(report, item) {
 }
 
 /** Upload progress of a queued report, 0-100, or null when it has no photo. */
-export function progress(item) {
+function progress(item) {
   const atts = item?.attachments || [];
   if (!atts.length) return null;
   const total = atts.reduce((n, a) => n + a.size, 0);
   return Math.floor((100 * atts.reduce((n, a) => n + (a.done ? a.size : a.received), 0)) / total);
 }
 
-/** Formats a timestamp (ISO string or ms) for the current language. */
-export function when(value) {
-  if (!value) return '';
-  return new Date(value).toLocaleString(lang() === 'vi' ? 'vi-VN' : 'en-GB',
-    { hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit', year: 'numeric' });
+/** The status pill of a report (stateOf), with the upload progress while it is sending. */
+export function badge(report, item) {
+  const state = stateOf(report, item);
+  const pct = state === 'sending' ? progress(item) : null;
+  return h('span', { class: 'badge ' + state }, t('state.' + state) + (pct != null ? ` ${pct}%` : ''));
 }
-
-/** A status pill for a state from stateOf. */
-export const badge = (state, extra = '') =>
-  h('span', { class: 'badge ' + state }, t('state.' + state) + extra);

@@ -415,8 +415,8 @@ def test_every_shell_module_is_precached() -> None:
     """A module missing from the service worker's list would break the app offline; a listed file must exist."""
     pwa = REPO_ROOT / "pwa"
     sw = (pwa / "sw.js").read_text()
-    listed = set(re.findall(r"'((?:js|css|icons)/[^']+)'", sw))
-    on_disk = {p.relative_to(pwa).as_posix() for p in (pwa / "js").rglob("*.js")}
+    listed = set(re.findall(r"'((?:js|lib|css|icons)/[^']+)'", sw))
+    on_disk = {p.relative_to(pwa).as_posix() for folder in ("js", "lib") for p in (pwa / folder).rglob("*.js")}
     on_disk |= {p.relative_to(pwa).as_posix() for p in (pwa / "css").glob("*.css")}
     assert on_disk <= listed, on_disk - listed
     assert all((pwa / f).is_file() for f in listed), listed
@@ -549,3 +549,21 @@ def test_service_worker_leaves_the_officer_console_and_api_alone(page: Page) -> 
         response = page.goto(path)
         assert response is not None and not response.from_service_worker, path
         assert "Mã ghi danh" not in page.content(), path
+
+
+def test_the_servers_rules_reach_the_form_and_stay_offline(
+    context: BrowserContext, page: Page, live_server: LiveServer
+) -> None:
+    """Kinds, tip categories and the photo limit come from GET /api/v1/rules with enrolment, then work offline."""
+    enrol(page, live_server.enrolment_code("BAC-01"))
+    context.set_offline(True)
+    page.reload()
+    open_household(page, HOUSEHOLD_A)
+    page.get_by_role("button", name="Viết tin mới").click()
+    expect(page.locator(".kind")).to_have_count(6)
+    page.get_by_role("button", name="Báo tin an ninh").click()
+    expect(page.locator("[name=category]")).to_have_count(8)
+    expect(page.get_by_label("Tín dụng đen", exact=True)).to_be_visible()
+    expect(page.get_by_text("Thêm ảnh (tối đa 3)")).to_be_visible()
+    expect(page.get_by_label("Nội dung")).to_have_attribute("maxlength", "5000")
+    context.set_offline(False)

@@ -1,13 +1,13 @@
 // First run: the group's one-time enrolment code (the one step that needs a link).
-import { t } from '../i18n.js';
-import { h } from '../ui.js';
-import { enrol } from '../sync.js';
-import { ApiError } from '../api.js';
+import { h } from '../../lib/dom.js';
+import { t } from '../../lib/i18n.js';
+import { enrol } from '../enrolment.js';
+import { ApiError } from '../../lib/api.js';
 
 function reason(err) {
-  if (!(err instanceof ApiError)) return t('enrol.offline');
+  if (err instanceof ApiError && err.status === 429) return t('enrol.slow');
+  if (!(err instanceof ApiError) || err.retryable) return t('enrol.offline');
   if (err.status === 410) return t('enrol.used');
-  if (err.status === 429) return t('enrol.slow');
   return t('enrol.wrong');
 }
 

@@ -1,21 +1,20 @@
 // Household picker: the shared phone's front door. Shows names only, nothing a household wrote.
-import { t } from '../i18n.js';
-import { h, button } from '../ui.js';
-import { STORES, getAll, getMeta, tx } from '../db.js';
+import { h } from '../../lib/dom.js';
+import { t } from '../../lib/i18n.js';
+import { button } from '../ui.js';
+import * as store from '../store.js';
 
 // A revoked phone (lost, then found?) must enrol again; households and their PINs stay.
-const reEnrol = (app) => tx([STORES.META], 'readwrite', (s) => {
-  ['token', 'cursor', 'revoked'].forEach((k) => s.meta.delete(k));
-}).then(() => app.go('#/'));
+const reEnrol = (app) => store.forgetEnrolment().then(() => app.go('#/'));
 
 export const live = true;
 
 /** Renders the list of the group's households and the commune's announcements entry. */
 export async function render(app) {
-  const group = await getMeta('group');
-  const list = (await getAll(STORES.HOUSEHOLDS)).filter((x) => !x.removed);
-  const unread = (await getAll(STORES.NEWS)).filter((a) => !a.read).length;
-  const revoked = await getMeta('revoked');
+  const group = await store.getMeta('group');
+  const list = await store.households();
+  const unread = (await store.allAnnouncements()).filter((a) => !a.read).length;
+  const revoked = await store.getMeta('revoked');
   return h('section', {},
     revoked ? h('div', { class: 'card warn', role: 'alert' }, h('p', {}, t('app.revoked')),
       button('🔑', t('enrol.again'), () => reEnrol(app), 'primary')) : null,

@@ -1,8 +1,10 @@
 // Announcements and forms from the commune: public, readable before any household is unlocked,
 // and offline once synced (the sync engine keeps the files as blobs).
-import { t } from '../i18n.js';
-import { h, button, when } from '../ui.js';
-import { STORES, get, getAll, put } from '../db.js';
+import { h } from '../../lib/dom.js';
+import { t } from '../../lib/i18n.js';
+import { when } from '../../lib/time.js';
+import { button } from '../ui.js';
+import * as store from '../store.js';
 import * as outbox from '../outbox.js';
 
 export const live = true;
@@ -11,12 +13,12 @@ const back = (app, to) => button('⬅️', t('nav.back'), () => app.go(to || (ap
 
 async function detail(app, a) {
   if (!a.read) {
-    await put(STORES.NEWS, { ...a, read: true });
+    await store.markAnnouncementRead(a);
     await outbox.queueReceipt('announcement', a.id);
     app.kick();
   }
   const files = await Promise.all((a.files || []).map(async (f) => {
-    const rec = await get(STORES.FILES, `${a.id}/${f.id}`);
+    const rec = await store.file(`${a.id}/${f.id}`);
     if (!rec) return h('li', {}, `📎 ${f.name} — ${t('news.notYet')}`);
     return h('li', {}, h('a', { class: 'btn', href: URL.createObjectURL(rec.blob), download: f.name },
       h('span', { class: 'ico', 'aria-hidden': 'true' }, '📎'), `${f.name} (${Math.ceil(f.size / 1024)} KB)`));
@@ -27,9 +29,7 @@ async function detail(app, a) {
 
 /** Renders the list of announcements, or one of them when `id` is given. */
 export async function render(app, id) {
-  const all = (await getAll(STORES.NEWS))
-    .filter((a) => !a.expires_at || new Date(a.expires_at) > new Date())
-    .sort((a, b) => b.published_at.localeCompare(a.published_at));
+  const all = await store.announcements();
   const one = id && all.find((a) => String(a.id) === id);
   if (one) return detail(app, one);
   return h('section', {}, h('h2', {}, t('news.title')),

@@ -1,16 +1,13 @@
 // Set a PIN on first use, unlock afterwards. The PIN is checked on the phone (WebCrypto: a wrong
 // PIN fails to unwrap the household's private key). Repeated wrong PINs slow down; the wait is
 // stored with the household so a reload does not reset it.
-import { t } from '../i18n.js';
-import { h } from '../ui.js';
-import { STORES, get, tx, request } from '../db.js';
+import { h } from '../../lib/dom.js';
+import { t } from '../../lib/i18n.js';
+import * as store from '../store.js';
 import { setupPin, unlock } from '../crypto.js';
 
 /** Wait after n wrong PINs: none for the first 2, then 30 s doubling, at most an hour. */
 export const delayFor = (n) => (n < 3 ? 0 : Math.min(3600e3, 30e3 * 2 ** (n - 3)));
-
-const patch = (id, fn) => tx([STORES.HOUSEHOLDS], 'readwrite', (s) =>
-  request(s.households.get(id)).then((x) => { if (x) s.households.put(fn(x)); }));
 
 const pinInput = (id, label) => [
   h('label', { for: id }, label),
@@ -20,7 +17,7 @@ const pinInput = (id, label) => [
 
 /** Renders the PIN form for household `id`. */
 export async function render(app, id) {
-  const hh = await get(STORES.HOUSEHOLDS, Number(id));
+  const hh = await store.household(Number(id));
   if (!hh) return app.go('#/');
   const setup = !hh.keys;
   const msg = h('p', { class: 'msg', role: 'alert' });
@@ -53,19 +50,19 @@ export async function render(app, id) {
         return (msg.textContent = t('pin.mismatch'));
       }
       const { keys, session } = await setupPin(pin);
-      await patch(hh.id, (x) => ({ ...x, keys, failures: 0, lockedUntil: 0 }));
+      await store.updateHousehold(hh.id, (x) => ({ ...x, keys, failures: 0, lockedUntil: 0 }));
       return app.unlock({ ...hh, keys }, session);
     }
-    const fresh = await get(STORES.HOUSEHOLDS, hh.id);
+    const fresh = await store.household(hh.id);
     if ((fresh.lockedUntil || 0) > Date.now()) return tick();
     const session = await unlock(fresh.keys, pin);
     if (session) {
-      await patch(hh.id, (x) => ({ ...x, failures: 0, lockedUntil: 0 }));
+      await store.updateHousehold(hh.id, (x) => ({ ...x, failures: 0, lockedUntil: 0 }));
       return app.unlock(fresh, session);
     }
     const failures = (fresh.failures || 0) + 1;
     hh.lockedUntil = Date.now() + delayFor(failures);
-    await patch(hh.id, (x) => ({ ...x, failures, lockedUntil: hh.lockedUntil }));
+    await store.updateHousehold(hh.id, (x) => ({ ...x, failures, lockedUntil: hh.lockedUntil }));
     form.querySelector('#pin').value = '';
     msg.textContent = t('pin.wrong');
     btn.disabled = false;

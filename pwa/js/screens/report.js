@@ -1,7 +1,9 @@
 // One report: its status timeline, officer replies, confirmed appointment, follow-up messages.
-import { t } from '../i18n.js';
-import { h, button, badge, stateOf, progress, KINDS, when } from '../ui.js';
-import { STORES, get, getAll, tx, del } from '../db.js';
+import { h } from '../../lib/dom.js';
+import { t } from '../../lib/i18n.js';
+import { when } from '../../lib/time.js';
+import { button, badge, stateOf, ICONS, limit } from '../ui.js';
+import * as store from '../store.js';
 import { open } from '../crypto.js';
 import * as outbox from '../outbox.js';
 
@@ -25,7 +27,7 @@ async function markRead(events) {
   const unread = events.filter((e) => e.value.type === 'reply' && !e.read);
   for (const e of unread) await outbox.queueReceipt('message', e.value.messageId);
   if (!unread.length) return false;
-  await tx([STORES.EVENTS], 'readwrite', (s) => unread.forEach(({ value, ...rec }) => s.events.put({ ...rec, read: true })));
+  await store.markRead(unread);
   return true;
 }
 
@@ -34,37 +36,33 @@ export async function render(app, id) {
   // Pinned for this render: "Đổi hộ" may lock the phone while it awaits the database.
   const { session, household } = app;
   if (!session) return null;
-  const r = await get(STORES.REPORTS, id);
+  const r = await store.report(id);
   if (!r || r.householdId !== household.id) return app.go('#/home');
-  const item = await get(STORES.OUTBOX, id);
-  const queued = new Map((await outbox.items()).map((i) => [i.id, i]));
+  const queued = new Map((await store.outboxItems()).map((i) => [i.id, i]));
+  const item = queued.get(id);
   const content = r.sealed ? await open(session, r.sealed) : null;
-  const events = await Promise.all((await getAll(STORES.EVENTS, 'report', id))
+  const events = await Promise.all((await store.timeline(id))
     .map(async (e) => ({ ...e, value: await open(session, e.sealed) })));
-  events.sort((a, b) => a.at.localeCompare(b.at));
   if ((await markRead(events)) | r.unseen) {
-    await tx([STORES.REPORTS], 'readwrite', (s) => s.reports.put({ ...r, unseen: false }));
+    await store.markReportSeen(id);
     app.kick();
   }
-  const state = stateOf(r, item);
-  const pct = progress(item);
   const appt = events.filter((e) => e.value.appointment_at).pop();
-  const body = h('textarea', { id: 'followup', rows: '3', maxlength: '5000' });
+  const body = h('textarea', { id: 'followup', rows: '3', maxlength: limit('message_body') });
   return h('section', {},
-    h('h2', {}, h('span', { 'aria-hidden': 'true' }, (KINDS[content?.kind] || '✉️') + ' '),
+    h('h2', {}, h('span', { 'aria-hidden': 'true' }, (ICONS[content?.kind] || '✉️') + ' '),
       content ? t('kind.' + content.kind) : t('home.purged')),
-    h('p', {}, badge(state, state === 'sending' && pct != null ? ` ${pct}%` : ''), ' ',
+    h('p', {}, badge(r, item), ' ',
       r.trackingCode ? t('home.code', { code: r.trackingCode }) : t('report.noCode')),
     item?.state === 'attention' ? h('div', { class: 'card warn', role: 'alert' },
       h('p', {}, t('report.problem'), ' ', item.error?.message || item.error?.code || ''),
       item.error?.fields ? h('ul', {}, Object.entries(item.error.fields).map(([k, v]) => h('li', {}, `${k}: ${[].concat(v).join(' ')}`))) : null,
       item.payload
         ? button('✏️', t('report.fix'), () => app.go('#/write/fix/' + id), 'primary')
-        : button('🔁', t('report.retry'), async () => { await outbox.update(id, { state: 'uploading', error: null }); app.kick(true); }),
+        : button('🔁', t('report.retry'), async () => { await store.updateItem(id, { state: 'uploading', error: null }); app.kick(true); }),
       button('🗑️', t('report.drop'), async () => {
         if (!confirm(t('report.dropAsk'))) return;
-        await outbox.remove(id);
-        await del(STORES.REPORTS, id);
+        await store.dropReport(id);
         app.go('#/home');
       })) : null,
     appt ? h('p', { class: 'card appt' }, '📅 ' + t('report.appt', { at: when(appt.value.appointment_at) })) : null,

@@ -1,17 +1,9 @@
-// The console's only door to the server: JSON in and out, the session cookie, and the CSRF header on changes.
+// The console's door to the officer API: the shared request() with the session cookie, the CSRF header on
+// changes, and the signed-out handler on a 401.
+import { request } from '../../lib/api.js';
 
 let csrfToken = '';
 let onSignedOut = () => {};
-
-/** An error answer from the API, in the one JSON error shape ({error: {code, message, fields?}}). */
-export class ApiError extends Error {
-  constructor(status, error) {
-    super(error?.message || `HTTP ${status}`);
-    this.status = status;
-    this.code = error?.code || `http_${status}`;
-    this.fields = error?.fields || {};
-  }
-}
 
 /** @param {string} token the CSRF token from sign-in or GET /me */
 export function setCsrf(token) { csrfToken = token || ''; }
@@ -25,31 +17,15 @@ export function onUnauthorized(handler) { onSignedOut = handler; }
  * @param {{method?: string, json?: any, body?: BodyInit, type?: string, raw?: boolean}} [opts]
  * @returns {Promise<any>} the decoded JSON (null for 204), or the Response when opts.raw
  */
-export async function api(path, opts = {}) {
-  const method = opts.method || 'GET';
-  const headers = { Accept: 'application/json' };
-  let body = opts.body;
-  if (opts.json !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    body = JSON.stringify(opts.json);
-  } else if (opts.type) {
-    headers['Content-Type'] = opts.type;
-  }
-  if (method !== 'GET') headers['X-CSRF-Token'] = csrfToken;
-  let res;
+export async function api(path, { type, ...opts } = {}) {
+  const headers = type ? { 'Content-Type': type } : {};
+  if ((opts.method || 'GET') !== 'GET') headers['X-CSRF-Token'] = csrfToken;
   try {
-    res = await fetch('/api/v1/officer' + path, { method, headers, body, credentials: 'same-origin', cache: 'no-store' });
-  } catch {
-    throw new ApiError(0, { code: 'network', message: 'network' });
+    return await request('/api/v1/officer' + path, { timeout: 0, ...opts, headers }); // uploads take their time
+  } catch (error) {
+    if (error.status === 401 && !path.startsWith('/login')) onSignedOut();
+    throw error;
   }
-  if (res.ok && opts.raw) return res;
-  if (res.status === 204) return null;
-  let data = null;
-  try { data = await res.json(); } catch { /* not JSON */ }
-  if (res.ok) return data;
-  const error = new ApiError(res.status, data?.error);
-  if (res.status === 401 && !path.startsWith('/login')) onSignedOut();
-  throw error;
 }
 
 /** Builds a query string, leaving out empty values; arrays repeat the key. */

@@ -1,7 +1,11 @@
 // Controller: sign-in state, the navigation, the language switch and the hash router that mounts one screen.
+import { request } from '../../lib/api.js';
+import { lang, setLang, setup, t } from '../../lib/i18n.js';
+import { go as navigate, parseHash } from '../../lib/router.js';
+import { useRules } from '../../lib/rules.js';
 import { api, onUnauthorized, setCsrf } from './api.js';
-import { language, setLanguage, t } from './i18n.js';
-import { h, mount } from './ui.js';
+import * as strings from './strings.js';
+import { errorText, h, mount } from './ui.js';
 import { loginScreen } from './screens/login.js';
 import { queueScreen } from './screens/queue.js';
 import { reportScreen } from './screens/report.js';
@@ -15,14 +19,14 @@ import { auditScreen } from './screens/audit.js';
 import { accountScreen } from './screens/account.js';
 
 const MANAGERS = ['head', 'admin'];
-// route name → [screen, roles allowed (empty: everyone), nav label key or null]
+// route name → [screen, roles allowed (empty: everyone), nav label key or null, the list a detail belongs to]
 const ROUTES = {
   queue: [queueScreen, [], 'queue'],
-  report: [reportScreen, [], null],
+  report: [reportScreen, [], null, 'queue'],
   announcements: [announcementsScreen, [], 'announcements'],
-  announcement: [announcementScreen, [], null],
+  announcement: [announcementScreen, [], null, 'announcements'],
   groups: [groupsScreen, MANAGERS, 'groups'],
-  group: [groupScreen, MANAGERS, null],
+  group: [groupScreen, MANAGERS, null, 'groups'],
   officers: [officersScreen, MANAGERS, 'officers'],
   stats: [statsScreen, [], 'stats'],
   audit: [auditScreen, MANAGERS, 'audit'],
@@ -34,15 +38,12 @@ const main = () => document.getElementById('main');
 
 /** The parsed location hash: #/report/abc?x=1 → {name: 'report', id: 'abc', params}. */
 export function currentRoute() {
-  const [path, search = ''] = location.hash.replace(/^#\/?/, '').split('?');
-  const [name, id] = path.split('/');
-  return { name: ROUTES[name] ? name : 'queue', id: id ? decodeURIComponent(id) : '', params: new URLSearchParams(search) };
+  const { name, args: [id = ''], params } = parseHash();
+  return { name: ROUTES[name] ? name : 'queue', id, params };
 }
 
 /** Navigates inside the console. */
-export function go(hash) {
-  if (location.hash === hash) render(); else location.hash = hash;
-}
+export const go = (hash) => navigate(hash, render);
 
 function allowed(name) {
   const roles = ROUTES[name][1];
@@ -74,13 +75,21 @@ async function render() {
   }
   const route = currentRoute();
   const name = allowed(route.name) ? route.name : 'queue';
-  const view = await ROUTES[name][0]({ ...route, officer: state.officer, go });
+  const [screen, , , parent] = ROUTES[name];
+  // A screen that cannot load what it shows throws: the error is the screen (with the way back from a detail).
+  const view = await Promise.resolve(route).then((r) => screen({ ...r, officer: state.officer, go }))
+    .catch((e) => h('section', {}, parent ? h('a', { href: `#/${parent}` }, t('back')) : null,
+      h('p', { class: 'error' }, errorText(e))));
   if (currentRoute().name !== route.name || currentRoute().id !== route.id) return; // navigated meanwhile
   mount(main(), view);
   main().querySelector('.screen-title')?.focus();
 }
 
-function onSignedIn(session) {
+/** Signed in (or still signed in at start): the session, and the rules the server owns for the screens. */
+async function onSignedIn(session) {
+  try {
+    useRules(await request('/api/v1/rules'));
+  } catch { /* the screens cannot work offline anyway: the next sign-in fetches them */ }
   state.officer = session.officer;
   setCsrf(session.csrf_token);
   render();
@@ -95,19 +104,17 @@ async function signOut() {
 }
 
 async function start() {
-  setLanguage(language());
+  setup(strings, 'binhan.console.lang');
+  setLang(lang());
   document.getElementById('lang').addEventListener('click', () => {
-    setLanguage(language() === 'vi' ? 'en' : 'vi');
+    setLang(lang() === 'vi' ? 'en' : 'vi');
     render();
   });
   onUnauthorized(() => { if (state.officer) { state.officer = null; render(); } });
   window.addEventListener('hashchange', render);
-  try {
-    const session = await api('/me');
-    state.officer = session.officer;
-    setCsrf(session.csrf_token);
-  } catch { state.officer = null; }
-  render();
+  const session = await api('/me').catch(() => null);
+  if (session) await onSignedIn(session);
+  else render();
 }
 
 start();

@@ -1,6 +1,6 @@
 // Hand-written SVG charts (no library): horizontal bars and stacked columns over time.
 // Presentation attributes (fill, x, y…) are allowed by the CSP; inline style="" is not, so none is used.
-import { t } from './i18n.js';
+import { t } from '../../lib/i18n.js';
 import { h } from './ui.js';
 
 export const STATUS_COLOURS = {

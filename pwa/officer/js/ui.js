@@ -1,52 +1,8 @@
-// Small DOM helpers: build elements without innerHTML (no injection from report text), forms and messages.
-import { t } from './i18n.js';
+// Console pieces built on the shared DOM helpers: error text, forms and headings.
+import { h, toast } from '../../lib/dom.js';
+import { t } from '../../lib/i18n.js';
 
-/**
- * Creates an element. attrs: properties (class → className; on* → listeners; dataset, aria-*, for) .
- * @param {string} tag
- * @param {object} [attrs]
- * @param {...(Node|string|null|false|Array)} children
- */
-export function h(tag, attrs = {}, ...children) {
-  const el = tag.startsWith('svg:')
-    ? document.createElementNS('http://www.w3.org/2000/svg', tag.slice(4))
-    : document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs || {})) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
-    else if (key === 'class') el.setAttribute('class', value);
-    else if (key === 'dataset') Object.assign(el.dataset, value);
-    else if (key in el && !tag.startsWith('svg:') && !key.includes('-')) el[key] = value;
-    else el.setAttribute(key, value === true ? '' : value);
-  }
-  append(el, children);
-  return el;
-}
-
-function append(el, children) {
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-}
-
-/** Replaces the content of el. */
-export function mount(el, ...children) {
-  el.replaceChildren();
-  append(el, children);
-  return el;
-}
-
-let toastTimer = 0;
-/** A short message in the live region (screen readers announce it). */
-export function toast(message, isError = false) {
-  const box = document.getElementById('toast');
-  box.textContent = message;
-  box.classList.toggle('error', isError);
-  box.hidden = false;
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { box.hidden = true; }, 4000);
-}
+export { h, mount, toast } from '../../lib/dom.js'; // for the screens
 
 /** The text to show for an API error. */
 export function errorText(error) {
@@ -96,3 +52,17 @@ export function formValues(form) {
 export function heading(text) {
   return h('h2', { tabindex: '-1', class: 'screen-title' }, text);
 }
+
+/** A duration in seconds, in words ("3 giờ"). */
+export function duration(seconds) {
+  if (seconds === null || seconds === undefined) return t('none');
+  if (seconds < 3600) return t('minutes', { n: Math.max(1, Math.round(seconds / 60)) });
+  if (seconds < 48 * 3600) return t('hours', { n: Math.round(seconds / 360) / 10 });
+  return t('days', { n: Math.round(seconds / 8640) / 10 });
+}
+
+/** Previous page, "Page p/n", next page. */
+export const pager = (page, pages, goPage) => h('nav', { class: 'pager', 'aria-label': t('page', { p: page, n: pages }) },
+  h('button', { type: 'button', disabled: page <= 1, onclick: () => goPage(page - 1) }, t('prev')),
+  h('span', {}, t('page', { p: page, n: pages })),
+  h('button', { type: 'button', disabled: page >= pages, onclick: () => goPage(page + 1) }, t('next')));

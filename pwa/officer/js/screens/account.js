@@ -1,6 +1,6 @@
 // The signed-in officer's own password change (other sessions end; this one stays).
 import { api } from '../api.js';
-import { t } from '../i18n.js';
+import { t } from '../../../lib/i18n.js';
 import { errorText, field, h, heading, toast } from '../ui.js';
 
 /** Screen: change password. */

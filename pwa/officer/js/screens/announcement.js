@@ -1,18 +1,13 @@
 // One announcement: edit the draft, attach forms (PDF or images), publish, expire or withdraw.
 import { api } from '../api.js';
-import { label, t, when } from '../i18n.js';
-import { attempt, errorText, field, h, heading } from '../ui.js';
-import { chosenVillages, expiryIso, villageChoices } from './announcements.js';
+import { label, t } from '../../../lib/i18n.js';
+import { when } from '../../../lib/time.js';
+import { attempt, field, h, heading } from '../ui.js';
+import { announcementForm } from './announcements.js';
 
 /** Screen: the announcement with id. */
 export async function announcementScreen({ id, go }) {
-  let item;
-  let villages;
-  try {
-    [item, villages] = await Promise.all([api(`/announcements/${encodeURIComponent(id)}`), api('/villages')]);
-  } catch (e) {
-    return h('section', {}, h('a', { href: '#/announcements' }, t('back')), h('p', { class: 'error' }, errorText(e)));
-  }
+  const [item, villages] = await Promise.all([api(`/announcements/${encodeURIComponent(id)}`), api('/villages')]);
   const reload = () => go(`#/announcement/${item.id}`);
   const act = (verb) => async () => {
     if (await attempt(() => api(`/announcements/${item.id}/${verb}`, { method: 'POST' }), t('saved'))) reload();
@@ -24,27 +19,13 @@ export async function announcementScreen({ id, go }) {
       item.villages.length ? item.villages.map((v) => v.name).join(', ') : t('wholeCommune'),
       item.published_at ? ` — ${when(item.published_at)}` : '',
       item.expires_at ? ` — ${t('expires')}: ${when(item.expires_at)}` : '',
-      item.state !== 'draft' ? ` — ${t('readBy', item.read_by_groups)}` : ''),
-    item.state === 'draft' ? editForm(item, villages, reload) : h('p', { class: 'body' }, item.body),
+      item.state !== 'draft' ? ` — ${t('readBy', { n: item.read_by_groups })}` : ''),
+    item.state === 'draft' ? announcementForm(villages, item, reload) : h('p', { class: 'body' }, item.body),
     files(item, reload),
     h('div', { class: 'actions' },
       item.state === 'draft' ? h('button', { type: 'button', class: 'primary', onclick: act('publish') }, t('publish')) : null,
       item.state === 'published' ? h('button', { type: 'button', onclick: act('expire') }, t('expireNow')) : null,
       item.state !== 'withdrawn' ? h('button', { type: 'button', class: 'danger', onclick: act('withdraw') }, t('withdraw')) : null));
-}
-
-function editForm(item, villages, reload) {
-  const title = h('input', { name: 'title', required: true, maxLength: 200, value: item.title });
-  const body = h('textarea', { name: 'body', rows: 6, required: true, maxLength: 10000, value: item.body });
-  const expires = h('input', { name: 'expires_at', type: 'date', value: item.expires_at ? item.expires_at.slice(0, 10) : '' });
-  const form = h('form', { class: 'card', onsubmit: async (e) => {
-    e.preventDefault();
-    const saved = await attempt(() => api(`/announcements/${item.id}`, { method: 'PATCH', json: {
-      title: title.value, body: body.value, village_ids: chosenVillages(form), expires_at: expiryIso(expires.value) } }), t('saved'));
-    if (saved) reload();
-  } }, field(t('title'), title), field(t('body'), body), villageChoices(villages, item.villages.map((v) => v.id)),
-  field(t('expires'), expires), h('button', { type: 'submit' }, t('save')));
-  return form;
 }
 
 function files(item, reload) {

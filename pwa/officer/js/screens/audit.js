@@ -1,7 +1,8 @@
 // The audit log for the head: who viewed or changed what, filtered by action or target, paged.
 import { api, query } from '../api.js';
-import { t, when } from '../i18n.js';
-import { errorText, field, formValues, h, heading } from '../ui.js';
+import { t } from '../../../lib/i18n.js';
+import { when } from '../../../lib/time.js';
+import { field, formValues, h, heading, pager } from '../ui.js';
 
 const PER_PAGE = 50;
 
@@ -9,12 +10,7 @@ const PER_PAGE = 50;
 export async function auditScreen({ params, go }) {
   const filters = Object.fromEntries(['action', 'target_type', 'target_id'].filter((k) => params.get(k)).map((k) => [k, params.get(k)]));
   const page = Number(params.get('page') || 1);
-  let result;
-  try {
-    result = await api('/audit' + query({ ...filters, page, per_page: PER_PAGE }));
-  } catch (e) {
-    return h('p', { class: 'error' }, errorText(e));
-  }
+  const result = await api('/audit' + query({ ...filters, page, per_page: PER_PAGE }));
   const form = h('form', { class: 'filters', onsubmit: (e) => { e.preventDefault(); go('#/audit' + query(formValues(form))); } },
     field(t('action'), h('input', { name: 'action', value: filters.action || '', placeholder: 'report.viewed' })),
     field(t('target'), h('input', { name: 'target_type', value: filters.target_type || '', placeholder: 'report' })),
@@ -32,8 +28,5 @@ export async function auditScreen({ params, go }) {
           ? h('a', { href: `#/report/${e.target_id}` }, `${e.target_type} ${e.target_id.slice(0, 8)}`)
           : `${e.target_type} ${e.target_id}`),
         h('td', { class: 'details' }, Object.keys(e.details || {}).length ? JSON.stringify(e.details) : ''))))),
-    h('nav', { class: 'pager', 'aria-label': t('page', page, pages) },
-      h('button', { type: 'button', disabled: page <= 1, onclick: () => goPage(page - 1) }, t('prev')),
-      h('span', {}, t('page', page, pages)),
-      h('button', { type: 'button', disabled: page >= pages, onclick: () => goPage(page + 1) }, t('next'))));
+    pager(page, pages, goPage));
 }

@@ -1,17 +1,13 @@
 // One group: its households (add, rename, deactivate), its phones (revoke) and a fresh enrolment code.
 import { api } from '../api.js';
-import { t, when } from '../i18n.js';
-import { attempt, errorText, h, heading, mount } from '../ui.js';
+import { t } from '../../../lib/i18n.js';
+import { when } from '../../../lib/time.js';
+import { attempt, h, heading, mount } from '../ui.js';
 import { oneFieldForm } from './groups.js';
 
 /** Screen: the group with id. */
 export async function groupScreen({ id, go }) {
-  let group;
-  try {
-    group = await api(`/groups/${encodeURIComponent(id)}`);
-  } catch (e) {
-    return h('section', {}, h('a', { href: '#/groups' }, t('back')), h('p', { class: 'error' }, errorText(e)));
-  }
+  const group = await api(`/groups/${encodeURIComponent(id)}`);
   const reload = () => go(`#/group/${group.id}`);
   const codeBox = h('div', { class: 'code-box', 'aria-live': 'polite' });
   return h('section', { class: 'group' },

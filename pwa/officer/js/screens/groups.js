@@ -1,17 +1,12 @@
 // The head's view of the commune: villages (add, rename) and household groups (list, add).
 import { api } from '../api.js';
-import { t, when } from '../i18n.js';
-import { attempt, errorText, field, h, heading, select } from '../ui.js';
+import { t } from '../../../lib/i18n.js';
+import { when } from '../../../lib/time.js';
+import { attempt, field, h, heading, select } from '../ui.js';
 
 /** Screen: villages and groups of the commune. */
 export async function groupsScreen({ go }) {
-  let villages;
-  let groups;
-  try {
-    [villages, groups] = await Promise.all([api('/villages'), api('/groups')]);
-  } catch (e) {
-    return h('p', { class: 'error' }, errorText(e));
-  }
+  const [villages, groups] = await Promise.all([api('/villages'), api('/groups')]);
   const reload = () => go('#/groups');
   return h('section', {}, heading(t('groups')),
     h('h3', {}, t('villages')),

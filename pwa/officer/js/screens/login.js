@@ -1,6 +1,6 @@
 // Sign-in form: username and password; the server rate-limits attempts per address.
 import { api } from '../api.js';
-import { t } from '../i18n.js';
+import { t } from '../../../lib/i18n.js';
 import { errorText, field, h, heading } from '../ui.js';
 
 /** @param {{onSignedIn: (session: object) => void}} opts */

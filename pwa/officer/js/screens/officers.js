@@ -1,21 +1,16 @@
 // Officer accounts for the head (their commune) or an admin (every commune, and new communes).
 import { api, query } from '../api.js';
-import { label, t } from '../i18n.js';
-import { attempt, errorText, field, h, heading, select } from '../ui.js';
+import { label, t } from '../../../lib/i18n.js';
+import { rules } from '../../../lib/rules.js';
+import { attempt, field, h, heading, select } from '../ui.js';
 
 /** Screen: accounts, and for an admin the communes. */
 export async function officersScreen({ officer: me, go }) {
   const isAdmin = me.role === 'admin';
-  let officers;
-  let communes = [];
-  try {
-    [officers, communes] = await Promise.all([api('/officers' + query({ include_inactive: true })),
+  const [officers, communes] = await Promise.all([api('/officers' + query({ include_inactive: true })),
       isAdmin ? api('/communes') : Promise.resolve([])]);
-  } catch (e) {
-    return h('p', { class: 'error' }, errorText(e));
-  }
   const reload = () => go('#/officers');
-  const roles = isAdmin ? ['officer', 'head', 'admin'] : ['officer', 'head'];
+  const roles = rules().roles.filter((r) => isAdmin || r !== 'admin');
   const communeName = (id) => communes.find((c) => c.id === id)?.name || me.commune_name || '';
   return h('section', {}, heading(t('officers')),
     h('table', { class: 'grid' },

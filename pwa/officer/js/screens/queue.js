@@ -1,10 +1,14 @@
 // The queue: filters (kept in the URL so that Back and reload keep them), the list, paging and CSV export.
 import { api, query } from '../api.js';
-import { label, t, values, when } from '../i18n.js';
-import { errorText, field, formValues, h, heading, select } from '../ui.js';
+import { label, t } from '../../../lib/i18n.js';
+import { rules } from '../../../lib/rules.js';
+import { when } from '../../../lib/time.js';
+import { field, formValues, h, heading, pager, select } from '../ui.js';
 
 const FILTERS = ['q', 'status', 'kind', 'category', 'village_id', 'urgency', 'assignee', 'date_from', 'date_to', 'sort'];
 const PER_PAGE = 25;
+
+const choices = (kind, values) => values.map((v) => [v, label(kind, v)]);
 
 function paramsToFilters(params) {
   const filters = {};
@@ -18,25 +22,20 @@ export async function queueScreen({ params, go }) {
   const filters = paramsToFilters(params);
   const page = Number(filters.page || 1);
   const [villages, officers] = await Promise.all([api('/villages').catch(() => []), api('/officers').catch(() => [])]);
-  let result;
-  try {
-    result = await api('/reports' + query({ ...filters, page, per_page: PER_PAGE }));
-  } catch (e) {
-    return h('section', {}, heading(t('queue')), h('p', { class: 'error' }, errorText(e)));
-  }
+  const result = await api('/reports' + query({ ...filters, page, per_page: PER_PAGE }));
   const all = ['', t('all')];
   const form = h('form', { class: 'filters', role: 'search', onsubmit: (e) => { e.preventDefault(); apply(); } },
     field(t('search'), h('input', { name: 'q', type: 'search', value: filters.q || '', placeholder: t('searchHint') })),
-    field(t('status'), select('status', [all, ...values('status').map((v) => [v, label('status', v)])], filters.status)),
-    field(t('kind'), select('kind', [all, ...values('kind').map((v) => [v, label('kind', v)])], filters.kind)),
-    field(t('category'), select('category', [all, ...values('category').map((v) => [v, label('category', v)])], filters.category)),
+    field(t('status'), select('status', [all, ...choices('status', rules().statuses)], filters.status)),
+    field(t('kind'), select('kind', [all, ...choices('kind', rules().kinds)], filters.kind)),
+    field(t('category'), select('category', [all, ...choices('category', rules().categories)], filters.category)),
     field(t('village'), select('village_id', [all, ...villages.map((v) => [v.id, v.name])], filters.village_id)),
-    field(t('urgency'), select('urgency', [all, ['urgent', t('urgent')], ['normal', t('normal')]], filters.urgency)),
+    field(t('urgency'), select('urgency', [all, ...rules().urgencies.toReversed().map((u) => [u, t(u)])], filters.urgency)),
     field(t('assignee'), select('assignee', [all, ['me', t('mine')], ['none', t('nobody')],
       ...officers.map((o) => [o.id, o.display_name])], filters.assignee)),
     field(t('from'), h('input', { name: 'date_from', type: 'date', value: filters.date_from || '' })),
     field(t('to'), h('input', { name: 'date_to', type: 'date', value: filters.date_to || '' })),
-    field(t('sort'), select('sort', values('sort').map((v) => [v, label('sort', v)]), filters.sort || 'newest')),
+    field(t('sort'), select('sort', choices('sort', rules().sorts), filters.sort || 'newest')),
     h('div', { class: 'checks' },
       h('label', {}, h('input', { type: 'checkbox', name: 'open', checked: filters.open === 'true' }), ' ', t('onlyOpen')),
       h('label', {}, h('input', { type: 'checkbox', name: 'unanswered', checked: filters.unanswered === 'true' }), ' ',
@@ -44,11 +43,6 @@ export async function queueScreen({ params, go }) {
     h('div', { class: 'actions' },
       h('button', { type: 'submit', class: 'primary' }, t('filter')),
       h('button', { type: 'button', onclick: () => go('#/queue?sort=newest') }, t('reset'))));
-
-  function exportFilters() {
-    const { page: _p, ...rest } = filters;
-    return rest;
-  }
 
   function apply(newPage = 1) {
     const values_ = formValues(form);
@@ -65,13 +59,10 @@ export async function queueScreen({ params, go }) {
     // Open on wide screens, and on a phone whenever a filter is in force, so that it shows what is applied.
     h('details', { class: 'filter-box', open: wide() || FILTERS.some((key) => key !== 'sort' && filters[key]) },
       h('summary', {}, t('filters')), form),
-    h('p', { class: 'summary-line' }, h('span', { class: 'muted', role: 'status' }, t('total', result.total)), ' ',
-      h('a', { class: 'button', href: '/api/v1/officer/stats/export.csv' + query(exportFilters()), download: '' }, t('exportCsv'))),
+    h('p', { class: 'summary-line' }, h('span', { class: 'muted', role: 'status' }, t('total', { n: result.total })), ' ',
+      h('a', { class: 'button', href: '/api/v1/officer/stats/export.csv' + query({ ...filters, page: undefined }), download: '' }, t('exportCsv'))),
     result.items.length ? h('ul', { class: 'reports' }, result.items.map(item)) : h('p', {}, t('empty')),
-    h('nav', { class: 'pager', 'aria-label': t('page', page, pages) },
-      h('button', { type: 'button', disabled: page <= 1, onclick: () => apply(page - 1) }, t('prev')),
-      h('span', {}, t('page', page, pages)),
-      h('button', { type: 'button', disabled: page >= pages, onclick: () => apply(page + 1) }, t('next'))));
+    pager(page, pages, apply));
 }
 
 function wide() { return window.matchMedia('(min-width: 800px)').matches; }

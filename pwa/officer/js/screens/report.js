@@ -1,17 +1,13 @@
 // One report: its text and photos (and what is still uploading), the thread, and every action on it.
 import { api } from '../api.js';
-import { label, t, when } from '../i18n.js';
-import { attempt, errorText, field, h, heading, select } from '../ui.js';
+import { label, t } from '../../../lib/i18n.js';
+import { rules } from '../../../lib/rules.js';
+import { fromLocalInput, toLocalInput, when } from '../../../lib/time.js';
+import { attempt, field, h, heading, select } from '../ui.js';
 
 /** Screen: the report with id. */
 export async function reportScreen({ id, go }) {
-  let report;
-  let officers;
-  try {
-    [report, officers] = await Promise.all([api(`/reports/${encodeURIComponent(id)}`), api('/officers')]);
-  } catch (e) {
-    return h('section', {}, h('a', { href: '#/queue' }, t('back')), h('p', { class: 'error' }, errorText(e)));
-  }
+  const [report, officers] = await Promise.all([api(`/reports/${encodeURIComponent(id)}`), api('/officers')]);
   const reload = () => go(`#/report/${report.id}`);
   return h('section', { class: 'report-page' },
     h('a', { href: '#/queue', class: 'back' }, t('back')),
@@ -22,6 +18,11 @@ export async function reportScreen({ id, go }) {
       h('div', { class: 'side' }, statusForm(report, reload), assignForm(report, officers, reload),
         report.kind === 'appointment' ? appointmentForm(report, reload) : null)),
     replyForm(report, reload, false), replyForm(report, reload, true));
+}
+
+/** Posts one action on the report; on success says so and shows the report again. */
+async function post(report, action, json, reload, done = t('saved')) {
+  if (await attempt(() => api(`/reports/${report.id}/${action}`, { method: 'POST', json }), done)) reload();
 }
 
 function facts(report) {
@@ -47,7 +48,7 @@ function photos(report) {
     h('div', { class: 'photos' }, report.attachments.map((a) => a.complete
       ? h('a', { href: `/api/v1/officer/attachments/${a.id}`, target: '_blank', rel: 'noopener' },
         h('img', { src: `/api/v1/officer/attachments/${a.id}`, alt: `${t('photos')} ${a.id.slice(0, 8)}`, loading: 'lazy' }))
-      : h('div', { class: 'pending' }, h('progress', { max: a.size, value: a.received }), t('uploading', a.received, a.size)))));
+      : h('div', { class: 'pending' }, h('progress', { max: a.size, value: a.received }), t('uploading', { r: a.received, s: a.size })))));
 }
 
 function thread(report) {
@@ -61,12 +62,10 @@ function thread(report) {
 }
 
 function replyForm(report, reload, internal) {
-  const body = h('textarea', { name: 'body', rows: 3, required: true, maxLength: 5000 });
+  const body = h('textarea', { name: 'body', rows: 3, required: true, maxLength: rules().limits.reply_body });
   return h('form', { class: `card ${internal ? 'note-form' : 'reply-form'}`, onsubmit: async (e) => {
     e.preventDefault();
-    const ok = await attempt(() => api(`/reports/${report.id}/messages`, { method: 'POST', json: { body: body.value, internal } }),
-      internal ? t('saved') : t('sent'));
-    if (ok) reload();
+    await post(report, 'messages', { body: body.value, internal }, reload, internal ? t('saved') : t('sent'));
   } }, field(internal ? t('note') : t('reply'), body),
   h('button', { type: 'submit', class: internal ? '' : 'primary' }, internal ? t('addNote') : t('send')));
 }
@@ -74,16 +73,15 @@ function replyForm(report, reload, internal) {
 function statusForm(report, reload) {
   if (!report.transitions.length) return null;
   const status = select('status', report.transitions.map((s) => [s, label('status', s)]));
-  const reason = h('input', { name: 'reason', maxLength: 500 });
+  const reason = h('input', { name: 'reason', maxLength: rules().limits.status_reason });
   return h('form', { class: 'card status-form', onsubmit: async (e) => {
     e.preventDefault();
-    if (['rejected', 'referred'].includes(status.value) && !reason.value.trim()) {
+    if (rules().statuses_needing_reason.includes(status.value) && !reason.value.trim()) {
       reason.setCustomValidity(t('reasonNeeded'));
       reason.reportValidity();
       return;
     }
-    const ok = await attempt(() => api(`/reports/${report.id}/status`, { method: 'POST', json: { status: status.value, reason: reason.value } }), t('saved'));
-    if (ok) reload();
+    await post(report, 'status', { status: status.value, reason: reason.value }, reload);
   } }, h('h3', {}, t('changeStatus')), field(t('status'), status),
   field(t('reason'), reason), h('button', { type: 'submit', class: 'primary' }, t('apply')));
 }
@@ -93,26 +91,15 @@ function assignForm(report, officers, reload) {
   return h('form', { class: 'card assign-form', onsubmit: async (e) => {
     e.preventDefault();
     const officerId = choice.value ? Number(choice.value) : null;
-    const ok = await attempt(() => api(`/reports/${report.id}/assign`, { method: 'POST', json: { officer_id: officerId } }), t('saved'));
-    if (ok) reload();
+    await post(report, 'assign', { officer_id: officerId }, reload);
   } }, field(t('assign'), choice), h('button', { type: 'submit' }, t('save')));
-}
-
-/** datetime-local gives no zone: the commune is in Vietnam (UTC+7, no daylight saving). */
-function localToIso(value) { return value.length === 16 ? `${value}:00+07:00` : `${value}+07:00`; }
-
-function isoToLocal(iso) {
-  if (!iso) return '';
-  const shifted = new Date(new Date(iso).getTime() + 7 * 3600 * 1000);
-  return shifted.toISOString().slice(0, 16);
 }
 
 function appointmentForm(report, reload) {
   const at = h('input', { type: 'datetime-local', name: 'appointment_at', required: true,
-    value: isoToLocal(report.appointment_at || report.appointment_requested_at) });
+    value: toLocalInput(report.appointment_at || report.appointment_requested_at) });
   return h('form', { class: 'card appointment-form', onsubmit: async (e) => {
     e.preventDefault();
-    const ok = await attempt(() => api(`/reports/${report.id}/appointment`, { method: 'POST', json: { appointment_at: localToIso(at.value) } }), t('saved'));
-    if (ok) reload();
+    await post(report, 'appointment', { appointment_at: fromLocalInput(at.value) }, reload);
   } }, h('h3', {}, t('appointment')), field(t('confirm'), at), h('button', { type: 'submit', class: 'primary' }, t('confirm')));
 }

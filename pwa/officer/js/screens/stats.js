@@ -1,18 +1,13 @@
 // Stats of the commune: by kind, tip category, village and status over time; answer time; backlog by age.
 import { api, query } from '../api.js';
 import { barChart, STATUS_COLOURS, timeChart } from '../charts.js';
-import { duration, label, t } from '../i18n.js';
-import { errorText, field, formValues, h, heading } from '../ui.js';
+import { label, t } from '../../../lib/i18n.js';
+import { duration, field, formValues, h, heading } from '../ui.js';
 
 /** Screen: figures for a period (default: the last 30 days). */
 export async function statsScreen({ params, go }) {
   const asked = Object.fromEntries(['date_from', 'date_to'].filter((k) => params.get(k)).map((k) => [k, params.get(k)]));
-  let stats;
-  try {
-    stats = await api('/stats' + query(asked));
-  } catch (e) {
-    return h('p', { class: 'error' }, errorText(e));
-  }
+  const stats = await api('/stats' + query(asked));
   const form = h('form', { class: 'filters', onsubmit: (e) => { e.preventDefault(); go('#/stats' + query(formValues(form))); } },
     field(t('from'), h('input', { type: 'date', name: 'date_from', value: stats.date_from })),
     field(t('to'), h('input', { type: 'date', name: 'date_to', value: stats.date_to })),
@@ -20,7 +15,7 @@ export async function statsScreen({ params, go }) {
   const fr = stats.first_response;
   return h('section', { class: 'stats' }, heading(t('stats')), form,
     h('div', { class: 'kpis' },
-      h('p', { class: 'kpi' }, h('span', { class: 'big' }, String(stats.total)), t('total', stats.total)),
+      h('p', { class: 'kpi' }, h('span', { class: 'big' }, String(stats.total)), t('total', { n: stats.total })),
       h('p', { class: 'kpi' }, h('span', { class: 'big', dataset: { test: 'median' } }, duration(fr.median_seconds)),
         `${t('medianAnswer')} — ${fr.answered} ${t('answered')}, ${fr.unanswered} ${t('unanswered')}`)),
     h('div', { class: 'charts' },
@@ -29,5 +24,5 @@ export async function statsScreen({ params, go }) {
       barChart(t('byKind'), stats.by_kind.map((c) => ({ label: label('kind', c.key), value: c.count }))),
       barChart(t('byCategory'), stats.by_category.map((c) => ({ label: label('category', c.key), value: c.count }))),
       barChart(t('byVillage'), stats.by_village.map((c) => ({ label: c.label, value: c.count }))),
-      barChart(t('openByAge'), stats.open_by_age.map((c) => ({ label: t('ageBucket')[c.key], value: c.count, colour: '#ef6c00' })))));
+      barChart(t('openByAge'), stats.open_by_age.map((c) => ({ label: t('ageBucket.' + c.key), value: c.count, colour: '#ef6c00' })))));
 }

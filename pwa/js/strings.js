@@ -1,11 +1,10 @@
-// Vietnamese by default, English as a switch. t('key', {n: 2}) fills {n}.
-const vi = {
+// The household app's words (lib/i18n.js: t('key', {n: 2}) fills {n}). Vietnamese first, English as a switch.
+export const vi = {
   'app.title': 'Bình An', 'app.switch': 'Đổi hộ', 'app.lang': 'English', 'app.langName': 'Switch to English',
   'app.lastSync': 'Đồng bộ lần cuối: {at}', 'app.never': 'Chưa đồng bộ lần nào', 'app.syncing': 'Đang đồng bộ…',
   'app.offline': 'Không có sóng — tin sẽ tự gửi khi có mạng', 'app.queued': '{n} tin đang chờ gửi',
   'app.update': 'Đã có phiên bản mới', 'app.reload': 'Tải lại', 'app.version': 'Phiên bản {v}',
   'app.revoked': 'Máy này đã bị thu hồi. Hãy xin mã ghi danh mới ở công an xã.', 'app.locked': 'Đã tự khoá vì lâu không dùng',
-  'app.loading': 'Đang mở…', 'app.household': 'Hộ đang mở: {name}',
   'enrol.title': 'Ghi danh máy cho tổ', 'enrol.help': 'Nhập mã ghi danh do công an xã cấp. Bước này cần có sóng, chỉ làm một lần.',
   'enrol.again': 'Ghi danh lại', 'enrol.code': 'Mã ghi danh', 'enrol.submit': 'Ghi danh', 'enrol.working': 'Đang ghi danh…',
   'enrol.offline': 'Không kết nối được. Hãy thử lại khi có sóng.', 'enrol.used': 'Mã này đã dùng hoặc đã hết hạn. Hãy xin mã mới.',
@@ -34,7 +33,7 @@ const vi = {
   'status.resolved': 'Đã giải quyết', 'status.rejected': 'Không tiếp nhận', 'status.referred': 'Đã chuyển cơ quan khác',
   'new.title': 'Bạn muốn gửi gì?', 'new.category': 'Loại việc', 'new.body': 'Nội dung', 'new.location': 'Nơi xảy ra',
   'new.when': 'Ngày giờ muốn hẹn', 'new.urgent': 'Khẩn cấp', 'new.anonymous': 'Gửi ẩn danh (không ghi tên hộ)',
-  'new.addPhoto': 'Thêm ảnh (tối đa 3)', 'new.photoN': 'Ảnh {n}', 'new.removePhoto': 'Bỏ ảnh {n}',
+  'new.addPhoto': 'Thêm ảnh (tối đa {n})', 'new.photoN': 'Ảnh {n}', 'new.removePhoto': 'Bỏ ảnh {n}',
   'new.shrinking': 'Đang thu nhỏ ảnh…', 'new.badPhoto': 'Không đọc được ảnh này.', 'new.send': 'Gửi',
   'new.saveDraft': 'Lưu nháp', 'new.needBody': 'Hãy viết nội dung.',
   'new.queued': 'Đã cho vào hộp thư đi. Tin sẽ tự gửi khi có sóng.',
@@ -48,13 +47,13 @@ const vi = {
   'news.notYet': 'chưa tải về, cần có sóng',
 };
 
-const en = {
+export const en = {
   'app.switch': 'Switch household', 'app.lang': 'Tiếng Việt', 'app.langName': 'Chuyển sang tiếng Việt',
   'app.lastSync': 'Last synced: {at}', 'app.never': 'Never synced', 'app.syncing': 'Syncing…',
   'app.offline': 'No signal — reports will be sent when there is a link', 'app.queued': '{n} waiting to be sent',
   'app.update': 'A new version is ready', 'app.reload': 'Reload', 'app.version': 'Version {v}',
   'app.revoked': 'This phone was revoked. Ask the commune police for a new enrolment code.',
-  'app.locked': 'Locked after a few idle minutes', 'app.loading': 'Opening…', 'app.household': 'Open household: {name}',
+  'app.locked': 'Locked after a few idle minutes',
   'enrol.title': 'Enrol this phone for the group', 'enrol.help': 'Type the enrolment code from the commune police. This needs a signal, once.',
   'enrol.again': 'Enrol again', 'enrol.code': 'Enrolment code', 'enrol.submit': 'Enrol', 'enrol.working': 'Enrolling…',
   'enrol.offline': 'Could not connect. Try again when there is a signal.', 'enrol.used': 'This code was used or has expired. Ask for a new one.',
@@ -82,7 +81,7 @@ const en = {
   'status.resolved': 'Resolved', 'status.rejected': 'Not accepted', 'status.referred': 'Referred elsewhere',
   'new.title': 'What do you want to send?', 'new.category': 'Kind of problem', 'new.body': 'What happened',
   'new.location': 'Where', 'new.when': 'Preferred date and time', 'new.urgent': 'Urgent',
-  'new.anonymous': 'Send without my name', 'new.addPhoto': 'Add a photo (up to 3)', 'new.photoN': 'Photo {n}',
+  'new.anonymous': 'Send without my name', 'new.addPhoto': 'Add a photo (up to {n})', 'new.photoN': 'Photo {n}',
   'new.removePhoto': 'Remove photo {n}', 'new.shrinking': 'Shrinking photo…', 'new.badPhoto': 'Could not read this photo.',
   'new.send': 'Send', 'new.saveDraft': 'Save draft', 'new.needBody': 'Please write something.',
   'new.queued': 'Put in the outbox. It will be sent when there is a signal.',
@@ -96,21 +95,3 @@ const en = {
   'news.notYet': 'not downloaded yet, needs a signal',
 };
 
-const dicts = { vi, en };
-let current = (self.localStorage && localStorage.getItem('lang')) || 'vi';
-
-/** @returns {'vi'|'en'} */
-export const lang = () => current;
-
-/** Switches the language and remembers it on this phone. */
-export function setLang(l) {
-  current = dicts[l] ? l : 'vi';
-  localStorage.setItem('lang', current);
-  document.documentElement.lang = current;
-}
-
-/** Translates a key, falling back to Vietnamese, then to the key itself. */
-export function t(key, params = {}) {
-  const s = dicts[current][key] ?? vi[key] ?? key;
-  return s.replace(/\{(\w+)\}/g, (_, k) => params[k] ?? '');
-}

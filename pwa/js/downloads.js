@@ -1,0 +1,37 @@
+// What the phone fetches to keep offline: the commune's announcement files, and the rules the server owns
+// (revalidated with its ETag at most once a day: a 304 costs one small round trip).
+import { request, ApiError } from '../lib/api.js';
+import * as store from './store.js';
+import { useRules } from '../lib/rules.js';
+
+const RULES_MAX_AGE_MS = 24 * 3600e3;
+
+/** Downloads the files of the announcements the phone holds, the ones it does not have yet. */
+export async function fetchFiles(token) {
+  const have = new Set(await store.fileKeys());
+  for (const a of await store.allAnnouncements()) {
+    for (const f of a.files || []) {
+      const key = `${a.id}/${f.id}`;
+      if (have.has(key)) continue;
+      let blob;
+      try {
+        const res = await request(`/api/v1/announcements/${a.id}/files/${f.id}`, { token, raw: true, timeout: 120000 });
+        blob = await res.blob();
+      } catch (e) {
+        if (e instanceof ApiError && !e.retryable && e.status !== 401) continue; // gone (withdrawn): no retry loop
+        throw e;
+      }
+      await store.saveFile({ key, blob, name: f.name, type: f.content_type });
+    }
+  }
+}
+
+/** Fetches the rules when the kept copy is older than maxAge ms (0: now) and makes them the ones in force. */
+export async function refreshRules(maxAge = RULES_MAX_AGE_MS) {
+  const kept = await store.getMeta('rules');
+  if (kept && Date.now() - kept.checkedAt < maxAge) return;
+  const headers = kept ? { 'If-None-Match': `"${kept.rules.version}"` } : {};
+  const rules = (await request('/api/v1/rules', { headers })) || kept.rules; // null: 304, still the same
+  await store.setMeta('rules', { rules, checkedAt: Date.now() });
+  useRules(rules);
+}

@@ -1,0 +1,234 @@
+// The only module that touches IndexedDB: screens, the outbox, crypto and the sync engine call its verbs
+// (as with Workbox's QueueDb). Rule from jakearchibald/idb: inside a transaction await nothing but its own
+// requests; callers do their crypto and network work before or after.
+
+export const DB_NAME = 'binh-an';
+export const DB_VERSION = 1;
+const META = 'meta'; // device token, group, cursor, device key, last sync, rules
+const HOUSEHOLDS = 'households'; // name, PIN salt, public key, wrapped private key, PIN attempts
+const REPORTS = 'reports'; // report_id -> household_id map + tracking code + status; content sealed
+const EVENTS = 'events'; // timeline entries (status, replies, follow-ups), sealed per household
+const OUTBOX = 'outbox'; // queued items, payload encrypted with the device key
+const BLOBS = 'blobs'; // queued photo bytes, encrypted with the device key
+const DRAFTS = 'drafts'; // one sealed draft per household
+const NEWS = 'announcements'; // commune announcements (public)
+const FILES = 'files'; // announcement files as blobs, for offline reading
+
+/** Creates or migrates the schema: one case per version, falling through (a phone far behind runs every step). */
+export function upgrade(db, oldVersion) {
+  switch (oldVersion) {
+    case 0: {
+      db.createObjectStore(META);
+      db.createObjectStore(HOUSEHOLDS, { keyPath: 'id' });
+      db.createObjectStore(REPORTS, { keyPath: 'id' }).createIndex('household', 'householdId');
+      db.createObjectStore(EVENTS, { keyPath: 'id' }).createIndex('report', 'reportId');
+      db.createObjectStore(OUTBOX, { keyPath: 'id' });
+      db.createObjectStore(BLOBS, { keyPath: 'id' });
+      db.createObjectStore(DRAFTS, { keyPath: 'householdId' });
+      db.createObjectStore(NEWS, { keyPath: 'id' });
+      db.createObjectStore(FILES, { keyPath: 'key' });
+    }
+    // case 1: next schema change goes here.
+  }
+}
+
+let dbPromise = null;
+
+function openDb() {
+  dbPromise ??= new Promise((resolve, reject) => {
+    const req = indexedDB.open(DB_NAME, DB_VERSION);
+    req.onupgradeneeded = (e) => upgrade(req.result, e.oldVersion);
+    req.onsuccess = () => {
+      // Another tab or the service worker upgrading: let it, reopen later.
+      req.result.onversionchange = () => { req.result.close(); dbPromise = null; };
+      resolve(req.result);
+    };
+    req.onerror = () => { dbPromise = null; reject(req.error); };
+    req.onblocked = () => console.warn('IndexedDB upgrade blocked by another tab');
+  });
+  return dbPromise;
+}
+
+/** An IDBRequest as a promise. */
+const req = (r) => new Promise((resolve, reject) => {
+  r.onsuccess = () => resolve(r.result);
+  r.onerror = () => reject(r.error);
+});
+
+/** Runs fn(stores) in one transaction; resolves with its result once committed. fn awaits only its requests. */
+async function tx(names, mode, fn) {
+  const t = (await openDb()).transaction(names, mode);
+  const done = new Promise((resolve, reject) => {
+    t.oncomplete = resolve;
+    t.onerror = () => reject(t.error);
+    t.onabort = () => reject(t.error || new Error('transaction aborted'));
+  });
+  const [, result] = await Promise.all([done, fn(Object.fromEntries(names.map((n) => [n, t.objectStore(n)])))]);
+  return result;
+}
+
+const get = (store, key) => tx([store], 'readonly', (s) => req(s[store].get(key)));
+const all = (store, index, query) => tx([store], 'readonly', (s) =>
+  req((index ? s[store].index(index) : s[store]).getAll(query)));
+const put = (store, value, key) => tx([store], 'readwrite', (s) => { s[store].put(value, key); });
+/** Reads a record, and writes fn(record) back if there was one. */
+const patch = (store, key, fn) => tx([store], 'readwrite', async (s) => {
+  const old = await req(s[store].get(key));
+  if (old) s[store].put(fn(old));
+});
+const byTime = (field) => (a, b) => a[field].localeCompare(b[field]);
+
+/** One value of the phone's settings (token, cursor, group, lastSync, revoked, rules, enrolRequest). */
+export const getMeta = (key) => get(META, key);
+export const setMeta = (key, value) => put(META, value, key);
+
+/** Keeps the device token and the first cursor of an enrolment; the phone is no longer revoked. */
+export const saveEnrolment = (token, cursor) => tx([META], 'readwrite', (s) => {
+  s.meta.put(token, 'token');
+  s.meta.put(cursor ?? null, 'cursor');
+  s.meta.delete('revoked');
+  s.meta.delete('enrolRequest');
+});
+
+/** A revoked phone must enrol again; its households and their PINs stay. */
+export const forgetEnrolment = () => tx([META], 'readwrite', (s) => {
+  ['token', 'cursor', 'revoked'].forEach((k) => s.meta.delete(k));
+});
+
+/** Keeps `fresh` as the device's outbox key unless one is there (page and worker may race); returns the kept one. */
+export const keepDeviceKey = (fresh) => tx([META], 'readwrite', async (s) => {
+  const kept = await req(s.meta.get('deviceKey'));
+  if (!kept) s.meta.put(fresh, 'deviceKey');
+  return kept || fresh;
+});
+
+/** Keeps the group's profile; households it no longer lists are marked removed (their data stays). */
+export const applyGroup = (group) => tx([META, HOUSEHOLDS], 'readwrite', async (s) => {
+  const existing = await req(s.households.getAll());
+  const ids = new Set(group.households.map((x) => x.id));
+  s.meta.put(group, 'group');
+  for (const x of group.households) {
+    s.households.put({ ...existing.find((o) => o.id === x.id), id: x.id, name: x.name, removed: false });
+  }
+  existing.filter((o) => !ids.has(o.id)).forEach((o) => s.households.put({ ...o, removed: true }));
+});
+
+/** @returns {Promise<object[]>} the group's current households (not the removed ones) */
+export const households = async () => (await all(HOUSEHOLDS)).filter((x) => !x.removed);
+export const household = (id) => get(HOUSEHOLDS, id);
+/** Changes one household record (PIN keys, wrong-PIN count) in one transaction. */
+export const updateHousehold = (id, fn) => patch(HOUSEHOLDS, id, fn);
+
+/** @returns {Promise<object[]>} the household's reports, newest first */
+export const householdReports = async (householdId) =>
+  (await all(REPORTS, 'household', householdId)).sort(byTime('createdAt')).reverse();
+export const report = (id) => get(REPORTS, id);
+/** @returns {Promise<object[]>} the report's timeline entries, oldest first (still sealed) */
+export const timeline = async (reportId) => (await all(EVENTS, 'report', reportId)).sort(byTime('at'));
+export const markReportSeen = (id) => patch(REPORTS, id, (r) => ({ ...r, unseen: false }));
+/** Marks timeline entries read (the caller queued their receipts). */
+export const markRead = (events) => tx([EVENTS], 'readwrite', (s) =>
+  events.forEach(({ value: _, ...rec }) => s.events.put({ ...rec, read: true })));
+
+/**
+ * Records a status change (status) or an officer's reply (null) once: feed pages may overlap, so a known entry
+ * id is skipped; a status only replaces an older one. entry: {id, reportId, householdId, at, sealed}.
+ */
+export const recordReply = (entry, status) => tx([REPORTS, EVENTS], 'readwrite', async (s) => {
+  if (await req(s.events.get(entry.id))) return;
+  s.events.put(entry);
+  const r = await req(s.reports.get(entry.reportId));
+  if (!r) return;
+  if (status && (!r.statusAt || entry.at >= r.statusAt)) Object.assign(r, { status, statusAt: entry.at });
+  if (!status) r.replies = (r.replies || 0) + 1;
+  s.reports.put({ ...r, unseen: true });
+});
+
+/** Removes the content and timelines of the household's sent reports (code and status stay); nothing else. */
+export const purgeHousehold = (householdId) => tx([REPORTS, EVENTS, OUTBOX], 'readwrite', async (s) => {
+  const queued = new Set(await req(s.outbox.getAllKeys()));
+  const sent = (await req(s.reports.index('household').getAll(householdId)))
+    .filter((r) => r.trackingCode && !queued.has(r.id));
+  for (const r of sent) {
+    s.reports.put({ ...r, sealed: null, purged: true });
+    (await req(s.events.index('report').getAllKeys(r.id))).forEach((k) => s.events.delete(k));
+  }
+});
+
+/** Discards a report the server refused: its outbox item, photo bytes and the household's copy. */
+export const dropReport = (id) => tx([OUTBOX, BLOBS, REPORTS], 'readwrite', (s) => dropReportIn(s, id));
+
+async function dropReportIn(s, id) {
+  dropItem(s, await req(s.outbox.get(id)));
+  s.reports.delete(id);
+}
+
+function dropItem(s, item) {
+  if (!item) return;
+  s.outbox.delete(item.id);
+  (item.attachments || []).forEach((a) => s.blobs.delete(a.id));
+}
+
+export const draft = (householdId) => get(DRAFTS, householdId);
+/** @param {{householdId: number, sealed: object, photos: object[]}} rec one draft per household */
+export const saveDraft = (rec) => put(DRAFTS, rec);
+
+/**
+ * Queues an outbox item in one transaction with what goes with it: extra.blobs (photo bytes), report or event
+ * (the household's copy), replaces (the refused report it corrects), draftOf (the household whose draft it was).
+ */
+export const queue = (item, extra = {}) => tx([OUTBOX, BLOBS, REPORTS, EVENTS, DRAFTS], 'readwrite', async (s) => {
+  if (extra.replaces) await dropReportIn(s, extra.replaces);
+  if (extra.draftOf != null) s.drafts.delete(extra.draftOf);
+  s.outbox.put(item);
+  (extra.blobs || []).forEach((b) => s.blobs.put(b));
+  if (extra.report) s.reports.put(extra.report);
+  if (extra.event) s.events.put(extra.event);
+});
+
+/** @returns {Promise<object[]>} every queued item, oldest first */
+export const outboxItems = async () => (await all(OUTBOX)).sort(byTime('createdAt'));
+export const outboxItem = (id) => get(OUTBOX, id);
+/** Applies a change to one queued item (no-op if it is gone). */
+export const updateItem = (id, changes) => patch(OUTBOX, id, (item) => ({ ...item, ...changes }));
+/** Removes a queued item and its photo bytes. */
+export const removeItem = (id) => tx([OUTBOX, BLOBS], 'readwrite', async (s) =>
+  dropItem(s, await req(s.outbox.get(id))));
+
+/** The server confirmed the item: its sendable copy goes (a report with photos to upload stays, "uploading"). */
+export const markSent = (item, trackingCode) => tx([OUTBOX, REPORTS], 'readwrite', async (s) => {
+  if ((item.attachments || []).some((a) => !a.done)) {
+    s.outbox.put({ ...item, payload: null, state: 'uploading', error: null });
+  } else s.outbox.delete(item.id);
+  const r = item.type === 'report' && await req(s.reports.get(item.id));
+  if (r) s.reports.put({ ...r, trackingCode, status: r.status || 'new' });
+});
+
+/** The encrypted bytes of a queued photo. */
+export const photo = (attachmentId) => get(BLOBS, attachmentId);
+/** Saves upload progress; once a photo is complete its bytes are deleted. */
+export const saveUpload = (item, done) => tx([OUTBOX, BLOBS], 'readwrite', (s) => {
+  s.outbox.put(item);
+  if (done) s.blobs.delete(done);
+});
+
+/** @returns {Promise<object[]>} announcements not expired, newest first */
+export const announcements = async () => (await all(NEWS))
+  .filter((a) => !a.expires_at || new Date(a.expires_at) > new Date())
+  .sort(byTime('published_at')).reverse();
+/** Keeps an announcement from the feed (whether it was read stays as it was). */
+export const saveAnnouncement = (a) => tx([NEWS], 'readwrite', async (s) => {
+  s.announcements.put({ ...a, read: !!(await req(s.announcements.get(a.id)))?.read });
+});
+export const markAnnouncementRead = (a) => put(NEWS, { ...a, read: true });
+/** Removes a withdrawn announcement and its downloaded files. */
+export const withdrawAnnouncement = (id) => tx([NEWS, FILES], 'readwrite', (s) => {
+  s.announcements.delete(id);
+  s.files.delete(IDBKeyRange.bound(`${id}/`, `${id}/\uffff`));
+});
+/** Every announcement, expired or not (their files are still worth fetching while listed). */
+export const allAnnouncements = () => all(NEWS);
+export const file = (key) => get(FILES, key);
+export const fileKeys = () => tx([FILES], 'readonly', (s) => req(s.files.getAllKeys()));
+/** @param {{key: string, blob: Blob, name: string, type: string}} rec key is "announcementId/fileId" */
+export const saveFile = (rec) => put(FILES, rec);

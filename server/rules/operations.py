@@ -1,0 +1,66 @@
+"""Builds the rules document from where each rule is defined: the models' enums, the schemas' validators, the
+config. Nothing is restated here, so a rule changed on the server reaches the phones and the console as is."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Collection
+from typing import Any
+
+from flask import current_app
+from marshmallow import Schema, validate
+
+from ..announcements.schemas import AnnouncementCreateSchema
+from ..officers.models import Role
+from ..reports.models import NEEDS_REASON, OPEN_STATUSES, ReportKind, ReportStatus, TipCategory, Urgency
+from ..reports.schemas import SORTS, ReplySchema, StatusChangeSchema
+from ..sync.schemas import AttachmentDeclarationSchema, MessageItemSchema, ReportItemSchema
+
+
+def _values(members: type[enum.Enum] | Collection[enum.Enum]) -> list[str]:
+    """Enum values in declaration order (a set such as NEEDS_REASON is put in that order too)."""
+    if isinstance(members, type):
+        return [member.value for member in members]
+    order = list(type(next(iter(members))))
+    return [member.value for member in sorted(members, key=order.index)]
+
+
+def _limit(schema: type[Schema], field: str, kind: type[validate.Length] | type[validate.Range]) -> int:
+    """The ``max`` of a field's Length or Range validator, as the schema enforces it."""
+    for validator in schema().fields[field].validators:
+        if isinstance(validator, kind) and validator.max is not None:
+            return int(validator.max)
+    raise LookupError(f"{schema.__name__}.{field} has no {kind.__name__} maximum")
+
+
+def current_rules() -> dict[str, Any]:
+    """The rules document, with ``version``: a hash of the rest, which the answer's ETag also carries."""
+    config = current_app.config
+    rules: dict[str, Any] = {
+        "time_zone": config["TIMEZONE"],
+        "kinds": _values(ReportKind),
+        "categories": _values(TipCategory),
+        "statuses": _values(ReportStatus),
+        "open_statuses": _values(OPEN_STATUSES),
+        "statuses_needing_reason": _values(NEEDS_REASON),
+        "urgencies": _values(Urgency),
+        "roles": _values(Role),
+        "sorts": list(SORTS),
+        "limits": {
+            "report_body": _limit(ReportItemSchema, "body", validate.Length),
+            "location": _limit(ReportItemSchema, "location", validate.Length),
+            "photos_per_report": _limit(ReportItemSchema, "attachments", validate.Length),
+            "photo_bytes": _limit(AttachmentDeclarationSchema, "size", validate.Range),
+            "message_body": _limit(MessageItemSchema, "body", validate.Length),
+            "reply_body": _limit(ReplySchema, "body", validate.Length),
+            "status_reason": _limit(StatusChangeSchema, "reason", validate.Length),
+            "announcement_title": _limit(AnnouncementCreateSchema, "title", validate.Length),
+            "announcement_body": _limit(AnnouncementCreateSchema, "body", validate.Length),
+            "announcement_file_bytes": config["ANNOUNCEMENT_FILE_MAX_BYTES"],
+            "upload_chunk_bytes": config["ATTACHMENT_CHUNK_MAX_BYTES"],
+        },
+    }
+    canonical = json.dumps(rules, sort_keys=True, ensure_ascii=False).encode()
+    return {"version": hashlib.sha256(canonical).hexdigest()[:16], **rules}

@@ -1,0 +1,35 @@
+"""The rules document as the OpenAPI spec describes it."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+
+class LimitsSchema(Schema):
+    report_body = fields.Integer(metadata={"description": "Characters in a report's text."})
+    location = fields.Integer(metadata={"description": "Characters in a report's place."})
+    photos_per_report = fields.Integer()
+    photo_bytes = fields.Integer(metadata={"description": "Largest photo a report may declare."})
+    message_body = fields.Integer(metadata={"description": "Characters in a household's follow-up."})
+    reply_body = fields.Integer(metadata={"description": "Characters in an officer's reply or note."})
+    status_reason = fields.Integer()
+    announcement_title = fields.Integer()
+    announcement_body = fields.Integer()
+    announcement_file_bytes = fields.Integer()
+    upload_chunk_bytes = fields.Integer(metadata={"description": "Largest chunk of a resumable photo upload."})
+
+
+class RulesSchema(Schema):
+    version = fields.String(metadata={"description": "Changes whenever any rule does; also the ETag."})
+    time_zone = fields.String(metadata={"description": "IANA zone of the commune, e.g. Asia/Ho_Chi_Minh."})
+    kinds = fields.List(fields.String(), metadata={"description": "Report kinds, in display order."})
+    categories = fields.List(fields.String(), metadata={"description": "Tip categories, in display order."})
+    statuses = fields.List(fields.String())
+    open_statuses = fields.List(fields.String())
+    statuses_needing_reason = fields.List(
+        fields.String(), metadata={"description": "A change to these needs a reason."}
+    )
+    urgencies = fields.List(fields.String())
+    roles = fields.List(fields.String())
+    sorts = fields.List(fields.String(), metadata={"description": "Orders of the officer queue."})
+    limits = fields.Nested(LimitsSchema)

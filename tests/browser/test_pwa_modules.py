@@ -1,0 +1,206 @@
+"""The phone's storage, outbox and crypto modules, alone in Chromium with a real IndexedDB: what a household
+relies on when the phone is shared, switched off, or offline for days.
+
+The modules are loaded from ``pwa/`` with no server: Playwright answers the page's requests at
+``http://localhost``, a secure context (WebCrypto) with its own IndexedDB. Each test gets a fresh browser
+context, so an empty database, and calls the modules through ``page.evaluate`` with dynamic imports.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Route
+
+PWA = Path(__file__).resolve().parents[2] / "pwa"
+ORIGIN = "http://localhost"
+
+# In every page: m() imports the modules under test; unlockHousehold(id, pin) sets the household's PIN on first
+# use (as the PIN screen does) and unlocks it afterwards, resolving with the session or null for a wrong PIN.
+HELPERS = """
+window.m = async () => ({
+  store: await import('/js/store.js'), outbox: await import('/js/outbox.js'), c: await import('/js/crypto.js') });
+window.GROUP = { id: 7, name: 'Tổ 1', households: [{ id: 1, name: 'Hộ A' }, { id: 2, name: 'Hộ B' }] };
+window.unlockHousehold = async (id, pin) => {
+  const { store, c } = await m();
+  const hh = await store.household(id);
+  if (hh?.keys) return c.unlock(hh.keys, pin);
+  const { keys, session } = await c.setupPin(pin);
+  await store.updateHousehold(id, (x) => ({ ...x, keys }));
+  return session;
+};
+"""
+
+
+def _serve(route: Route) -> None:
+    """A blank page at /, the PWA's files everywhere else (as the server serves them, without the service worker)."""
+    path = route.request.url.removeprefix(ORIGIN).split("?")[0]
+    if path == "/":
+        route.fulfill(body="<!doctype html><meta charset=utf-8><title>pwa modules</title>", content_type="text/html")
+        return
+    target = (PWA / path.lstrip("/")).resolve()
+    if not target.is_relative_to(PWA) or not target.is_file():
+        route.fulfill(status=404, body="")
+        return
+    kind = "text/javascript" if target.suffix == ".js" else mimetypes.guess_type(target.name)[0]
+    route.fulfill(body=target.read_bytes(), content_type=kind or "application/octet-stream")
+
+
+@pytest.fixture
+def modules(browser: Browser) -> Iterator[Page]:
+    """A blank page of the PWA's origin, with an empty IndexedDB; fails the test on any uncaught page error."""
+    context = browser.new_context(base_url=ORIGIN)
+    context.route(f"{ORIGIN}/**", _serve)
+    context.add_init_script(HELPERS)
+    errors: list[str] = []
+    tab = context.new_page()
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.goto("/")
+    yield tab
+    context.close()
+    assert errors == []
+
+
+pytestmark = pytest.mark.browser
+
+
+REPORT = "{ kind: 'tip', category: 'theft', body: 'Trộm gà đêm qua', anonymous: false, urgency: 'normal' }"
+
+
+def test_a_queued_report_survives_a_reload(modules: Page) -> None:
+    modules.evaluate(f"""async () => {{
+      const {{ store, outbox }} = await m();
+      await store.applyGroup(GROUP);
+      await outbox.queueReport(await unlockHousehold(1, '2468'), 1, {REPORT}, []);
+    }}""")
+    modules.reload()
+    queued = modules.evaluate("""async () => {
+      const { store, c } = await m();
+      const key = await c.deviceKey();
+      return Promise.all((await store.outboxItems()).map(async (i) =>
+        ({ state: i.state, householdId: i.householdId, sent: await c.decrypt(key, i.payload) })));
+    }""")
+    assert len(queued) == 1
+    assert queued[0]["state"] == "waiting" and queued[0]["householdId"] == 1
+    assert queued[0]["sent"]["body"] == "Trộm gà đêm qua" and queued[0]["sent"]["household_id"] == 1
+
+
+def test_mark_sent_removes_only_the_confirmed_item(modules: Page) -> None:
+    left = modules.evaluate(f"""async () => {{
+      const {{ store, outbox }} = await m();
+      await store.applyGroup(GROUP);
+      const s = await unlockHousehold(1, '2468');
+      const photo = {{ bytes: new Uint8Array([1, 2, 3]).buffer, sha256: 'ab'.repeat(32), size: 3,
+        content_type: 'image/jpeg' }};
+      const withPhoto = await outbox.queueReport(s, 1, {REPORT}, [photo]);
+      const plain = await outbox.queueReport(s, 1, {REPORT}, []);
+      await outbox.queueMessage(s, 1, withPhoto, 'Thêm: họ đi xe máy đỏ');
+      await store.markSent(await store.outboxItem(plain), 'TRK-PLAIN');
+      await store.markSent(await store.outboxItem(withPhoto), 'TRK-PHOTO');
+      const items = await store.outboxItems();
+      return {{ items: items.map((i) => [i.id === withPhoto ? 'photo' : i.type, i.state, !!i.payload]),
+        codes: [(await store.report(plain)).trackingCode, (await store.report(withPhoto)).trackingCode],
+        bytes: !!(await outbox.photoBytes(items[0].attachments[0].id)) }};
+    }}""")
+    # The plain report is gone; the one whose photo is not uploaded yet stays (without its sendable copy);
+    # the follow-up message was not confirmed and waits.
+    assert left["items"] == [["photo", "uploading", False], ["message", "waiting", True]]
+    assert left["codes"] == ["TRK-PLAIN", "TRK-PHOTO"]
+    assert left["bytes"] is True
+
+
+def test_purging_one_household_removes_only_its_sent_reports(modules: Page) -> None:
+    after = modules.evaluate(f"""async () => {{
+      const {{ store, outbox, c }} = await m();
+      await store.applyGroup(GROUP);
+      const a = await unlockHousehold(1, '2468');
+      const b = await unlockHousehold(2, '1357');
+      const sentA = await outbox.queueReport(a, 1, {REPORT}, []);
+      const queuedA = await outbox.queueReport(a, 1, {REPORT}, []);
+      const sentB = await outbox.queueReport(b, 2, {REPORT}, []);
+      for (const [id, code] of [[sentA, 'AAA'], [sentB, 'BBB']]) {{
+        await store.markSent(await store.outboxItem(id), code);
+        const r = await store.report(id);
+        const keys = (await store.household(r.householdId)).keys;
+        await store.recordReply({{ id: 'msg:' + id, reportId: id, householdId: r.householdId,
+          at: '2030-01-01T00:00:00Z', sealed: await c.seal(keys.publicKey, {{ type: 'reply', body: 'Đã nhận' }}) }},
+          null);
+      }}
+      await store.purgeHousehold(1);
+      const view = async (id, s) => {{
+        const r = await store.report(id);
+        return {{ code: r.trackingCode, body: r.sealed ? (await c.open(s, r.sealed)).body : null,
+          timeline: (await store.timeline(id)).length }};
+      }};
+      return [await view(sentA, a), await view(queuedA, a), await view(sentB, b), (await store.outboxItems()).length];
+    }}""")
+    sent_a, queued_a, sent_b, still_queued = after
+    assert sent_a == {"code": "AAA", "body": None, "timeline": 0}  # code kept, content and replies gone
+    assert queued_a == {"code": None, "body": "Trộm gà đêm qua", "timeline": 0}  # not sent yet: kept
+    assert sent_b == {"code": "BBB", "body": "Trộm gà đêm qua", "timeline": 1}  # the neighbour's: untouched
+    assert still_queued == 1
+
+
+def test_a_wrong_pin_opens_nothing(modules: Page) -> None:
+    modules.evaluate(f"""async () => {{
+      const {{ store, c }} = await m();
+      await store.applyGroup(GROUP);
+      const a = await unlockHousehold(1, '2468');
+      await store.saveDraft({{ householdId: 1, sealed: await c.lockUp(a, {REPORT}), photos: [] }});
+      await unlockHousehold(2, '1357');
+    }}""")
+    modules.reload()
+    result = modules.evaluate("""async () => {
+      const { store, c } = await m();
+      const draft = await store.draft(1);
+      const tryOpen = (s) => c.open(s, draft.sealed).then((v) => v.body, () => 'refused');
+      return { wrong: await unlockHousehold(1, '1357'), neighbour: await tryOpen(await unlockHousehold(2, '1357')),
+        right: await tryOpen(await unlockHousehold(1, '2468')) };
+    }""")
+    assert result == {"wrong": None, "neighbour": "refused", "right": "Trộm gà đêm qua"}
+
+
+def test_a_draft_survives_a_reload_and_stays_the_households(modules: Page) -> None:
+    modules.evaluate(f"""async () => {{
+      const {{ store, c }} = await m();
+      await store.applyGroup(GROUP);
+      await store.saveDraft({{ householdId: 1, sealed: await c.lockUp(await unlockHousehold(1, '2468'), {REPORT}),
+        photos: [] }});
+    }}""")
+    modules.reload()
+    drafts = modules.evaluate("""async () => {
+      const { store, c } = await m();
+      const mine = await store.draft(1);
+      return [(await c.open(await unlockHousehold(1, '2468'), mine.sealed)).body, await store.draft(2) ?? null];
+    }""")
+    assert drafts == ["Trộm gà đêm qua", None]
+
+
+def test_a_phone_installed_before_this_version_keeps_its_queue(modules: Page) -> None:
+    """The database as the first release created it (version 1): the store reads its queued items as they are."""
+    ids = modules.evaluate("""async () => {
+      await new Promise((done, fail) => {
+        const open = indexedDB.open('binh-an', 1);
+        open.onupgradeneeded = () => {
+          const db = open.result;
+          db.createObjectStore('meta');
+          for (const name of ['households', 'outbox', 'blobs', 'announcements']) {
+            db.createObjectStore(name, { keyPath: 'id' });
+          }
+          db.createObjectStore('reports', { keyPath: 'id' }).createIndex('household', 'householdId');
+          db.createObjectStore('events', { keyPath: 'id' }).createIndex('report', 'reportId');
+          db.createObjectStore('drafts', { keyPath: 'householdId' });
+          db.createObjectStore('files', { keyPath: 'key' });
+          open.transaction.objectStore('outbox').put({ id: 'old-1', type: 'receipt', householdId: null,
+            state: 'waiting', createdAt: '2026-11-01T00:00:00Z', payload: null });
+        };
+        open.onsuccess = () => { open.result.close(); done(); };
+        open.onerror = () => fail(open.error);
+      });
+      const { store } = await m();
+      return (await store.outboxItems()).map((i) => i.id);
+    }""")
+    assert ids == ["old-1"]
