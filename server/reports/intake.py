@@ -1,0 +1,214 @@
+"""What one push batch knows and what it will write: the set-based half of receiving items from a phone.
+
+A batch of 50 reports used to cost about 300 SQL statements (a lookup of the id, of the household, a probe for a
+free tracking code and an INSERT per report, plus savepoints). An ``Intake`` looks everything the batch names
+up in one query per table before the items are applied, stages the new rows while the items are checked one by
+one in push order (so an item sees what the items before it staged, exactly as if each had been stored at once),
+and writes them with one multi-row INSERT per table. See server/sync/push.py for how a batch uses it.
+
+Tracking codes are drawn at random and inserted with ``ON CONFLICT DO NOTHING … RETURNING id``: a row missing
+from the answer either lost its tracking code to an existing one (drawn again, next statement) or its id to a
+concurrent request that stored the same report first (``BatchRaced``: the caller redoes the batch item by item,
+which answers ``duplicate`` or ``conflict`` as before).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
+
+from .. import tokens
+from ..attachments.models import Attachment
+from ..database import utcnow
+from ..extensions import db
+from ..groups.models import Device, Household
+from .models import Message, Report, ReportKind, ReportStatus
+from .search import report_search_text
+
+_current: ContextVar[Intake | None] = ContextVar("report_intake", default=None)
+_CODE_ATTEMPTS = 8  # 40-bit codes: a second round is already a rare event
+
+
+class BatchRaced(Exception):
+    """Another request stored one of this batch's ids after our lookup: the batch must be redone item by item."""
+
+
+@dataclass
+class Intake:
+    """Rows a batch names (stored before it, or staged by it), and the rows it will insert."""
+
+    device: Device
+    reports: dict[uuid.UUID, Report] = field(default_factory=dict)
+    households: dict[int, Household] = field(default_factory=dict)
+    messages: dict[uuid.UUID, Message] = field(default_factory=dict)
+    attachment_ids: set[uuid.UUID] = field(default_factory=set)
+    new_reports: list[Report] = field(default_factory=list)
+    new_attachments: list[dict[str, Any]] = field(default_factory=list)
+    new_messages: list[Message] = field(default_factory=list)
+
+    def prefetch(self, items: Iterable[dict[str, Any]]) -> None:
+        """One query per table for everything the (validated) items name; none for a table they do not."""
+        report_ids, household_ids, message_ids, attachment_ids = set(), set(), set(), set()
+        for item in items:
+            if item["type"] == "report":
+                report_ids.add(item["id"])
+                household_ids.add(item["household_id"])
+                attachment_ids.update(declared["id"] for declared in item["attachments"])
+            elif item["type"] == "message":
+                report_ids.add(item["report_id"])
+                message_ids.add(item["id"])
+            elif item["target"] == "message":
+                message_ids.add(item["target_id"])
+        if report_ids:
+            found = db.session.scalars(select(Report).where(Report.id.in_(report_ids)))
+            self.reports.update((report.id, report) for report in found)
+        if household_ids:
+            found = db.session.scalars(select(Household).where(Household.id.in_(household_ids)))
+            self.households.update((household.id, household) for household in found)
+        if attachment_ids:
+            self.attachment_ids.update(
+                db.session.scalars(select(Attachment.id).where(Attachment.id.in_(attachment_ids)))
+            )
+        if message_ids:
+            query = select(Message).options(joinedload(Message.report)).where(Message.id.in_(message_ids))
+            self.messages.update((message.id, message) for message in db.session.scalars(query))
+
+    def stage_report(self, report: Report, attachments: list[dict[str, Any]]) -> None:
+        self.reports[report.id] = report
+        self.new_reports.append(report)
+        for declared in attachments:
+            self.attachment_ids.add(declared["id"])
+            self.new_attachments.append(
+                {
+                    "id": declared["id"],
+                    "commune_id": report.commune_id,
+                    "report_id": report.id,
+                    "group_id": report.group_id,
+                    "filename": "",
+                    "content_type": declared["content_type"],
+                    "size": declared["size"],
+                    "sha256": declared["sha256"],
+                    "received": 0,
+                    "stored_size": None,
+                    "complete": False,
+                    "created_at": report.received_at,
+                    "completed_at": None,
+                }
+            )
+
+    def stage_message(self, message: Message) -> None:
+        self.messages[message.id] = message
+        self.new_messages.append(message)
+
+    def flush(self) -> None:
+        """Write the staged rows: one INSERT per table (plus one per tracking-code collision, practically never)."""
+        self._insert_reports()
+        if self.new_attachments:
+            db.session.execute(Attachment.__table__.insert().values(self.new_attachments))
+        if self.new_messages:
+            db.session.execute(Message.__table__.insert().values([_row(m) for m in self.new_messages]))
+        self.new_reports, self.new_attachments, self.new_messages = [], [], []
+
+    def _insert_reports(self) -> None:
+        pending = {report.id: report for report in self.new_reports}
+        for _ in range(_CODE_ATTEMPTS):
+            if not pending:
+                return
+            statement = _insert_ignoring_conflicts(Report.__table__, [_row(r) for r in pending.values()])
+            stored = set(db.session.scalars(statement.returning(Report.__table__.c.id)))
+            missing = [report_id for report_id in pending if report_id not in stored]
+            if missing and db.session.scalar(select(Report.id).where(Report.id.in_(missing)).limit(1)):
+                raise BatchRaced()
+            pending = {report_id: pending[report_id] for report_id in missing}
+            for report in pending.values():  # their tracking codes were taken: draw again
+                set_tracking_code(report, tokens.new_tracking_code())
+        if pending:
+            raise RuntimeError("could not find free tracking codes")  # 40 bits: practically unreachable
+
+
+def _insert_ignoring_conflicts(table: Table, rows: list[dict[str, Any]]) -> Any:
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).values(rows).on_conflict_do_nothing()
+
+
+def _row(instance: Any) -> dict[str, Any]:
+    """A staged (transient) model instance as a row: every column given, so one multi-row VALUES fits all."""
+    return {column.key: getattr(instance, column.key) for column in instance.__table__.columns}
+
+
+def set_tracking_code(report: Report, code: str) -> None:
+    report.tracking_code = code
+    report.search_text = report_search_text(code, report.body, report.location or "")
+
+
+def new_report(device: Device, data: dict[str, Any], household_id: int | None, content_hash: str) -> Report:
+    """A transient report with every column set (a Core INSERT runs no ORM defaults or events)."""
+    group = device.group
+    now = utcnow()
+    report = Report(
+        id=data["id"],
+        commune_id=group.commune_id,
+        village_id=group.village_id,
+        group_id=group.id,
+        household_id=household_id,
+        device_id=device.id,
+        kind=data["kind"],
+        category=data["category"],
+        body=data["body"],
+        location=data["location"],
+        urgency=data["urgency"],
+        anonymous=data["anonymous"],
+        status=ReportStatus.NEW,
+        status_reason="",
+        appointment_requested_at=data["appointment_at"] if data["kind"] is ReportKind.APPOINTMENT else None,
+        appointment_at=None,
+        assigned_officer_id=None,
+        content_hash=content_hash,
+        created_at=data["created_at"],
+        received_at=now,
+        updated_at=now,
+        first_response_at=None,
+    )
+    set_tracking_code(report, tokens.new_tracking_code())
+    return report
+
+
+def new_message(report_id: uuid.UUID, data: dict[str, Any], content_hash: str, author: Any) -> Message:
+    return Message(
+        id=data["id"],
+        report_id=report_id,
+        author=author,
+        officer_id=None,
+        internal=False,
+        body=data["body"],
+        content_hash=content_hash,
+        created_at=data["created_at"],
+        received_at=utcnow(),
+        read_at=None,
+    )
+
+
+def current() -> Intake | None:
+    """The batch being applied in this context, if any (receive_* then stage into it instead of writing)."""
+    return _current.get()
+
+
+@contextmanager
+def batch(device: Device, items: list[dict[str, Any]]) -> Iterator[Intake]:
+    """Prefetch what ``items`` name, let the caller apply them in order, then write what they staged."""
+    intake = Intake(device)
+    intake.prefetch(items)
+    token = _current.set(intake)
+    try:
+        yield intake
+    finally:
+        _current.reset(token)
+    intake.flush()
