@@ -1,4 +1,4 @@
-"""A push is set-based: a batch of 50 reports costs a constant, small number of SQL statements.
+"""A push is set-based: a batch of 50 reports costs a constant, small number of SQL statements; compact answers.
 
 Counted: every statement the request sends to the database through the app's engine (SQLAlchemy's
 ``before_cursor_execute``), from the device-token check to the pull, ``BEGIN IMMEDIATE`` on SQLite included;
@@ -77,3 +77,31 @@ def test_a_mixed_batch_with_follow_ups_and_rejections_stays_within_budget(phone,
     assert sum(r["status"] == "created" for r in results) == 48
     assert len(statements) <= BUDGET, "\n".join(statements)
     assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == 24
+
+
+def test_compact_results_keep_push_order_and_name_only_rejected_items(phone, demo) -> None:
+    household = demo.household("DONG-01").id
+    report, bad = report_item(household), report_item(household, kind="bribe")
+    body = {"cursor": None, "push": [report, bad, message_item(report["id"])], "results": "compact"}
+    results = phone.client.post("/api/v1/sync", json=body, headers=phone.headers).json["results"]
+    assert results[0].keys() == {"status", "tracking_code"} and results[0]["status"] == "created"
+    assert results[1]["id"] == bad["id"] and results[1]["status"] == "rejected"
+    assert results[2] == {"status": "created"}
+    full = phone.client.post("/api/v1/sync", json={"cursor": None, "push": [report]}, headers=phone.headers)
+    assert full.json["results"] == [
+        {"id": report["id"], "status": "duplicate", "tracking_code": results[0]["tracking_code"]}
+    ]
+
+
+def test_a_tracking_code_already_taken_is_drawn_again_in_the_batch(phone, demo, monkeypatch) -> None:
+    """Codes are random (40 bits); a collision is resolved by the INSERT itself, then a fresh draw for that row."""
+    from server import tokens
+
+    household = demo.household("DONG-01").id
+    taken = phone.sync([report_item(household)]).json["results"][0]["tracking_code"]
+    draws = iter([taken, "AAAA-BBBB", "CCCC-DDDD"])
+    monkeypatch.setattr(tokens, "new_tracking_code", lambda: next(draws))
+    results = phone.sync([report_item(household), report_item(household)]).json["results"]
+    assert [r["status"] for r in results] == ["created", "created"]
+    assert sorted(r["tracking_code"] for r in results) == ["AAAA-BBBB", "CCCC-DDDD"]
+    assert db.session.scalar(db.select(db.func.count()).select_from(Report)) == 3
