@@ -111,10 +111,12 @@ class Intake:
     def flush(self) -> None:
         """Write the staged rows: one INSERT per table (plus one per tracking-code collision, practically never)."""
         self._insert_reports()
+        # A list of parameter sets: SQLAlchemy sends it as one multi-row INSERT ("insertmanyvalues") from a
+        # compiled statement it caches, where .values(rows) would compile a new statement for every batch.
         if self.new_attachments:
-            db.session.execute(Attachment.__table__.insert().values(self.new_attachments))
+            db.session.execute(Attachment.__table__.insert(), self.new_attachments)
         if self.new_messages:
-            db.session.execute(Message.__table__.insert().values([_row(m) for m in self.new_messages]))
+            db.session.execute(Message.__table__.insert(), [_row(m) for m in self.new_messages])
         self.new_reports, self.new_attachments, self.new_messages = [], [], []
 
     def _insert_reports(self) -> None:
@@ -122,8 +124,8 @@ class Intake:
         for _ in range(_CODE_ATTEMPTS):
             if not pending:
                 return
-            statement = _insert_ignoring_conflicts(Report.__table__, [_row(r) for r in pending.values()])
-            stored = set(db.session.scalars(statement.returning(Report.__table__.c.id)))
+            rows = [_row(report) for report in pending.values()]
+            stored = set(db.session.scalars(_INSERT_REPORTS[db.engine.dialect.name], rows))
             missing = [report_id for report_id in pending if report_id not in stored]
             if missing and db.session.scalar(select(Report.id).where(Report.id.in_(missing)).limit(1)):
                 raise BatchRaced()
@@ -134,9 +136,14 @@ class Intake:
             raise RuntimeError("could not find free tracking codes")  # 40 bits: practically unreachable
 
 
-def _insert_ignoring_conflicts(table: Table, rows: list[dict[str, Any]]) -> Any:
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).values(rows).on_conflict_do_nothing()
+def _insert_ignoring_conflicts(dialect: Any, table: Table) -> Any:
+    return dialect.insert(table).on_conflict_do_nothing().returning(table.c.id)
+
+
+_INSERT_REPORTS = {
+    "postgresql": _insert_ignoring_conflicts(postgresql, Report.__table__),
+    "sqlite": _insert_ignoring_conflicts(sqlite, Report.__table__),
+}
 
 
 def _row(instance: Any) -> dict[str, Any]:
