@@ -118,6 +118,9 @@ class Intake:
         if self.new_messages:
             db.session.execute(Message.__table__.insert(), [_row(m) for m in self.new_messages])
         self.new_reports, self.new_attachments, self.new_messages = [], [], []
+        # The ORM's changes too (receipts' read_at, follow-ups' report.updated_at: one executemany each), so a
+        # value the database refuses fails here, where the batch can still be redone item by item.
+        db.session.flush()
 
     def _insert_reports(self) -> None:
         pending = {report.id: report for report in self.new_reports}
