@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import load, pwa_2g, pwa_weight, round_trips, scale, sync_peers, sync_push, sync_vs_kinto
+from benchmarks import load, pull_month, pwa_2g, pwa_weight, round_trips, scale, sync_peers, sync_push, sync_vs_kinto
 from benchmarks.live import Server, gunicorn, pg_database
 
 pytestmark = pytest.mark.postgres
@@ -101,3 +101,9 @@ def test_sync_peers(tmp_path: Path) -> None:
     for name in ("kinto", "pouchdb"):
         assert "unavailable" in figures["peers"][name] or figures["peers"][name]["rounds"] == 2
     assert _written(out)["batch"] == 10
+
+
+def test_pull_month(tmp_path: Path) -> None:
+    figures = pull_month.main(["--small", "--out", str(tmp_path / "out.json")])
+    assert figures["changes"] == 20 and figures["round_trips"] == 1, "a month of changes comes in one round trip"
+    assert figures["bytes_total"] > figures["floor_gzip_json_bytes"] > 0
