@@ -1,6 +1,7 @@
 """Round trips and bytes of a full sync for a phone holding 1, 10 and 100 queued reports.
 
     python benchmarks/round_trips.py [--small] [--sizes 1,10,100] [--database-url postgresql://...]
+                                     [--compact] [--gzip-above N]
 
 The client follows the household PWA's own rules (pwa/js/sync.js and api.js): up to 100 items and 1.5 MB per
 ``POST /api/v1/sync``, the request body gzip-compressed only when its JSON is over 4,096 characters, gzip
@@ -8,7 +9,9 @@ accepted for the answer, calls repeated while the answer says ``more``. It sends
 Android sends with such a ``fetch`` (user agent, client hints, fetch metadata, origin), so the count is what
 a phone puts on the air at the HTTP level (no TCP/IP or TLS overhead). The phone has synced once already, so
 the run measures the steady state of a phone that comes back into coverage. The floor is the gzip size of the
-reports' own JSON (their push items as one array): what no protocol can beat.
+reports' own JSON (their push items as one array): what no protocol can beat. ``--compact`` asks for the
+compact results of docs/api-contract.md and ``--gzip-above N`` changes the gzip threshold: what the PWA would
+send once it uses them (it does neither today).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import gzip
 import json
 import sys
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,21 +74,34 @@ def batches(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return [*out, current] if current else out
 
 
-def full_sync(client: WireClient, token: str, cursor: str | None, items: list[dict[str, Any]]) -> str:
+@dataclass(frozen=True)
+class Rules:
+    """How the client syncs: the PWA's rules today by default."""
+
+    compact_results: bool = False
+    gzip_above: int = GZIP_ABOVE
+
+
+def full_sync(
+    client: WireClient, token: str, cursor: str | None, items: list[dict[str, Any]], rules: Rules = Rules()
+) -> str:
     """Push every queued item and pull until ``more`` is false, as pushAndPull() in pwa/js/sync.js."""
     queue = batches(items)
     more = True
     while queue or more:
         push = queue.pop(0) if queue else []
-        body = {"cursor": cursor, "push": push}
-        answer = client.post_json("/api/v1/sync", body, token=token, compress=len(compact(body)) > GZIP_ABOVE)
+        body: dict[str, Any] = {"cursor": cursor, "push": push}
+        if rules.compact_results:
+            body["results"] = "compact"
+        compress = len(compact(body)) > rules.gzip_above
+        answer = client.post_json("/api/v1/sync", body, token=token, compress=compress)
         check(answer.status == 200, answer.body)
         check(all(r["status"] == "created" for r in answer.body["results"]), answer.body["results"])
         cursor, more = answer.body["cursor"], answer.body["more"]
     return cursor or ""
 
 
-def measure(server: Server, sizes: list[int], seed: int = 7) -> list[dict[str, Any]]:
+def measure(server: Server, sizes: list[int], seed: int = 7, rules: Rules = Rules()) -> list[dict[str, Any]]:
     """One phone per size (its own group), caught up first, then holding ``size`` reports when it syncs."""
     rows = []
     groups = ["DONG-01", "DONG-02", "TAY-01", "BAC-01"]
@@ -98,7 +115,7 @@ def measure(server: Server, sizes: list[int], seed: int = 7) -> list[dict[str, A
             households = [h["id"] for h in enrolled.body["group"]["households"]]
             items = corpus.reports(size, households, seed + size)
             client.reset_counters()
-            full_sync(client, token, cursor, items)
+            full_sync(client, token, cursor, items, rules)
             floor = floor_bytes(items)
             total = client.sent + client.received
             rows.append(
@@ -116,12 +133,15 @@ def measure(server: Server, sizes: list[int], seed: int = 7) -> list[dict[str, A
     return rows
 
 
-def run(sizes: list[int], database_url: str | None = None, server: Server | None = None) -> dict[str, Any]:
+def run(
+    sizes: list[int], database_url: str | None = None, server: Server | None = None, rules: Rules = Rules()
+) -> dict[str, Any]:
     with ExitStack() as stack:
         if server is None:
             server = stack.enter_context(gunicorn(database_url))
-        rows = measure(server, sizes)
-    return {"client": "PWA rules, Chromium-like headers", "results": rows, "machine": machine()}
+        rows = measure(server, sizes, rules=rules)
+    client = f"PWA rules, Chromium-like headers, compact results {rules.compact_results}, gzip above {rules.gzip_above}"
+    return {"client": client, "results": rows, "machine": machine()}
 
 
 def table(figures: dict[str, Any]) -> str:
@@ -141,9 +161,11 @@ def main(argv: list[str] | None = None, server: Server | None = None) -> dict[st
     parser.add_argument("--sizes", default="1,10,100")
     parser.add_argument("--database-url")
     parser.add_argument("--out")
+    parser.add_argument("--compact", action="store_true", help='ask for "results": "compact"')
+    parser.add_argument("--gzip-above", type=int, default=GZIP_ABOVE, help="gzip request bodies over N characters")
     args = parser.parse_args(argv)
     sizes = [1, 10] if args.small else [int(n) for n in args.sizes.split(",")]
-    figures = run(sizes, args.database_url, server)
+    figures = run(sizes, args.database_url, server, Rules(args.compact, args.gzip_above))
     write_results("round_trips", figures, args.out)
     print(table(figures))
     return figures

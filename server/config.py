@@ -41,7 +41,7 @@ def load_config(instance_path: Path) -> dict[str, object]:
         # Bodies: a sync batch is small text; photos come through the chunked upload.
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "MAX_DECOMPRESSED_LENGTH": 4 * 1024 * 1024,
-        "SYNC_PAGE_SIZE": int(env.get("SYNC_PAGE_SIZE", "200")),
+        "SYNC_PAGE_SIZE": int(env.get("SYNC_PAGE_SIZE", "500")),  # a phone away a month: one round trip
         "ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,
         "ATTACHMENT_CHUNK_MAX_BYTES": 512 * 1024,
         "ANNOUNCEMENT_FILE_MAX_BYTES": 10 * 1024 * 1024,

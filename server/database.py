@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from operator import attrgetter
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import DateTime, Engine, Select, event, func, select
+from sqlalchemy import DateTime, Engine, Select, Table, event, func, select
 from sqlalchemy.types import TypeDecorator
 
 from .errors import NotFound
@@ -79,3 +79,8 @@ def _sqlite_on_begin(connection: Any) -> None:
     """BEGIN IMMEDIATE: take the write lock up front so two workers never deadlock upgrading a read lock."""
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def table_of(model: type[Any]) -> Table:
+    """A mapped class's table, for Core statements (a batch's multi-row INSERT skips the ORM's unit of work)."""
+    return cast(Table, model.__table__)

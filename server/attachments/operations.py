@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from ..audit import operations as audit
-from ..database import get_in_commune, utcnow
-from ..errors import ApiError, Conflict, ItemRejected, NotFound, PayloadTooLarge, UnsupportedMediaType
+from ..database import get_in_commune, table_of, utcnow
+from ..errors import ApiError, Conflict, NotFound, PayloadTooLarge, UnsupportedMediaType
 from ..extensions import db
 from ..groups.models import Device
 from ..officers.models import Officer
@@ -27,28 +28,42 @@ def status(attachment: Attachment) -> dict[str, Any]:
     }
 
 
-def check_ids_free(declared: list[dict[str, Any]]) -> None:
-    """Photos a report declares take ids no record uses yet (a phone's retry finds its report first)."""
-    ids = [attachment["id"] for attachment in declared]
-    if ids and db.session.scalar(select(exists().where(Attachment.id.in_(ids)))):
-        raise ItemRejected("An attachment id is already used by another record.", code="conflict")
+def taken_ids(ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of the photo ids a push batch declares a record already uses: one query for the whole batch."""
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Attachment.id).where(Attachment.id.in_(ids))))
 
 
-def declare_photos(declared: list[dict[str, Any]], *, commune_id: int, report_id: uuid.UUID, group_id: int) -> None:
-    """The rows a report's photos fill in later, chunk by chunk (inside the caller's transaction)."""
-    for photo in declared:
-        db.session.add(
-            Attachment(
-                id=photo["id"],
-                commune_id=commune_id,
-                report_id=report_id,
-                group_id=group_id,
-                content_type=photo["content_type"],
-                size=photo["size"],
-                sha256=photo["sha256"],
-            )
-        )
-    db.session.flush()
+def photo_rows(
+    declared: list[dict[str, Any]], *, commune_id: int, report_id: uuid.UUID, group_id: int | None, at: datetime
+) -> list[dict[str, Any]]:
+    """The rows a report's photos fill in later, chunk by chunk, as one multi-row INSERT takes them (every
+    column given: a Core INSERT runs no ORM defaults)."""
+    return [
+        {
+            "id": photo["id"],
+            "commune_id": commune_id,
+            "report_id": report_id,
+            "group_id": group_id,
+            "filename": "",
+            "content_type": photo["content_type"],
+            "size": photo["size"],
+            "sha256": photo["sha256"],
+            "received": 0,
+            "stored_size": None,
+            "complete": False,
+            "created_at": at,
+            "completed_at": None,
+        }
+        for photo in declared
+    ]
+
+
+def insert_photo_rows(rows: list[dict[str, Any]]) -> None:
+    """Write a batch's declared photos (a list of parameter sets: one cached multi-row INSERT)."""
+    if rows:
+        db.session.execute(table_of(Attachment).insert(), rows)
 
 
 PDF_MAGIC = b"%PDF-"

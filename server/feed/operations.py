@@ -63,6 +63,9 @@ def append(
     """Add a change to the feed inside the caller's transaction (call it last, just before commit)."""
     if is_postgres():
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK_KEY})
+    # Absent, not null: the contract marks these fields optional, and a month of changes repeats them hundreds
+    # of times on a phone's 2G link.
+    payload = {key: value for key, value in payload.items() if value is not None}
     entry = FeedEntry(kind=kind, payload=payload, commune_id=commune_id, group_id=group_id, village_id=village_id)
     db.session.add(entry)
     db.session.flush()

@@ -12,17 +12,14 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import exists, select
-
-from .. import tokens
-from ..attachments import operations as attachments
 from ..audit import operations as audit
 from ..database import utcnow
 from ..errors import ApiError, Conflict, ItemRejected
 from ..extensions import db
 from ..feed import operations as feed
-from ..groups.models import Device, Household
+from ..groups.models import Device
 from ..officers.models import Officer
+from . import intake
 from .models import NEEDS_REASON, TRANSITIONS, Message, MessageAuthor, Report, ReportKind, ReportStatus
 
 
@@ -41,101 +38,87 @@ def _json_default(value: Any) -> Any:
     return getattr(value, "value", str(value))
 
 
-def _new_tracking_code() -> str:
-    for _ in range(8):
-        code = tokens.new_tracking_code()
-        if not db.session.scalar(select(exists().where(Report.tracking_code == code))):
-            return code
-    raise RuntimeError("could not find a free tracking code")  # 40 bits: practically unreachable
-
-
-def find_existing_report(device: Device, data: dict[str, Any]) -> Report | None:
-    """The report already stored under this id, if the same group sent the same content; else raise."""
-    report = db.session.get(Report, data["id"])
-    if report is None:
-        return None
-    if report.group_id != device.group_id or report.content_hash != _report_hash(data):
-        raise ItemRejected("This id was already used for a different report.", code="conflict")
-    return report
-
-
 def _report_hash(data: dict[str, Any]) -> str:
     # An anonymous report's hash leaves the household out: it must not be recoverable from the hash.
     return content_hash(data, exclude=("household_id",) if data["anonymous"] else ())
 
 
 def receive_report(device: Device, data: dict[str, Any]) -> tuple[Report, bool]:
-    """Store a validated report item; returns (report, created). Runs inside the caller's savepoint."""
-    existing = find_existing_report(device, data)
+    """Check a validated report item against what its batch knows; returns (report, created).
+
+    A new report is staged in the batch (server/reports/intake.py) and written with the others at its end;
+    outside a batch it is a batch of one.
+    """
+    batch = intake.current()
+    if batch is None:
+        with intake.batch(device, [data]) as batch:
+            return _receive_report(batch, device, data)
+    return _receive_report(batch, device, data)
+
+
+def _receive_report(batch: intake.Intake, device: Device, data: dict[str, Any]) -> tuple[Report, bool]:
+    digest = _report_hash(data)
+    existing = batch.reports.get(data["id"])
     if existing is not None:
+        if existing.group_id != device.group_id or existing.content_hash != digest:
+            raise ItemRejected("This id was already used for a different report.", code="conflict")
         return existing, False
-    household = db.session.get(Household, data["household_id"])
+    household = batch.households.get(data["household_id"])
     if household is None or household.group_id != device.group_id or not household.active:
         raise ItemRejected("This household is not in the phone's group.", code="unknown_household")
-    attachments.check_ids_free(data["attachments"])
-    group = device.group
-    report = Report(
-        id=data["id"],
-        tracking_code=_new_tracking_code(),
-        commune_id=group.commune_id,
-        village_id=group.village_id,
-        group_id=group.id,
-        household_id=None if data["anonymous"] else household.id,
-        device_id=device.id,
-        kind=data["kind"],
-        category=data["category"],
-        body=data["body"],
-        location=data["location"],
-        urgency=data["urgency"],
-        anonymous=data["anonymous"],
-        appointment_requested_at=data["appointment_at"] if data["kind"] is ReportKind.APPOINTMENT else None,
-        content_hash=_report_hash(data),
-        created_at=data["created_at"],
-    )
-    db.session.add(report)
-    db.session.flush()  # the report row first: attachments reference it
-    attachments.declare_photos(data["attachments"], commune_id=group.commune_id, report_id=report.id, group_id=group.id)
+    if any(declared["id"] in batch.attachment_ids for declared in data["attachments"]):
+        raise ItemRejected("An attachment id is already used by another record.", code="conflict")
+    report = intake.new_report(device, data, None if data["anonymous"] else household.id, digest)
+    batch.stage_report(report, data["attachments"])
     return report, True
 
 
 def receive_message(device: Device, data: dict[str, Any]) -> tuple[Message, bool]:
-    """Store a household's follow-up on one of its group's reports."""
-    report = db.session.get(Report, data["report_id"])
+    """Stage a household's follow-up on one of its group's reports (known before the batch or earlier in it)."""
+    batch = intake.current()
+    if batch is None:
+        with intake.batch(device, [data]) as batch:
+            return _receive_message(batch, device, data)
+    return _receive_message(batch, device, data)
+
+
+def _receive_message(batch: intake.Intake, device: Device, data: dict[str, Any]) -> tuple[Message, bool]:
+    report = batch.reports.get(data["report_id"])
     if report is None or report.group_id != device.group_id:
         raise ItemRejected("The report this message follows is not known.", code="unknown_report")
     digest = content_hash(data)
-    existing = db.session.get(Message, data["id"])
+    existing = batch.messages.get(data["id"])
     if existing is not None:
         if existing.report_id != report.id or existing.content_hash != digest:
             raise ItemRejected("This id was already used for a different message.", code="conflict")
         return existing, False
-    message = Message(
-        id=data["id"],
-        report_id=report.id,
-        author=MessageAuthor.HOUSEHOLD,
-        body=data["body"],
-        content_hash=digest,
-        created_at=data["created_at"],
-    )
-    db.session.add(message)
+    message = intake.new_message(report.id, data, digest, MessageAuthor.HOUSEHOLD)
+    batch.stage_message(message)
     report.updated_at = utcnow()
-    db.session.flush()
     return message, True
 
 
 def mark_reply_read(device: Device, message_id: uuid.UUID, read_at: datetime) -> bool:
     """Record that the phone showed an officer reply; returns False if it was already recorded."""
-    message = db.session.get(Message, message_id)
+    batch = intake.current()
+    if batch is None:
+        with intake.batch(device, [{"type": "receipt", "target": "message", "target_id": message_id}]) as batch:
+            return _mark_reply_read(batch, device, message_id, read_at)
+    return _mark_reply_read(batch, device, message_id, read_at)
+
+
+def _mark_reply_read(batch: intake.Intake, device: Device, message_id: uuid.UUID, read_at: datetime) -> bool:
+    message = batch.messages.get(message_id)
     if (
         message is None
-        or message.report.group_id != device.group_id
         or message.author is not MessageAuthor.OFFICER
         or message.internal
+        or message.report.group_id != device.group_id
     ):
         raise ItemRejected("No reply with this id was sent to this phone.", code="unknown_message")
     if message.read_at is not None:
         return False
-    message.read_at = read_at
+    message.read_at = read_at  # the ORM writes all of a batch's receipts in one executemany
     return True
 
 

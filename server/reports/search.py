@@ -12,11 +12,23 @@ import unicodedata
 _LETTERS = str.maketrans({"đ": "d", "Đ": "d"})
 
 
+class _FoldTable(dict[int, str]):
+    """Each character's folded form, computed on first sight: folding is per character (case, đ, then the marks
+    NFD splits off), and a push folds every report's text, so a table lookup beats normalising each string."""
+
+    def __missing__(self, code: int) -> str:
+        decomposed = unicodedata.normalize("NFD", chr(code).translate(_LETTERS).casefold())
+        folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Lower-case ``text`` and strip its diacritics; spaces are squeezed so that pasted text still matches."""
-    decomposed = unicodedata.normalize("NFD", text.translate(_LETTERS).casefold())
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(bare.split())
+    return " ".join(text.translate(_FOLD).split())
 
 
 def report_search_text(tracking_code: str, body: str, location: str) -> str:

@@ -102,6 +102,14 @@ class SyncRequestSchema(Schema):
             "Results come back in the same order."
         },
     )
+    results = fields.String(
+        load_default="full",
+        validate=validate.OneOf(("full", "compact")),
+        metadata={
+            "description": "`compact`: results in push order carry `id` only when `rejected` (the position names "
+            "the item), saving the echo of every UUID; `full` (default): every result carries its `id`."
+        },
+    )
 
 
 class ItemErrorSchema(Schema):
@@ -111,7 +119,7 @@ class ItemErrorSchema(Schema):
 
 
 class ItemResultSchema(Schema):
-    id = fields.String(required=True)
+    id = fields.String(metadata={"description": "Always in `full` results; in `compact` ones only when rejected."})
     status = fields.String(required=True, validate=validate.OneOf(("created", "duplicate", "rejected")))
     tracking_code = fields.String()
     error = fields.Nested(ItemErrorSchema)

@@ -27,7 +27,7 @@ blp = Blueprint("sync", __name__, url_prefix="/api/v1", description="Phone synch
 @blp.response(200, SyncResponseSchema)
 def sync(args: dict[str, Any]) -> dict[str, Any]:
     """Push queued items (results one per item) and pull the group's changes since the cursor."""
-    return operations.sync(g.device, args["cursor"], args["push"])
+    return operations.sync(g.device, args["cursor"], args["push"], compact=args["results"] == "compact")
 
 
 def document_items(api: Api) -> None:

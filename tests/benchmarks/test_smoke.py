@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import load, pwa_2g, pwa_weight, round_trips, scale, sync_push, sync_vs_kinto
+from benchmarks import load, pull_month, pwa_2g, pwa_weight, round_trips, scale, sync_peers, sync_push, sync_vs_kinto
 from benchmarks.live import Server, gunicorn, pg_database
 
 pytestmark = pytest.mark.postgres
@@ -88,3 +88,22 @@ def test_pwa_weight(server: Server, tmp_path: Path) -> None:
     shell = figures["first_load"]["shell_html_css_js"]
     assert 0 < shell["compressed_bytes"] < shell["uncompressed_bytes"]
     assert figures["repeat_load"]["body_bytes_from_network"] == 0
+
+
+def test_sync_peers(tmp_path: Path) -> None:
+    """Bình An always runs; Kinto and PouchDB Server only when already installed (``--small`` installs nothing)."""
+    out = tmp_path / "out.json"
+    figures = sync_peers.main(["--small", "--peers", "binhan-sqlite,kinto,pouchdb", "--out", str(out)])
+    row = figures["peers"]["binhan-sqlite"]
+    assert row["rounds"] == 2 and row["reports_per_second"] > 0
+    low, high = row["reports_per_second_min_max"]
+    assert low <= row["reports_per_second"] <= high
+    for name in ("kinto", "pouchdb"):
+        assert "unavailable" in figures["peers"][name] or figures["peers"][name]["rounds"] == 2
+    assert _written(out)["batch"] == 10
+
+
+def test_pull_month(tmp_path: Path) -> None:
+    figures = pull_month.main(["--small", "--out", str(tmp_path / "out.json")])
+    assert figures["changes"] == 20 and figures["round_trips"] == 1, "a month of changes comes in one round trip"
+    assert figures["bytes_total"] > figures["floor_gzip_json_bytes"] > 0

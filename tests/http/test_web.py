@@ -23,12 +23,16 @@ def test_openapi_spec_describes_the_sync_contract(client):
 
 
 def test_security_headers_on_api_and_pages(client):
-    for url in ("/api/openapi.json", "/api/v1/nothing"):
+    for url in ("/api/openapi.json", "/api/v1/nothing"):  # JSON: the API's minimal set (issue 12)
         headers = client.get(url).headers
-        assert "script-src 'self'" in headers["Content-Security-Policy"]
-        assert "unsafe-inline" not in headers["Content-Security-Policy"]
+        assert headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
         assert headers["X-Content-Type-Options"] == "nosniff"
-        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Cache-Control"] == "no-store"
+    page = client.get("/").headers  # a page: the full policy
+    assert "script-src 'self'" in page["Content-Security-Policy"]
+    assert "unsafe-inline" not in page["Content-Security-Policy"]
+    assert page["X-Content-Type-Options"] == "nosniff"
+    assert page["X-Frame-Options"] == "DENY"
 
 
 def test_paths_outside_the_app_are_not_served(client):

@@ -2,7 +2,8 @@
 
 Walks every file of both front ends (as the server serves them) plus the API's answers, error pages and the
 routes without a file name, and checks the HTML itself carries no inline script, event handler or style (the
-policy would block them: better to find them here than as a blank screen on a phone).
+policy would block them: better to find them here than as a blank screen on a phone). JSON answers carry the
+API's set instead of the page policy (issue 12: a browser never renders them, and a phone pays for every byte).
 """
 
 from __future__ import annotations
@@ -32,6 +33,21 @@ def served_urls() -> list[str]:
     return ["/", "/officer", "/officer/", *(f"/{name}" for name in files)]
 
 
+API_REQUIRED = {
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
+PAGE_ONLY = ("X-Frame-Options", "Referrer-Policy", "Permissions-Policy", "Cross-Origin-Opener-Policy")
+
+
+def check_api_headers(url: str, headers: object) -> None:
+    """What a JSON answer needs: no sniffing, never cached, a policy that lets nothing load or frame it."""
+    for name, value in API_REQUIRED.items():
+        assert headers.get(name) == value, (url, name, headers.get(name))  # type: ignore[attr-defined]
+    assert not [name for name in PAGE_ONLY if name in headers], (url, "page policy on JSON")  # type: ignore[operator]
+
+
 def check_headers(url: str, headers: object) -> None:
     for name, value in REQUIRED.items():
         assert headers.get(name) == value, (url, name, headers.get(name))  # type: ignore[attr-defined]
@@ -58,9 +74,27 @@ def test_every_front_end_file_has_the_headers(client, url: str) -> None:
 )
 def test_api_answers_and_errors_have_the_headers(client, url: str) -> None:
     answer = client.get(url)
-    check_headers(url, answer.headers)
     if answer.mimetype == "application/json":
-        assert answer.headers.get("Cache-Control") == "no-store", "API answers (tips, tokens) are never cached"
+        check_api_headers(url, answer.headers)
+    else:
+        check_headers(url, answer.headers)
+
+
+def test_a_sync_answer_carries_only_the_api_headers(phone) -> None:
+    answer = phone.client.post("/api/v1/sync", json={"cursor": None, "push": []}, headers=phone.headers)
+    assert answer.status_code == 200
+    check_api_headers("/api/v1/sync", answer.headers)
+    security = {"Content-Security-Policy", "X-Content-Type-Options", "Cache-Control", *PAGE_ONLY}
+    assert {name for name, _ in answer.headers.items() if name in security} == set(API_REQUIRED)
+
+
+def test_html_pages_keep_the_full_policy(client) -> None:
+    for url in ("/", "/officer/"):
+        answer = client.get(url)
+        assert answer.mimetype == "text/html", url
+        check_headers(url, answer.headers)
+        assert "Permissions-Policy" in answer.headers, url
+        answer.close()
 
 
 def test_the_service_worker_has_its_own_policy_and_scope(client) -> None:

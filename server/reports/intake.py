@@ -1,0 +1,214 @@
+"""What one push batch knows and what it will write: the set-based half of receiving items from a phone.
+
+A batch of 50 reports used to cost about 300 SQL statements (a lookup of the id, of the household, a probe for a
+free tracking code and an INSERT per report, plus savepoints). An ``Intake`` looks everything the batch names
+up in one query per table before the items are applied, stages the new rows while the items are checked one by
+one in push order (so an item sees what the items before it staged, exactly as if each had been stored at once),
+and writes them with one multi-row INSERT per table. See server/sync/push.py for how a batch uses it.
+
+Tracking codes are drawn at random and inserted with ``ON CONFLICT DO NOTHING … RETURNING id``: a row missing
+from the answer either lost its tracking code to an existing one (drawn again, next statement) or its id to a
+concurrent request that stored the same report first (``BatchRaced``: the caller redoes the batch item by item,
+which answers ``duplicate`` or ``conflict`` as before).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
+
+from .. import tokens
+from ..attachments import operations as attachments
+from ..database import table_of, utcnow
+from ..extensions import db
+from ..groups.models import Device, Household
+from .models import Message, Report, ReportKind, ReportStatus
+from .search import report_search_text
+
+_current: ContextVar[Intake | None] = ContextVar("report_intake", default=None)
+_CODE_ATTEMPTS = 8  # 40-bit codes: a second round is already a rare event
+
+
+class BatchRaced(Exception):
+    """Another request stored one of this batch's ids after our lookup: the batch must be redone item by item."""
+
+
+@dataclass
+class Intake:
+    """Rows a batch names (stored before it, or staged by it), and the rows it will insert."""
+
+    device: Device
+    reports: dict[uuid.UUID, Report] = field(default_factory=dict)
+    households: dict[int, Household] = field(default_factory=dict)
+    messages: dict[uuid.UUID, Message] = field(default_factory=dict)
+    attachment_ids: set[uuid.UUID] = field(default_factory=set)
+    new_reports: list[Report] = field(default_factory=list)
+    new_attachments: list[dict[str, Any]] = field(default_factory=list)
+    new_messages: list[Message] = field(default_factory=list)
+
+    def prefetch(self, items: Iterable[dict[str, Any]]) -> None:
+        """One query per table for everything the (validated) items name; none for a table they do not."""
+        report_ids: set[uuid.UUID] = set()
+        household_ids: set[int] = set()
+        message_ids: set[uuid.UUID] = set()
+        attachment_ids: set[uuid.UUID] = set()
+        for item in items:
+            if item["type"] == "report":
+                report_ids.add(item["id"])
+                household_ids.add(item["household_id"])
+                attachment_ids.update(declared["id"] for declared in item["attachments"])
+            elif item["type"] == "message":
+                report_ids.add(item["report_id"])
+                message_ids.add(item["id"])
+            elif item["target"] == "message":
+                message_ids.add(item["target_id"])
+        if report_ids:
+            reports = db.session.scalars(select(Report).where(Report.id.in_(report_ids)))
+            self.reports.update((report.id, report) for report in reports)
+        if household_ids:
+            households = db.session.scalars(select(Household).where(Household.id.in_(household_ids)))
+            self.households.update((household.id, household) for household in households)
+        self.attachment_ids.update(attachments.taken_ids(attachment_ids))
+        if message_ids:
+            query = select(Message).options(joinedload(Message.report)).where(Message.id.in_(message_ids))
+            self.messages.update((message.id, message) for message in db.session.scalars(query))
+
+    def stage_report(self, report: Report, photos: list[dict[str, Any]]) -> None:
+        self.reports[report.id] = report
+        self.new_reports.append(report)
+        self.attachment_ids.update(declared["id"] for declared in photos)
+        self.new_attachments.extend(
+            attachments.photo_rows(
+                photos,
+                commune_id=report.commune_id,
+                report_id=report.id,
+                group_id=report.group_id,
+                at=report.received_at,
+            )
+        )
+
+    def stage_message(self, message: Message) -> None:
+        self.messages[message.id] = message
+        self.new_messages.append(message)
+
+    def flush(self) -> None:
+        """Write the staged rows: one INSERT per table (plus one per tracking-code collision, practically never)."""
+        self._insert_reports()
+        # A list of parameter sets: SQLAlchemy sends it as one multi-row INSERT ("insertmanyvalues") from a
+        # compiled statement it caches, where .values(rows) would compile a new statement for every batch.
+        attachments.insert_photo_rows(self.new_attachments)
+        if self.new_messages:
+            db.session.execute(table_of(Message).insert(), [_row(m) for m in self.new_messages])
+        self.new_reports, self.new_attachments, self.new_messages = [], [], []
+        # The ORM's changes too (receipts' read_at, follow-ups' report.updated_at: one executemany each), so a
+        # value the database refuses fails here, where the batch can still be redone item by item.
+        db.session.flush()
+
+    def _insert_reports(self) -> None:
+        pending = {report.id: report for report in self.new_reports}
+        for _ in range(_CODE_ATTEMPTS):
+            if not pending:
+                return
+            rows = [_row(report) for report in pending.values()]
+            stored = set(db.session.scalars(_INSERT_REPORTS[db.engine.dialect.name], rows))
+            missing = [report_id for report_id in pending if report_id not in stored]
+            if missing and db.session.scalar(select(Report.id).where(Report.id.in_(missing)).limit(1)):
+                raise BatchRaced()
+            pending = {report_id: pending[report_id] for report_id in missing}
+            for report in pending.values():  # their tracking codes were taken: draw again
+                set_tracking_code(report, tokens.new_tracking_code())
+        if pending:
+            raise RuntimeError("could not find free tracking codes")  # 40 bits: practically unreachable
+
+
+def _insert_ignoring_conflicts(dialect: Any, table: Table) -> Any:
+    return dialect.insert(table).on_conflict_do_nothing().returning(table.c.id)
+
+
+_INSERT_REPORTS = {
+    "postgresql": _insert_ignoring_conflicts(postgresql, table_of(Report)),
+    "sqlite": _insert_ignoring_conflicts(sqlite, table_of(Report)),
+}
+
+
+def _row(instance: Any) -> dict[str, Any]:
+    """A staged (transient) model instance as a row: every column given, so one multi-row VALUES fits all."""
+    return {column.key: getattr(instance, column.key) for column in instance.__table__.columns}
+
+
+def set_tracking_code(report: Report, code: str) -> None:
+    report.tracking_code = code
+    report.search_text = report_search_text(code, report.body, report.location or "")
+
+
+def new_report(device: Device, data: dict[str, Any], household_id: int | None, content_hash: str) -> Report:
+    """A transient report with every column set (a Core INSERT runs no ORM defaults or events)."""
+    group = device.group
+    now = utcnow()
+    report = Report(
+        id=data["id"],
+        commune_id=group.commune_id,
+        village_id=group.village_id,
+        group_id=group.id,
+        household_id=household_id,
+        device_id=device.id,
+        kind=data["kind"],
+        category=data["category"],
+        body=data["body"],
+        location=data["location"],
+        urgency=data["urgency"],
+        anonymous=data["anonymous"],
+        status=ReportStatus.NEW,
+        status_reason="",
+        appointment_requested_at=data["appointment_at"] if data["kind"] is ReportKind.APPOINTMENT else None,
+        appointment_at=None,
+        assigned_officer_id=None,
+        content_hash=content_hash,
+        created_at=data["created_at"],
+        received_at=now,
+        updated_at=now,
+        first_response_at=None,
+    )
+    set_tracking_code(report, tokens.new_tracking_code())
+    return report
+
+
+def new_message(report_id: uuid.UUID, data: dict[str, Any], content_hash: str, author: Any) -> Message:
+    return Message(
+        id=data["id"],
+        report_id=report_id,
+        author=author,
+        officer_id=None,
+        internal=False,
+        body=data["body"],
+        content_hash=content_hash,
+        created_at=data["created_at"],
+        received_at=utcnow(),
+        read_at=None,
+    )
+
+
+def current() -> Intake | None:
+    """The batch being applied in this context, if any (receive_* then stage into it instead of writing)."""
+    return _current.get()
+
+
+@contextmanager
+def batch(device: Device, items: list[dict[str, Any]]) -> Iterator[Intake]:
+    """Prefetch what ``items`` name, let the caller apply them in order, then write what they staged."""
+    intake = Intake(device)
+    intake.prefetch(items)
+    token = _current.set(intake)
+    try:
+        yield intake
+    finally:
+        _current.reset(token)
+    intake.flush()

@@ -1,0 +1,156 @@
+"""Applying a phone's pushed items: set-based for the whole batch, item by item only when an item fails.
+
+The fast path (``apply``) validates every item, looks up everything the batch names with one query per table,
+checks the items in push order against that (server/reports/intake.py) and writes the new rows with one
+multi-row INSERT per table: a constant number of statements whatever the batch's size
+(tests/sync/test_push_statements.py). Per-item answers are exactly those of applying the items one by one:
+``created``, ``duplicate`` (a retry), ``rejected`` (validation, conflict, unknown household or report).
+
+Rejections the checks find (a conflict, an unknown household) need no undo: nothing was written for them. Two
+cases do, and only they send the batch down the slow path, which applies each item in its own savepoint as
+before: a value the database itself refuses (the multi-row INSERT fails as a whole, so the culprit must be
+found alone), and a concurrent request that stored the same ids first (a phone retrying while its first
+request still runs; item by item, the lookup then finds those rows and answers ``duplicate``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from ..announcements import operations as announcements
+from ..errors import UNSTORABLE, ItemRejected, is_refused_value
+from ..extensions import db
+from ..groups.models import Device
+from ..reports import intake
+from ..reports import operations as reports
+from .schemas import MessageItemSchema, ReceiptItemSchema, ReportItemSchema
+
+log = logging.getLogger(__name__)
+
+Result = dict[str, Any]
+Outcome = Callable[[], Result]  # read after the batch is written: a tracking code may be drawn again there
+Handler = Callable[[Device, dict[str, Any]], Outcome]
+
+
+def _apply_report(device: Device, data: dict[str, Any]) -> Outcome:
+    report, created = reports.receive_report(device, data)
+    status = "created" if created else "duplicate"
+    return lambda: {"status": status, "tracking_code": report.tracking_code}
+
+
+def _apply_message(device: Device, data: dict[str, Any]) -> Outcome:
+    _, created = reports.receive_message(device, data)
+    result = {"status": "created" if created else "duplicate"}
+    return lambda: result
+
+
+def _apply_receipt(device: Device, data: dict[str, Any]) -> Outcome:
+    if data["target"] == "message":
+        recorded = reports.mark_reply_read(device, data["target_id"], data["read_at"])
+    else:
+        recorded = announcements.mark_read(device, data["target_id"], data["read_at"])
+    result = {"status": "created" if recorded else "duplicate"}
+    return lambda: result
+
+
+HANDLERS: dict[str, tuple[Schema, Handler]] = {
+    "report": (ReportItemSchema(), _apply_report),
+    "message": (MessageItemSchema(), _apply_message),
+    "receipt": (ReceiptItemSchema(), _apply_receipt),
+}
+
+
+def _rejected(item_id: Any, code: str, message: str, fields: dict[str, Any] | None = None) -> Result:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"id": str(item_id), "status": "rejected", "error": error}
+
+
+def _load(raw: Any) -> tuple[dict[str, Any], Handler] | Result:
+    """The validated item and its handler, or its ``rejected`` result."""
+    item_id = raw.get("id") if isinstance(raw, dict) else None
+    kind = raw.get("type") if isinstance(raw, dict) else None
+    handler = HANDLERS.get(kind) if isinstance(kind, str) else None  # a list or an object is no type either
+    if handler is None:
+        return _rejected(item_id, "validation_error", "Unknown item type.", {"type": ["Unknown item type."]})
+    schema, apply_one = handler
+    try:
+        return schema.load(raw), apply_one
+    except ValidationError as exc:
+        return _rejected(item_id, "validation_error", "The item is not valid.", exc.normalized_messages())
+
+
+REFUSALS = (*UNSTORABLE, UnicodeError)  # what a value the database refuses raises (errors.is_refused_value)
+
+
+def apply(device: Device, raw_items: list[Any]) -> list[Result]:
+    """Store a pushed batch; one result per item, in push order. Never raises for a bad item."""
+    loaded = [_load(raw) for raw in raw_items]
+    try:
+        return _apply_batch(device, loaded)
+    except (IntegrityError, intake.BatchRaced):
+        log.info("sync batch raced a concurrent request: applying its items one by one")
+    except REFUSALS as exc:
+        if not is_refused_value(exc):
+            raise  # the database itself failed (connection lost, ...): the whole request is "retry later"
+        log.info("sync batch holds a value the database refuses: applying its items one by one")
+    db.session.rollback()
+    return [entry if isinstance(entry, dict) else _apply_alone(device, *entry) for entry in loaded]
+
+
+def _apply_batch(device: Device, loaded: list[tuple[dict[str, Any], Handler] | Result]) -> list[Result]:
+    outcomes: list[Outcome] = []
+    with intake.batch(device, [entry[0] for entry in loaded if isinstance(entry, tuple)]):
+        for entry in loaded:
+            outcomes.append(_checked(device, *entry) if isinstance(entry, tuple) else _constant(entry))
+    return [outcome() for outcome in outcomes]
+
+
+def _constant(result: Result) -> Outcome:
+    return lambda: result
+
+
+def _checked(device: Device, data: dict[str, Any], apply_one: Handler) -> Outcome:
+    try:
+        outcome = apply_one(device, data)
+    except ItemRejected as exc:
+        return _constant(_rejected(data["id"], exc.code, exc.message, exc.fields))
+    return lambda: {"id": str(data["id"]), **outcome()}
+
+
+def _apply_alone(device: Device, data: dict[str, Any], apply_one: Handler) -> Result:
+    """The slow path: one item in its own savepoint (a batch of one), retried once after a lost race."""
+    try:
+        return _apply_in_savepoint(device, apply_one, data)
+    except (IntegrityError, intake.BatchRaced):
+        # A retry raced its original request: the other stored the same id between our lookup and our insert.
+        # Looking again now finds that row and answers duplicate (or conflict).
+        return _apply_in_savepoint(device, apply_one, data)
+
+
+def _apply_in_savepoint(device: Device, apply_one: Handler, data: dict[str, Any]) -> Result:
+    savepoint = db.session.begin_nested()
+    try:
+        with intake.batch(device, [data]):
+            outcome = _checked(device, data, apply_one)
+    except (IntegrityError, intake.BatchRaced):
+        savepoint.rollback()
+        raise
+    except REFUSALS as exc:
+        if not is_refused_value(exc):
+            raise
+        # Reject this item alone: failing the request would make the phone retry the same batch forever, its
+        # other items stuck behind this one.
+        savepoint.rollback()
+        # No traceback: the statement's parameters (the tip's text) would go to the log with it.
+        cause = type(getattr(exc, "orig", exc)).__name__
+        log.warning("sync item %s refused by the database: %s (%s)", data["id"], type(exc).__name__, cause)
+        return _rejected(data["id"], "validation_error", "A value of this item cannot be stored.")
+    savepoint.commit()
+    return outcome()
