@@ -56,7 +56,13 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0") == "1",
         "SESSION_COOKIE_NAME": "binhan_session",
-        "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+        # Officer sessions are rows on the server (officer_session): they end on sign-out, after
+        # SESSION_IDLE_MINUTES without a request, and SESSION_MAX_HOURS after sign-in whatever happens. The
+        # cookie is not extended on each request; it simply outlives no session.
+        "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", "120")),
+        "SESSION_MAX_HOURS": int(env.get("SESSION_MAX_HOURS", "12")),
+        "PERMANENT_SESSION_LIFETIME": int(env.get("SESSION_MAX_HOURS", "12")) * 3600,
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "PWA_DIR": env.get("PWA_DIR") or str(Path(__file__).resolve().parent.parent / "pwa"),
         # OpenAPI (flask-smorest)
         "API_TITLE": "Bình An",

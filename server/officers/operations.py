@@ -15,12 +15,38 @@ from ..audit import operations as audit
 from ..communes.models import Commune
 from ..errors import ApiError, Conflict, Forbidden, Unprocessable
 from ..extensions import db
-from .auth import hash_password, verify_password
+from .auth import current_session_id, end_sessions, hash_password, verify_password
 from .models import Officer, Role
 
 
 def _end_other_sessions(officer: Officer) -> None:
+    """Every session of ``officer`` but this browser's (if it is theirs) ends at once."""
     officer.session_version += 1
+    end_sessions(officer, keep=current_session_id() if session.get("officer_id") == officer.id else None)
+
+
+def sign_out_everywhere(actor: Officer, officer: Officer) -> int:
+    """End every session of ``officer``, this browser's included: a lost laptop, or "sign out everywhere".
+
+    An officer may do it to themselves; a head to the accounts of their commune; an admin to any account.
+    Returns how many sessions ended.
+    """
+    if actor.id != officer.id:
+        _check_may_manage(actor, officer.role, officer.commune_id)
+    officer.session_version += 1
+    ended = end_sessions(officer)
+    audit.record(
+        "officer.signed_out_everywhere",
+        commune_id=officer.commune_id,
+        officer_id=actor.id,
+        target_type="officer",
+        target_id=officer.id,
+        sessions=ended,
+    )
+    db.session.commit()
+    if actor.id == officer.id:
+        session.clear()
+    return ended
 
 
 def change_own_password(officer: Officer, current: str, new: str) -> None:
