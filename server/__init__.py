@@ -10,10 +10,12 @@ from flask import Flask
 from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import errors
+from . import errors, request_parsing
 from .compression import GzipRequestMiddleware
 from .config import load_config
 from .extensions import compress, db, limiter, migrate
+
+request_parsing.install()  # before any view module is imported: their @arguments bind the parser
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
