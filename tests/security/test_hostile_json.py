@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from server.reports.models import Report
 from server.extensions import db
+from server.reports.models import Report
 from tests.conftest import report_item
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
