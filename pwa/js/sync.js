@@ -279,6 +279,9 @@ async function fetchFiles(token) {
         blob = await res.blob();
       } catch (e) {
         if (e instanceof ApiError && e.status !== 401) continue; // gone (withdrawn): not worth a retry loop
+        // One file the server cannot give now must not hold back the rest, nor push every sync into backoff:
+        // the next sync tries it again.
+        if (e instanceof RetryLater) continue;
         throw e;
       }
       await tx([STORES.FILES], 'readwrite', (s) => s.files.put({ key: k, blob, name: f.name, type: f.content_type }));

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ..database import utcnow
-from ..fields import Text
+from ..fields import Name, Text
 from ..reports.schemas import VillageRefSchema
 from .models import Announcement
 
@@ -44,7 +44,7 @@ class AnnouncementSchema(Schema):
 
 
 class AnnouncementCreateSchema(Schema):
-    title = Text(required=True, validate=validate.Length(min=1, max=200))
+    title = Name(required=True, validate=validate.Length(min=1, max=200))
     body = Text(required=True, validate=validate.Length(min=1, max=10000))
     village_ids = fields.List(
         fields.Integer(), load_default=list, metadata={"description": "Empty: the whole commune."}
@@ -53,7 +53,7 @@ class AnnouncementCreateSchema(Schema):
 
 
 class AnnouncementUpdateSchema(Schema):
-    title = Text(validate=validate.Length(min=1, max=200))
+    title = Name(validate=validate.Length(min=1, max=200))
     body = Text(validate=validate.Length(min=1, max=10000))
     village_ids = fields.List(fields.Integer())
     expires_at = fields.AwareDateTime(allow_none=True)
@@ -64,4 +64,4 @@ class AnnouncementListArgsSchema(Schema):
 
 
 class FileUploadArgsSchema(Schema):
-    name = Text(required=True, validate=validate.Length(min=1, max=200), metadata={"description": "File name."})
+    name = Name(required=True, validate=validate.Length(min=1, max=200), metadata={"description": "File name."})

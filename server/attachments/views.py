@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 from ..audit import operations as audit
 from ..errors import Conflict, NotFound, PayloadTooLarge, UnsupportedMediaType
 from ..extensions import db
+from ..fields import printable_name
 from ..groups.auth import device_required
 from ..officers.auth import officer_required
 from . import operations, storage
@@ -73,6 +74,6 @@ def download(attachment_id: uuid.UUID) -> Response:
         storage.final_path(attachment.id),
         mimetype=attachment.content_type,
         max_age=0,
-        download_name=attachment.filename or None,
+        download_name=printable_name(attachment.filename) or None,  # older rows may hold CR/LF
         conditional=True,
     )

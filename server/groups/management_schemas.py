@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from ..fields import Text
+from ..fields import Name
 from ..reports.schemas import VillageRefSchema
 from .models import Device, HouseholdGroup
 
@@ -17,13 +17,13 @@ NAME = validate.Length(min=1, max=120)
 class ManagedHouseholdSchema(Schema):
     id = fields.Integer(dump_only=True)
     group_id = fields.Integer(dump_only=True)
-    name = Text(required=True, validate=NAME)
+    name = Name(required=True, validate=NAME)
     active = fields.Boolean(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
 
 
 class HouseholdUpdateSchema(Schema):
-    name = Text(validate=NAME)
+    name = Name(validate=NAME)
     active = fields.Boolean()
 
 
@@ -65,11 +65,11 @@ class GroupListArgsSchema(Schema):
 class GroupCreateSchema(Schema):
     village_id = fields.Integer(required=True)
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{2,32}$"))
-    name = Text(required=True, validate=NAME)
+    name = Name(required=True, validate=NAME)
 
 
 class GroupRenameSchema(Schema):
-    name = Text(required=True, validate=NAME)
+    name = Name(required=True, validate=NAME)
 
 
 class EnrolmentCodeSchema(Schema):

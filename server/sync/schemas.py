@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from ..fields import Text
+from ..fields import CleanedName, Text
 from ..reports.models import ReportKind, TipCategory, Urgency
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
@@ -167,7 +167,7 @@ class GroupProfileSchema(Schema):
 
 class EnrolRequestSchema(Schema):
     code = fields.String(required=True, validate=validate.Length(min=4, max=40))
-    label = StoredText(load_default="", validate=validate.Length(max=120))
+    label = CleanedName(load_default="", validate=validate.Length(max=120))
     # Random per enrolment attempt, kept by the phone: repeating it with the same code recovers a lost answer.
     request_id = fields.String(load_default=None, validate=validate.Length(min=16, max=64))
 
