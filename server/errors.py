@@ -52,6 +52,7 @@ class ApiError(Exception):
         self.code = code or self.code
         self.status = status or self.status
         self.fields = fields
+        self.headers: dict[str, str] = {}  # e.g. Retry-After on a 429 or 503
         super().__init__(self.message)
 
     def to_dict(self) -> dict[str, Any]:
@@ -123,7 +124,7 @@ def flatten_messages(messages: Any) -> dict[str, Any]:
 
 
 def _handle_api_error(error: ApiError) -> Response:
-    return error_response(error)
+    return error_response(error, error.headers)
 
 
 def _handle_validation_error(error: ValidationError) -> Response:

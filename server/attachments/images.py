@@ -29,7 +29,10 @@ MAX_PIXELS = 16_000_000  # 10x what the PWA sends (1280 px a side); a bomb asks 
 MAX_DECODED_BYTES = 24 * 1024 * 1024  # one decoded image, before any copy (re-encoding makes two or three)
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own bomb check, for any other caller
 _DECODING = threading.BoundedSemaphore(1)  # per process: one decoded image in memory at a time
-_WAIT_SECONDS = 30
+# A request waiting for the slot holds one of the worker's threads: wait briefly, then let the phone retry
+# (so that photo uploads can never take every thread and starve the syncs).
+_WAIT_SECONDS = 2.0
+_RETRY_AFTER_SECONDS = 10
 _OPTIMIZE_UP_TO = 8 * 1024 * 1024
 _METADATA_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "comment", "photoshop", "iptc")
 
@@ -50,6 +53,10 @@ class ImagesBusy(ApiError):
     """Every image slot of this process stayed busy: the phone keeps the photo and tries again later."""
 
     status, code, message = 503, "unavailable", "The server is busy with other photos; try again shortly."
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headers = {"Retry-After": str(_RETRY_AFTER_SECONDS)}
 
 
 def _decoded_bytes(image: Image.Image) -> int:
