@@ -19,10 +19,15 @@ from sqlalchemy import select
 
 from ..communes.models import Village
 from ..database import utcnow
+from ..errors import Unprocessable
 from ..extensions import db
 from ..reports import queue
 from ..reports.models import Report, ReportKind, ReportStatus, TipCategory
 
+# One answer holds at most this many periods (a year by day, ten years by week, thirty by month) and spans
+# at most MAX_RANGE_DAYS: 1000-01-01 to 3000-12-31 by day took 8.3 s, +550 MB and answered 34 MiB.
+MAX_PERIODS = 400
+MAX_RANGE_DAYS = 366 * 10
 AGE_BUCKETS = (("0-1", 1), ("1-3", 3), ("3-7", 7), ("7+", None))  # days an open report has waited
 
 
@@ -74,9 +79,25 @@ def _open_by_age(commune_id: int, now: datetime) -> list[dict[str, Any]]:
     return [{"key": key, "count": counts.get(key, 0)} for key, _ in AGE_BUCKETS]
 
 
+def _check_range(start: date, end: date, bucket: str) -> None:
+    """Refuse a range the console never asks for before any work is done (422 ``range_too_large``)."""
+    if start > end:
+        raise Unprocessable(fields={"date_from": ["Must be on or before date_to."]})
+    days = (end - start).days + 1
+    per_period = {"day": 1, "week": 7, "month": 28}[bucket]
+    if days > MAX_RANGE_DAYS or days / per_period > MAX_PERIODS + 1:
+        raise Unprocessable(
+            f"At most {MAX_RANGE_DAYS} days and {MAX_PERIODS} periods per answer; choose a shorter range "
+            "or a longer bucket.",
+            code="range_too_large",
+            fields={"date_from": ["Range too large for this bucket."]},
+        )
+
+
 def compute(commune_id: int, args: dict[str, Any]) -> dict[str, Any]:
     start, end = default_range(args)
     bucket = _bucket_for(start, end, args.get("bucket"))
+    _check_range(start, end, bucket)
     zone = queue.local_zone()
     rows = db.session.execute(
         select(
