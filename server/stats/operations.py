@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -159,10 +160,20 @@ CSV_COLUMNS = (
 )
 
 
+# A cell a spreadsheet may read as a formula starts with one of these; and since a spreadsheet may split a line
+# on ";" (the list separator of Vietnamese and most European settings), "," or a tab whatever the file
+# uses, a cell can start after any of those too, or after a line break in a naive import.
+_FORMULA_START = re.compile(r"(^|[;,\t\r\n|])(\s*)(?=[=+\-@\t\r])")
+
+
 def _safe(value: Any) -> str:
-    """Text that a spreadsheet will not run as a formula (CSV injection: =, +, -, @ at the start)."""
+    """Text that a spreadsheet will not run as a formula, however it splits the line (CSV injection).
+
+    A quote goes before every =, +, -, @, tab or CR that starts the text or follows a separator: Excel and
+    LibreOffice then show the text as typed and never evaluate it.
+    """
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return _FORMULA_START.sub(lambda m: f"{m.group(1)}{m.group(2)}'", text)
 
 
 def _row(report: Report, zone: Any) -> list[str]:
@@ -192,7 +203,7 @@ def csv_lines(reports: Iterable[Report]) -> Iterator[str]:
     """The CSV, line by line; UTF-8 with a byte-order mark so that spreadsheet programs read the tones."""
     zone = queue.local_zone()
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)  # every cell quoted: no separator inside splits it
     writer.writerow(CSV_COLUMNS)
     yield "\ufeff" + buffer.getvalue()
     for report in reports:
