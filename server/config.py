@@ -32,7 +32,10 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "ATTACHMENTS_DIR": env.get("ATTACHMENTS_DIR") or str(instance_path / "attachments"),
         "REDIS_URL": redis_url,
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Without Redis the counters live in a SQLite file that every gunicorn worker of the machine shares.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI")
+        or redis_url
+        or f"binhan-sqlite://{instance_path / 'ratelimits.sqlite3'}",
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") != "0",
         # How many reverse proxies sit in front of gunicorn: their X-Forwarded-For is trusted so that rate

@@ -10,6 +10,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
 
+from . import ratelimit_storage  # noqa: F401  (registers the binhan-sqlite:// storage with limits)
+
 
 class Base(DeclarativeBase):
     """Declarative base shared by every feature's models."""
