@@ -48,6 +48,14 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,
         "ATTACHMENT_CHUNK_MAX_BYTES": 512 * 1024,
         "ANNOUNCEMENT_FILE_MAX_BYTES": 10 * 1024 * 1024,
+        # Per phone (its device token): syncs and upload chunks a minute, answered 429 with Retry-After beyond.
+        # The PWA syncs every 5 minutes and sends a 5 MB photo in about 20 chunks: far below both.
+        "DEVICE_SYNC_LIMIT": env.get("DEVICE_SYNC_LIMIT", "60 per minute;600 per hour"),
+        "DEVICE_UPLOAD_LIMIT": env.get("DEVICE_UPLOAD_LIMIT", "300 per minute;3000 per hour"),
+        # Photo bytes one group may have stored over the last GROUP_QUOTA_DAYS (413 quota_exceeded beyond;
+        # the phone keeps the photo and tries again later). Phones send ~150 KB photos: 200 MB is ~1,300.
+        "GROUP_QUOTA_MB": int(env.get("GROUP_QUOTA_MB", "200")),
+        "GROUP_QUOTA_DAYS": int(env.get("GROUP_QUOTA_DAYS", "30")),
         "ENROLMENT_CODE_TTL_HOURS": 72,
         "ENROLMENT_RETRY_MINUTES": 15,
         # Officer console: the commune's clock for dates typed in filters and stats, and when a report that

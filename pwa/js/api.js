@@ -63,7 +63,9 @@ export async function call(path, opts = {}) {
     if (data === null) throw new RetryLater('cut answer');
     return data;
   }
-  if (res.status >= 500 || res.status === 429 || res.status === 409 || res.status === 408) {
+  // 413 quota_exceeded: the group's photo storage is full for now; the item stays queued (Retry-After).
+  if (res.status >= 500 || res.status === 429 || res.status === 409 || res.status === 408
+      || (res.status === 413 && data?.error?.code === 'quota_exceeded')) {
     throw new RetryLater(data?.error?.code || 'http_' + res.status,
       Number(res.headers.get('Retry-After')) || 0);
   }

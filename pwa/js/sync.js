@@ -253,10 +253,11 @@ async function uploadOne(token, item, att, bytes) {
         continue;
       }
       if (e instanceof ApiError) await outbox.update(item.id, { state: 'attention', error: { code: e.code, message: e.message } });
+      if (e instanceof RetryLater && e.message === 'quota_exceeded') await outbox.update(item.id, { error: { code: e.message } });
       throw e;
     }
     att.received = st.received;
-    await outbox.update(item.id, { attachments: item.attachments });
+    await outbox.update(item.id, { attachments: item.attachments, error: null });
     notify({ type: 'progress', id: item.id });
   }
   att.done = true;

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from ..audit import operations as audit
 from ..errors import Conflict, NotFound, PayloadTooLarge, UnsupportedMediaType
-from ..extensions import db
+from ..extensions import db, device_key, device_limit, limiter
 from ..fields import printable_name
 from ..groups.auth import device_required
 from ..officers.auth import officer_required
@@ -40,6 +40,7 @@ def upload_status(attachment_id: uuid.UUID) -> dict[str, Any]:
         "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
     },
 )
+@limiter.limit(device_limit("DEVICE_UPLOAD_LIMIT"), key_func=device_key)
 @device_required
 @blp.arguments(ChunkArgsSchema, location="query")
 @blp.response(200, UploadStatusSchema)
