@@ -11,6 +11,7 @@ import functools
 import hashlib
 import hmac
 import secrets
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -18,11 +19,12 @@ from typing import Any, TypeVar
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, g, request, session
+from limits import parse
 from sqlalchemy import delete, select
 
 from ..database import utcnow
 from ..errors import ApiError, Forbidden, Unauthorized
-from ..extensions import db
+from ..extensions import db, limiter
 from .models import Officer, OfficerSession, Role
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -50,9 +52,47 @@ def verify_password(officer: Officer | None, password: str) -> bool:
     return ok and officer is not None
 
 
+# Per account, whatever the address: guessing one officer's password from many addresses (the per-address
+# limit alone allows 30 an hour from each) locks that account for the rest of the window.
+ACCOUNT_FAILURES = parse("10 per 15 minutes")
+
+
+class AccountLocked(ApiError):
+    status, code = 429, "account_locked"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            "Too many wrong passwords for this account: it is locked for a while. Try again later, or ask the "
+            "commune head to reset the password."
+        )
+        self.headers = {"Retry-After": str(max(retry_after, 1))}
+
+
+def _check_not_locked(username: str) -> None:
+    if not current_app.config.get("RATELIMIT_ENABLED", True):
+        return
+    if not limiter.limiter.test(ACCOUNT_FAILURES, "account", username):
+        reset_at = limiter.limiter.get_window_stats(ACCOUNT_FAILURES, "account", username).reset_time
+        raise AccountLocked(int(reset_at - time.time()) + 1)
+
+
+def _count_failure(username: str) -> None:
+    if current_app.config.get("RATELIMIT_ENABLED", True):
+        limiter.limiter.hit(ACCOUNT_FAILURES, "account", username)
+
+
+def unlock_account(username: str) -> None:
+    """Forget the wrong passwords counted against an account (after a head resets its password)."""
+    if current_app.config.get("RATELIMIT_ENABLED", True):
+        limiter.limiter.clear(ACCOUNT_FAILURES, "account", username)
+
+
 def sign_in(username: str, password: str) -> Officer:
-    officer = db.session.scalar(select(Officer).where(Officer.username == username.strip().lower()))
+    username = username.strip().lower()
+    _check_not_locked(username)
+    officer = db.session.scalar(select(Officer).where(Officer.username == username))
     if not verify_password(officer, password) or officer is None or not officer.active:
+        _count_failure(username)
         raise Unauthorized("Wrong username or password.", code="invalid_credentials")
     session.clear()
     token = secrets.token_urlsafe(32)

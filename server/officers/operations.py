@@ -15,7 +15,7 @@ from ..audit import operations as audit
 from ..communes.models import Commune
 from ..errors import ApiError, Conflict, Forbidden, Unprocessable
 from ..extensions import db
-from .auth import current_session_id, end_sessions, hash_password, verify_password
+from .auth import current_session_id, end_sessions, hash_password, unlock_account, verify_password
 from .models import Officer, Role
 
 
@@ -148,6 +148,7 @@ def reset_password(actor: Officer, officer: Officer, new: str) -> None:
     _check_may_manage(actor, officer.role, officer.commune_id)
     officer.password_hash = hash_password(new)
     _end_other_sessions(officer)
+    unlock_account(officer.username)
     if officer.id == actor.id:
         session["session_version"] = officer.session_version
     audit.record(

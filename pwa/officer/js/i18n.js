@@ -4,6 +4,7 @@ const STRINGS = {
   vi: {
     app: 'Bình An — Công an xã', signIn: 'Đăng nhập', username: 'Tên đăng nhập', password: 'Mật khẩu',
     signOut: 'Đăng xuất', wrongLogin: 'Sai tên đăng nhập hoặc mật khẩu.', tooMany: 'Thử quá nhiều lần. Vui lòng đợi một phút.',
+    accountLocked: 'Tài khoản tạm khoá vì nhập sai mật khẩu nhiều lần. Vui lòng thử lại sau 15 phút hoặc nhờ trưởng công an xã đặt lại mật khẩu.',
     queue: 'Tin báo', announcements: 'Thông báo', groups: 'Thôn & tổ', officers: 'Cán bộ', stats: 'Thống kê',
     audit: 'Nhật ký', account: 'Tài khoản', language: 'English', langLabel: 'Switch to English',
     search: 'Tìm kiếm', searchHint: 'Tìm theo nội dung, mã tin (gõ không dấu cũng được)', filter: 'Lọc', filters: 'Bộ lọc và tìm kiếm', reset: 'Xoá lọc',
@@ -41,6 +42,7 @@ const STRINGS = {
   en: {
     app: 'Bình An — Commune police', signIn: 'Sign in', username: 'Username', password: 'Password',
     signOut: 'Sign out', wrongLogin: 'Wrong username or password.', tooMany: 'Too many attempts. Please wait a minute.',
+    accountLocked: 'This account is locked after too many wrong passwords. Try again in 15 minutes or ask the commune head to reset the password.',
     queue: 'Reports', announcements: 'Announcements', groups: 'Villages & groups', officers: 'Officers', stats: 'Stats',
     audit: 'Audit log', account: 'Account', language: 'Tiếng Việt', langLabel: 'Chuyển sang tiếng Việt',
     search: 'Search', searchHint: 'Text or tracking code (tones optional)', filter: 'Filter', filters: 'Filters and search', reset: 'Clear filters',
