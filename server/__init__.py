@@ -48,7 +48,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     largest_body = max(app.config["MAX_CONTENT_LENGTH"], app.config["ANNOUNCEMENT_FILE_MAX_BYTES"])
     app.wsgi_app = ChunkedBodyMiddleware(app.wsgi_app, largest_body)  # type: ignore[method-assign]
     if app.config.get("TRUSTED_PROXIES"):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]))  # type: ignore[method-assign]
+        hops = int(app.config["TRUSTED_PROXIES"])  # the proxy's scheme too: HTTPS turns on HSTS + Secure cookies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     return app
 
 

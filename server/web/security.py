@@ -1,8 +1,14 @@
-"""Security headers on every response: a strict CSP (no inline script or style) and the usual hardening."""
+"""Security headers on every response: a strict CSP (no inline script or style) and the usual hardening.
+
+Over HTTPS (as the request arrives, or as a trusted reverse proxy reports it with X-Forwarded-Proto, see
+TRUSTED_PROXIES) the answer also carries HSTS and the session cookie is Secure, without any setting: a
+production behind TLS gets both by default, and the plain-HTTP demo still works.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -30,13 +36,26 @@ HEADERS = {
 }
 
 
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The session cookie is Secure when configured (SESSION_COOKIE_SECURE) or when the request is HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
 def _add_headers(response: Response) -> Response:
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     if response.mimetype == "application/json":
         response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 
 def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
     app.after_request(_add_headers)
