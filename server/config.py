@@ -36,7 +36,8 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI")
         or redis_url
         or f"binhan-sqlite://{instance_path / 'ratelimits.sqlite3'}",
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # No X-RateLimit-* headers on every answer (bytes on 2G); a 429 still says Retry-After (errors.py).
+        "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") != "0",
         # How many reverse proxies sit in front of gunicorn: their X-Forwarded-For is trusted so that rate
         # limits count each client, not the proxy's one address.
