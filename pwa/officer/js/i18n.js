@@ -4,6 +4,8 @@ const STRINGS = {
   vi: {
     app: 'Bình An — Công an xã', signIn: 'Đăng nhập', username: 'Tên đăng nhập', password: 'Mật khẩu',
     signOut: 'Đăng xuất', wrongLogin: 'Sai tên đăng nhập hoặc mật khẩu.', tooMany: 'Thử quá nhiều lần. Vui lòng đợi một phút.',
+    signOutEverywhere: 'Đăng xuất mọi nơi', signedOutEverywhere: 'Đã đăng xuất tài khoản này trên mọi máy.',
+    signOutEverywhereHelp: 'Kết thúc mọi phiên đăng nhập của bạn, kể cả máy này (ví dụ khi quên đăng xuất ở máy khác hoặc mất máy).',
     accountLocked: 'Tài khoản tạm khoá vì nhập sai mật khẩu nhiều lần. Vui lòng thử lại sau 15 phút hoặc nhờ trưởng công an xã đặt lại mật khẩu.',
     queue: 'Tin báo', announcements: 'Thông báo', groups: 'Thôn & tổ', officers: 'Cán bộ', stats: 'Thống kê',
     audit: 'Nhật ký', account: 'Tài khoản', language: 'English', langLabel: 'Switch to English',
@@ -42,6 +44,8 @@ const STRINGS = {
   en: {
     app: 'Bình An — Commune police', signIn: 'Sign in', username: 'Username', password: 'Password',
     signOut: 'Sign out', wrongLogin: 'Wrong username or password.', tooMany: 'Too many attempts. Please wait a minute.',
+    signOutEverywhere: 'Sign out everywhere', signedOutEverywhere: 'This account is now signed out on every computer.',
+    signOutEverywhereHelp: 'Ends every session of yours, this one included (a computer left signed in, or a lost laptop).',
     accountLocked: 'This account is locked after too many wrong passwords. Try again in 15 minutes or ask the commune head to reset the password.',
     queue: 'Reports', announcements: 'Announcements', groups: 'Villages & groups', officers: 'Officers', stats: 'Stats',
     audit: 'Audit log', account: 'Account', language: 'Tiếng Việt', langLabel: 'Chuyển sang tiếng Việt',
