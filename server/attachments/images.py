@@ -14,10 +14,12 @@ memory stays bounded whatever many phones upload together (benchmarks/image_bomb
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import threading
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -88,34 +90,39 @@ def _has_metadata(image: Image.Image) -> bool:
 def clean(data: bytes) -> CleanImage:
     """Check that ``data`` is a readable image of an accepted format and remove its metadata.
 
-    One image at a time per process (see the module's docstring); 503 ``unavailable`` if the slot stays busy.
+    The header is read and judged first, outside the slot (a refusal costs no wait); then one image at a time
+    per process is decoded (see the module's docstring): 503 ``unavailable`` if the slot stays busy.
     """
+    with _readable():
+        image = Image.open(io.BytesIO(data))
+        if image.format not in FORMATS:
+            raise InvalidImage()
+        full_size = image.size
+        _fit_budget(image)
     if not _DECODING.acquire(timeout=_WAIT_SECONDS):
         raise ImagesBusy()
     try:
-        return _clean(data)
+        with _readable():
+            image.load()  # a full decode: truncated or corrupt files fail here, not in an officer's browser
+        content_type = FORMATS[image.format]
+        if not _has_metadata(image) and image.size == full_size:
+            return CleanImage(data, content_type, reencoded=False)
+        return _reencode(image, content_type)
     finally:
         _DECODING.release()
 
 
-def _clean(data: bytes) -> CleanImage:
+@contextlib.contextmanager
+def _readable() -> Iterator[None]:
+    """Pillow's ways of saying "not an image we can read" become 422 ``invalid_image`` / ``image_too_large``."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if image.format not in FORMATS:
-                raise InvalidImage()
-            full_size = image.size
-            _fit_budget(image)
-            image.load()  # a full decode: truncated or corrupt files fail here, not in an officer's browser
+            yield
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise InvalidImage("The image has too many pixels.", code="image_too_large") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise InvalidImage() from exc
-    content_type = FORMATS[image.format]
-    if not _has_metadata(image) and image.size == full_size:
-        return CleanImage(data, content_type, reencoded=False)
-    return _reencode(image, content_type)
 
 
 def _reencode(image: Image.Image, content_type: str) -> CleanImage:
