@@ -22,5 +22,9 @@ Bình An is starting on http://${HOST}:${PORT}
   (another code: flask --app wsgi enrolment-code DONG-01, with .venv/bin on PATH)
   Officer logins: demo / demo-officer, head truongcongan / demo-head, admin / demo-admin
 
+  WARNING: this serves plain HTTP, without TLS. Passwords, session cookies and device tokens cross the
+  network readable by anyone on the path. For anything but a demo on this machine, put a TLS reverse proxy
+  in front and set TRUSTED_PROXIES=1: the server then sees HTTPS and turns on Secure cookies and HSTS.
+
 TXT
 exec gunicorn --bind "${HOST}:${PORT}" --workers "${WORKERS:-2}" --threads 4 --access-logfile - wsgi:app

@@ -10,10 +10,13 @@ from flask import Flask
 from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import errors
+from . import errors, request_parsing
+from .bodies import ChunkedBodyMiddleware
 from .compression import GzipRequestMiddleware
 from .config import load_config
 from .extensions import compress, db, limiter, migrate
+
+request_parsing.install()  # before any view module is imported: their @arguments bind the parser
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -42,8 +45,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.wsgi_app = GzipRequestMiddleware(  # type: ignore[method-assign]
         app.wsgi_app, app.config["MAX_CONTENT_LENGTH"], app.config["MAX_DECOMPRESSED_LENGTH"]
     )
+    largest_body = max(app.config["MAX_CONTENT_LENGTH"], app.config["ANNOUNCEMENT_FILE_MAX_BYTES"])
+    app.wsgi_app = ChunkedBodyMiddleware(app.wsgi_app, largest_body)  # type: ignore[method-assign]
     if app.config.get("TRUSTED_PROXIES"):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]))  # type: ignore[method-assign]
+        hops = int(app.config["TRUSTED_PROXIES"])  # the proxy's scheme too: HTTPS turns on HSTS + Secure cookies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     return app
 
 

@@ -32,8 +32,12 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "ATTACHMENTS_DIR": env.get("ATTACHMENTS_DIR") or str(instance_path / "attachments"),
         "REDIS_URL": redis_url,
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # Without Redis the counters live in a SQLite file that every gunicorn worker of the machine shares.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI")
+        or redis_url
+        or f"binhan-sqlite://{instance_path / 'ratelimits.sqlite3'}",
+        # No X-RateLimit-* headers on every answer (bytes on 2G); a 429 still says Retry-After (errors.py).
+        "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") != "0",
         # How many reverse proxies sit in front of gunicorn: their X-Forwarded-For is trusted so that rate
         # limits count each client, not the proxy's one address.
@@ -45,6 +49,14 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,
         "ATTACHMENT_CHUNK_MAX_BYTES": 512 * 1024,
         "ANNOUNCEMENT_FILE_MAX_BYTES": 10 * 1024 * 1024,
+        # Per phone (its device token): syncs and upload chunks a minute, answered 429 with Retry-After beyond.
+        # The PWA syncs every 5 minutes and sends a 5 MB photo in about 20 chunks: far below both.
+        "DEVICE_SYNC_LIMIT": env.get("DEVICE_SYNC_LIMIT", "60 per minute;600 per hour"),
+        "DEVICE_UPLOAD_LIMIT": env.get("DEVICE_UPLOAD_LIMIT", "300 per minute;3000 per hour"),
+        # Photo bytes one group may have stored over the last GROUP_QUOTA_DAYS (413 quota_exceeded beyond;
+        # the phone keeps the photo and tries again later). Phones send ~150 KB photos: 200 MB is ~1,300.
+        "GROUP_QUOTA_MB": int(env.get("GROUP_QUOTA_MB", "200")),
+        "GROUP_QUOTA_DAYS": int(env.get("GROUP_QUOTA_DAYS", "30")),
         "ENROLMENT_CODE_TTL_HOURS": 72,
         "ENROLMENT_RETRY_MINUTES": 15,
         # Officer console: the commune's clock for dates typed in filters and stats, and when a report that
@@ -56,7 +68,13 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0") == "1",
         "SESSION_COOKIE_NAME": "binhan_session",
-        "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+        # Officer sessions are rows on the server (officer_session): they end on sign-out, after
+        # SESSION_IDLE_MINUTES without a request, and SESSION_MAX_HOURS after sign-in whatever happens. The
+        # cookie is not extended on each request; it simply outlives no session.
+        "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", "120")),
+        "SESSION_MAX_HOURS": int(env.get("SESSION_MAX_HOURS", "12")),
+        "PERMANENT_SESSION_LIFETIME": int(env.get("SESSION_MAX_HOURS", "12")) * 3600,
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "PWA_DIR": env.get("PWA_DIR") or str(Path(__file__).resolve().parent.parent / "pwa"),
         # OpenAPI (flask-smorest)
         "API_TITLE": "Bình An",

@@ -7,6 +7,7 @@ input field to its problems for validation errors. See docs/adr/0001-error-shape
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify
@@ -52,6 +53,7 @@ class ApiError(Exception):
         self.code = code or self.code
         self.status = status or self.status
         self.fields = fields
+        self.headers: dict[str, str] = {}  # e.g. Retry-After on a 429 or 503
         super().__init__(self.message)
 
     def to_dict(self) -> dict[str, Any]:
@@ -123,7 +125,7 @@ def flatten_messages(messages: Any) -> dict[str, Any]:
 
 
 def _handle_api_error(error: ApiError) -> Response:
-    return error_response(error)
+    return error_response(error, error.headers)
 
 
 def _handle_validation_error(error: ValidationError) -> Response:
@@ -137,10 +139,24 @@ def _handle_http_exception(error: HTTPException) -> Response:
     if status == 422 or fields:
         return error_response(Unprocessable(fields=fields), _headers_of(error))
     message = error.description if status != 500 else "Internal server error."
+    headers = _headers_of(error)
     if status == 429:
         message = "Too many requests; try again later."
+        headers.setdefault("Retry-After", _retry_after())
     api_error = ApiError(str(message), code=_CODE_BY_STATUS.get(status, "http_error"), status=status)
-    return error_response(api_error, _headers_of(error))
+    return error_response(api_error, headers)
+
+
+def _retry_after() -> str:
+    """Seconds until the breached rate-limit window ends.
+
+    Rate-limit headers are off on purpose (RATELIMIT_HEADERS_ENABLED): four of them on every sync answer cost
+    a 2G phone ~120 bytes each time. Only the refusal needs to say when to come back.
+    """
+    from .extensions import limiter
+
+    current = limiter.current_limit
+    return str(max(1, int(current.reset_at - time.time()) + 1)) if current else "60"
 
 
 def _headers_of(error: HTTPException) -> dict[str, str]:

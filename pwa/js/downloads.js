@@ -18,7 +18,9 @@ export async function fetchFiles(token) {
         const res = await request(`/api/v1/announcements/${a.id}/files/${f.id}`, { token, raw: true, timeout: 120000 });
         blob = await res.blob();
       } catch (e) {
-        if (e instanceof ApiError && !e.retryable && e.status !== 401) continue; // gone (withdrawn): no retry loop
+        // Gone (withdrawn), or one file the server cannot give now: it must not hold back the rest, nor push every
+        // sync into backoff; the next sync tries it again. No answer at all, or a revoked phone, stops here.
+        if (e instanceof ApiError && e.status !== 401 && e.status !== 0) continue;
         throw e;
       }
       await store.saveFile({ key, blob, name: f.name, type: f.content_type });

@@ -48,10 +48,11 @@ async function uploadOne(token, item, att, bytes, notify) {
       }
       const error = { code: e.code, message: e.message };
       if (e instanceof ApiError && !e.retryable) await store.updateItem(item.id, { state: 'attention', error });
+      if (e.code === 'quota_exceeded') await store.updateItem(item.id, { error }); // the report screen says why
       throw e;
     }
     att.received = st.received;
-    await store.updateItem(item.id, { attachments: item.attachments });
+    await store.updateItem(item.id, { attachments: item.attachments, error: null });
     notify({ type: 'progress', id: item.id });
   }
   att.done = true;

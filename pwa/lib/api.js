@@ -12,9 +12,11 @@ export class ApiError extends Error {
     this.retryAfter = retryAfter;
   }
 
-  /** True when the same request may succeed later: no answer, 5xx, 408, 409 or 429. */
+  /** True when the same request may succeed later: no answer, 5xx, 408, 409, 429, or a group's photo quota
+   *  (413 quota_exceeded, with Retry-After): the item stays queued. */
   get retryable() {
-    return this.status === 0 || this.status >= 500 || [408, 409, 429].includes(this.status);
+    return this.status === 0 || this.status >= 500 || [408, 409, 429].includes(this.status)
+      || (this.status === 413 && this.code === 'quota_exceeded');
   }
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ..communes.schemas import VillageRefSchema
-from ..fields import Text
+from ..fields import Name, Text
 from .models import STATES, state
 
 
@@ -31,7 +31,7 @@ class AnnouncementSchema(Schema):
 
 
 class AnnouncementCreateSchema(Schema):
-    title = Text(required=True, validate=validate.Length(min=1, max=200))
+    title = Name(required=True, validate=validate.Length(min=1, max=200))
     body = Text(required=True, validate=validate.Length(min=1, max=10000))
     village_ids = fields.List(
         fields.Integer(), load_default=list, metadata={"description": "Empty: the whole commune."}
@@ -40,7 +40,7 @@ class AnnouncementCreateSchema(Schema):
 
 
 class AnnouncementUpdateSchema(Schema):
-    title = Text(validate=validate.Length(min=1, max=200))
+    title = Name(validate=validate.Length(min=1, max=200))
     body = Text(validate=validate.Length(min=1, max=10000))
     village_ids = fields.List(fields.Integer())
     expires_at = fields.AwareDateTime(allow_none=True)
@@ -51,4 +51,4 @@ class AnnouncementListArgsSchema(Schema):
 
 
 class FileUploadArgsSchema(Schema):
-    name = Text(required=True, validate=validate.Length(min=1, max=200), metadata={"description": "File name."})
+    name = Name(required=True, validate=validate.Length(min=1, max=200), metadata={"description": "File name."})

@@ -13,6 +13,7 @@ from ..attachments import storage
 from ..attachments.models import Attachment
 from ..attachments.schemas import FILE_RESPONSE
 from ..errors import PayloadTooLarge
+from ..fields import printable_name
 from ..groups.auth import device_required
 from ..officers.auth import officer_required
 from . import operations
@@ -38,7 +39,7 @@ def download_file(announcement_id: uuid.UUID, file_id: uuid.UUID) -> Response:
     return send_file(
         storage.final_path(file.id),
         mimetype=file.content_type,
-        download_name=file.filename or None,
+        download_name=printable_name(file.filename) or None,  # older rows may hold CR/LF
         max_age=0,
         conditional=True,
     )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import func, or_, select
 
 from ..audit import operations as audit
 from ..database import get_in_commune, table_of, utcnow
@@ -133,6 +134,8 @@ def receive_chunk(device: Device, attachment_id: uuid.UUID, offset: int, data: b
         raise Conflict(f"The server holds {attachment.received} bytes; send from there.", code="offset_mismatch")
     if not data:
         raise ApiError("The chunk is empty.", code="empty_chunk")
+    if offset == 0:
+        _check_group_quota(attachment)
     if offset + len(data) > attachment.size:
         raise PayloadTooLarge("More bytes than the attachment's declared size.")
     storage.write_chunk(attachment.id, offset, data)
@@ -143,6 +146,32 @@ def receive_chunk(device: Device, attachment_id: uuid.UUID, offset: int, data: b
     if attachment.complete:
         storage.discard_part(attachment.id)  # only now: until the commit, a crash must find the bytes
     return status(attachment)
+
+
+class QuotaExceeded(ApiError):
+    """The group stored its share of photo bytes for the period: keep the photo and send it later."""
+
+    status, code = 413, "quota_exceeded"
+
+    def __init__(self, quota_mb: int, days: int) -> None:
+        super().__init__(f"This group has stored {quota_mb} MB of photos in {days} days; try again later.")
+        self.headers = {"Retry-After": "3600"}
+
+
+def _check_group_quota(attachment: Attachment) -> None:
+    """Before the first byte of a photo: the group's photos of the last GROUP_QUOTA_DAYS, this one included,
+    must fit in GROUP_QUOTA_MB (one phone must not fill the disk). Uploads already under way go on."""
+    quota_mb, days = current_app.config["GROUP_QUOTA_MB"], current_app.config["GROUP_QUOTA_DAYS"]
+    used = db.session.scalar(
+        select(func.coalesce(func.sum(Attachment.size), 0)).where(
+            Attachment.group_id == attachment.group_id,
+            Attachment.id != attachment.id,
+            Attachment.created_at >= utcnow() - timedelta(days=days),
+            or_(Attachment.complete.is_(True), Attachment.received > 0),
+        )
+    )
+    if int(used or 0) + attachment.size > quota_mb * 1024 * 1024:
+        raise QuotaExceeded(quota_mb, days)
 
 
 def _complete(attachment: Attachment) -> None:

@@ -9,6 +9,8 @@ from flask import Response, current_app, g, request, send_file
 
 from ..api import Blueprint
 from ..errors import PayloadTooLarge, UnsupportedMediaType
+from ..extensions import device_key, device_limit, limiter
+from ..fields import printable_name
 from ..groups.auth import device_required
 from ..officers.auth import officer_required
 from . import operations, storage
@@ -34,6 +36,7 @@ def upload_status(attachment_id: uuid.UUID) -> dict[str, Any]:
         "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
     },
 )
+@limiter.limit(device_limit("DEVICE_UPLOAD_LIMIT"), key_func=device_key)
 @device_required
 @blp.arguments(ChunkArgsSchema, location="query")
 @blp.response(200, UploadStatusSchema)
@@ -56,6 +59,6 @@ def download(attachment_id: uuid.UUID) -> Response:
         storage.final_path(attachment.id),
         mimetype=attachment.content_type,
         max_age=0,
-        download_name=attachment.filename or None,
+        download_name=printable_name(attachment.filename) or None,  # older rows may hold CR/LF
         conditional=True,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..fields import Text
+from ..fields import Name
 
 NAME = validate.Length(min=1, max=120)
 
@@ -17,18 +17,18 @@ class VillageRefSchema(Schema):
 class CommuneVillageSchema(Schema):
     id = fields.Integer(dump_only=True)
     commune_id = fields.Integer(dump_only=True)
-    name = Text(required=True, validate=NAME)
+    name = Name(required=True, validate=NAME)
 
 
 class CommuneSchema(Schema):
     id = fields.Integer(dump_only=True)
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{2,32}$"))
-    name = Text(required=True, validate=NAME)
+    name = Name(required=True, validate=NAME)
     villages = fields.List(fields.Nested(VillageRefSchema), dump_only=True)
     village_names = fields.List(
-        Text(validate=NAME), load_only=True, load_default=list, validate=validate.Length(max=100)
+        Name(validate=NAME), load_only=True, load_default=list, validate=validate.Length(max=100)
     )
 
 
 class CommuneRenameSchema(Schema):
-    name = Text(required=True, validate=NAME)
+    name = Name(required=True, validate=NAME)

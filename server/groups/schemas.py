@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from ..communes.schemas import VillageRefSchema
-from ..fields import StoredText, Text
+from ..fields import CleanedName, Name
 from .models import Device, HouseholdGroup
 
 NAME = validate.Length(min=1, max=120)
@@ -16,13 +16,13 @@ NAME = validate.Length(min=1, max=120)
 class ManagedHouseholdSchema(Schema):
     id = fields.Integer(dump_only=True)
     group_id = fields.Integer(dump_only=True)
-    name = Text(required=True, validate=NAME)
+    name = Name(required=True, validate=NAME)
     active = fields.Boolean(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
 
 
 class HouseholdUpdateSchema(Schema):
-    name = Text(validate=NAME)
+    name = Name(validate=NAME)
     active = fields.Boolean()
 
 
@@ -64,11 +64,11 @@ class GroupListArgsSchema(Schema):
 class GroupCreateSchema(Schema):
     village_id = fields.Integer(required=True)
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{2,32}$"))
-    name = Text(required=True, validate=NAME)
+    name = Name(required=True, validate=NAME)
 
 
 class GroupRenameSchema(Schema):
-    name = Text(required=True, validate=NAME)
+    name = Name(required=True, validate=NAME)
 
 
 class EnrolmentCodeSchema(Schema):
@@ -98,7 +98,7 @@ class GroupProfileSchema(Schema):
 
 class EnrolRequestSchema(Schema):
     code = fields.String(required=True, validate=validate.Length(min=4, max=40))
-    label = StoredText(load_default="", validate=validate.Length(max=120))
+    label = CleanedName(load_default="", validate=validate.Length(max=120))
     # Random per enrolment attempt, kept by the phone: repeating it with the same code recovers a lost answer.
     request_id = fields.String(load_default=None, validate=validate.Length(min=16, max=64))
 

@@ -40,3 +40,19 @@ class Officer(Model):
 
     def can_manage_commune(self) -> bool:
         return self.role in (Role.HEAD, Role.ADMIN)
+
+
+class OfficerSession(Model):
+    """One signed-in browser, kept on the server so that signing out really ends it.
+
+    The cookie carries a random token; only its SHA-256 is stored here (a leaked database row cannot be
+    replayed as a cookie). Signing out deletes the row, so a cookie copied before the sign-out is worthless;
+    ``last_seen_at`` and ``created_at`` bound the session by idle time and by absolute lifetime.
+    """
+
+    __tablename__ = "officer_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 hex of the cookie's token
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

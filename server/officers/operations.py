@@ -16,7 +16,7 @@ from ..communes.models import Commune
 from ..errors import ApiError, Conflict, Forbidden, Unprocessable
 from ..extensions import db
 from . import auth
-from .auth import hash_password, verify_password
+from .auth import current_session_id, end_sessions, hash_password, unlock_account, verify_password
 from .models import Officer, Role
 
 
@@ -34,7 +34,26 @@ def _audit(action: str, actor: Officer, target: Officer, **details: Any) -> None
 
 
 def _end_other_sessions(officer: Officer) -> None:
+    """Every session of ``officer`` but this browser's (if it is theirs) ends at once."""
     officer.session_version += 1
+    end_sessions(officer, keep=current_session_id() if session.get("officer_id") == officer.id else None)
+
+
+def sign_out_everywhere(actor: Officer, officer: Officer) -> int:
+    """End every session of ``officer``, this browser's included: a lost laptop, or "sign out everywhere".
+
+    An officer may do it to themselves; a head to the accounts of their commune; an admin to any account.
+    Returns how many sessions ended.
+    """
+    if actor.id != officer.id:
+        _check_may_manage(actor, officer.role, officer.commune_id)
+    officer.session_version += 1
+    ended = end_sessions(officer)
+    _audit("officer.signed_out_everywhere", actor, officer, sessions=ended)
+    db.session.commit()
+    if actor.id == officer.id:
+        session.clear()
+    return ended
 
 
 def change_own_password(officer: Officer, current: str, new: str) -> None:
@@ -116,6 +135,7 @@ def reset_password(actor: Officer, officer: Officer, new: str) -> None:
     _check_may_manage(actor, officer.role, officer.commune_id)
     officer.password_hash = hash_password(new)
     _end_other_sessions(officer)
+    unlock_account(officer.username)
     if officer.id == actor.id:
         session["session_version"] = officer.session_version
     _audit("officer.password_reset", actor, officer)

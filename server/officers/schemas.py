@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..fields import Text
+from ..fields import Name
 from .models import Role
 
 PASSWORD = validate.Length(min=8, max=256)
@@ -44,13 +44,13 @@ class OfficerListArgsSchema(Schema):
 
 class OfficerCreateSchema(Schema):
     username = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9._-]{3,64}$"))
-    display_name = Text(required=True, validate=validate.Length(min=1, max=120))
+    display_name = Name(required=True, validate=validate.Length(min=1, max=120))
     password = fields.String(required=True, load_only=True, validate=PASSWORD)
     role = fields.Enum(Role, by_value=True, load_default=Role.OFFICER)
     commune_id = fields.Integer(allow_none=True, metadata={"description": "Admins only; a head creates in theirs."})
 
 
 class OfficerUpdateSchema(Schema):
-    display_name = Text(validate=validate.Length(min=1, max=120))
+    display_name = Name(validate=validate.Length(min=1, max=120))
     role = fields.Enum(Role, by_value=True)
     active = fields.Boolean()

@@ -47,6 +47,14 @@ def logout() -> None:
     auth.sign_out()
 
 
+@blp.route("/logout-everywhere", methods=["POST"])
+@auth.officer_required()
+@blp.response(204)
+def logout_everywhere() -> None:
+    """Sign out of every browser, this one included (a laptop left signed in somewhere)."""
+    operations.sign_out_everywhere(g.officer, g.officer)
+
+
 @blp.route("/me", methods=["GET"])
 @auth.officer_required()
 @blp.response(200, SessionSchema)
@@ -90,6 +98,14 @@ def create_officer(args: dict[str, Any]) -> Officer:
 def update_officer(args: dict[str, Any], officer_id: int) -> Officer:
     """Rename, change the role of, or deactivate an account (its sessions end at once)."""
     return operations.update_officer(g.officer, queries.account(g.officer, officer_id), args)
+
+
+@accounts.route("/<int:officer_id>/logout", methods=["POST"])
+@auth.officer_required(*MANAGERS)
+@accounts.response(204)
+def logout_officer(officer_id: int) -> None:
+    """End every session of an officer of the commune (an admin: of anyone), e.g. for a lost laptop."""
+    operations.sign_out_everywhere(g.officer, queries.account(g.officer, officer_id))
 
 
 @accounts.route("/<int:officer_id>/password", methods=["POST"])

@@ -8,6 +8,7 @@ from flask import g
 from flask_smorest import Api
 
 from ..api import Blueprint
+from ..extensions import device_key, device_limit, limiter
 from ..groups.auth import device_required
 from . import operations
 from .schemas import (
@@ -22,6 +23,7 @@ blp = Blueprint("sync", __name__, url_prefix="/api/v1", description="Phone synch
 
 
 @blp.route("/sync", methods=["POST"])
+@limiter.limit(device_limit("DEVICE_SYNC_LIMIT"), key_func=device_key)
 @device_required
 @blp.arguments(SyncRequestSchema)
 @blp.response(200, SyncResponseSchema)

@@ -14,7 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import load, pull_month, pwa_2g, pwa_weight, round_trips, scale, sync_peers, sync_push, sync_vs_kinto
+from benchmarks import (
+    image_bombs,
+    load,
+    pull_month,
+    pwa_2g,
+    pwa_weight,
+    round_trips,
+    scale,
+    sync_peers,
+    sync_push,
+    sync_vs_kinto,
+)
 from benchmarks.live import Server, gunicorn, pg_database
 
 pytestmark = pytest.mark.postgres
@@ -62,6 +73,15 @@ def test_round_trips(server: Server, tmp_path: Path) -> None:
 def test_load(server: Server, tmp_path: Path) -> None:
     figures = load.main(["--phones", "3", "--seconds", "1.5", "--out", str(tmp_path / "out.json")], server)
     assert figures["syncs"] > 0 and figures["errors"] == 0
+    assert len(figures["workers"]) == 2 and all(w["rss_peak_mib"] > 0 for w in figures["workers"])
+
+
+def test_image_bombs(server: Server, tmp_path: Path) -> None:
+    figures = image_bombs.main(["--small", "--out", str(tmp_path / "out.json")], server)
+    uploads = figures["uploads"]
+    assert len(uploads) == 4 and all(u["status"] in (200, 422, 503) for u in uploads), uploads  # 503: slot busy
+    assert all(u["code"] == "image_too_large" for u in uploads if u["kind"].startswith("png 40 M")), uploads
+    assert figures["legit_syncs"] > 0 and figures["legit_errors"] == 0, "syncs are answered during the storm"
     assert len(figures["workers"]) == 2 and all(w["rss_peak_mib"] > 0 for w in figures["workers"])
 
 

@@ -156,6 +156,7 @@ TABLE: list[Row] = [
         everyone(200, None),
     ),
     Row("POST", f"{BASE}/logout", lambda w: (f"{BASE}/logout", {}), everyone(204, None)),
+    Row("POST", f"{BASE}/logout-everywhere", lambda w: (f"{BASE}/logout-everywhere", {}), everyone(204, None)),
     Row("GET", f"{BASE}/me", lambda w: (f"{BASE}/me", {}), everyone(200, None)),
     Row(
         "POST",
@@ -215,6 +216,12 @@ TABLE: list[Row] = [
         "POST",
         f"{BASE}/officers/<int:officer_id>/password",
         lambda w: (f"{BASE}/officers/{w.account()}/password", {"json": {"new_password": "a-reset-password"}}),
+        accounts(204),
+    ),
+    Row(
+        "POST",
+        f"{BASE}/officers/<int:officer_id>/logout",
+        lambda w: (f"{BASE}/officers/{w.account()}/logout", {}),
         accounts(204),
     ),
     # Communes and villages

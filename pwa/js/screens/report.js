@@ -65,6 +65,8 @@ export async function render(app, id) {
         await store.dropReport(id);
         app.go('#/home');
       })) : null,
+    item?.state !== 'attention' && item?.error?.code === 'quota_exceeded'
+      ? h('p', { class: 'card warn', role: 'status' }, t('report.quota')) : null,
     appt ? h('p', { class: 'card appt' }, '📅 ' + t('report.appt', { at: when(appt.value.appointment_at) })) : null,
     content ? h('div', { class: 'card' },
       content.category ? h('p', {}, h('b', {}, t('cat.' + content.category))) : null,

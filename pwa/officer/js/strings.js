@@ -4,6 +4,9 @@
 export const vi = {
   app: 'Bình An — Công an xã', signIn: 'Đăng nhập', username: 'Tên đăng nhập', password: 'Mật khẩu',
   signOut: 'Đăng xuất', wrongLogin: 'Sai tên đăng nhập hoặc mật khẩu.', tooMany: 'Thử quá nhiều lần. Vui lòng đợi một phút.',
+  signOutEverywhere: 'Đăng xuất mọi nơi', signedOutEverywhere: 'Đã đăng xuất tài khoản này trên mọi máy.',
+  signOutEverywhereHelp: 'Kết thúc mọi phiên đăng nhập của bạn, kể cả máy này (ví dụ khi quên đăng xuất ở máy khác hoặc mất máy).',
+  accountLocked: 'Tài khoản tạm khoá vì nhập sai mật khẩu nhiều lần. Vui lòng thử lại sau 15 phút hoặc nhờ trưởng công an xã đặt lại mật khẩu.',
   queue: 'Tin báo', announcements: 'Thông báo', groups: 'Thôn & tổ', officers: 'Cán bộ', stats: 'Thống kê',
   audit: 'Nhật ký', account: 'Tài khoản', language: 'English', langLabel: 'Switch to English',
   search: 'Tìm kiếm', searchHint: 'Tìm theo nội dung, mã tin (gõ không dấu cũng được)', filter: 'Lọc', filters: 'Bộ lọc và tìm kiếm', reset: 'Xoá lọc',
@@ -48,6 +51,9 @@ export const vi = {
 export const en = {
   app: 'Bình An — Commune police', signIn: 'Sign in', username: 'Username', password: 'Password',
   signOut: 'Sign out', wrongLogin: 'Wrong username or password.', tooMany: 'Too many attempts. Please wait a minute.',
+  signOutEverywhere: 'Sign out everywhere', signedOutEverywhere: 'This account is now signed out on every computer.',
+  signOutEverywhereHelp: 'Ends every session of yours, this one included (a computer left signed in, or a lost laptop).',
+  accountLocked: 'This account is locked after too many wrong passwords. Try again in 15 minutes or ask the commune head to reset the password.',
   queue: 'Reports', announcements: 'Announcements', groups: 'Villages & groups', officers: 'Officers', stats: 'Stats',
   audit: 'Audit log', account: 'Account', language: 'Tiếng Việt', langLabel: 'Chuyển sang tiếng Việt',
   search: 'Search', searchHint: 'Text or tracking code (tones optional)', filter: 'Filter', filters: 'Filters and search', reset: 'Clear filters',

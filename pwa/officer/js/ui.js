@@ -8,6 +8,7 @@ export { h, mount, toast } from '../../lib/dom.js'; // for the screens
 export function errorText(error) {
   if (error?.code === 'network') return t('network');
   if (error?.code === 'rate_limited') return t('tooMany');
+  if (error?.code === 'account_locked') return t('accountLocked');
   const fields = Object.entries(error?.fields || {}).map(([k, v]) => `${k}: ${[].concat(v).join(' ')}`);
   return [error?.message || t('failed'), ...fields].join(' — ');
 }

@@ -21,5 +21,11 @@ export function accountScreen({ officer }) {
         message.textContent = error.code === 'wrong_password' ? t('wrongPassword') : errorText(error);
       }
     } }, h('h3', {}, t('changePassword')), field(t('currentPassword'), current), field(t('newPassword'), next, t('passwordRule')),
-    message, h('button', { type: 'submit', class: 'primary' }, t('changePassword'))));
+    message, h('button', { type: 'submit', class: 'primary' }, t('changePassword'))),
+    h('div', { class: 'card narrow' }, h('h3', {}, t('signOutEverywhere')), h('p', {}, t('signOutEverywhereHelp')),
+      h('button', { type: 'button', onclick: async () => {
+        if (!window.confirm(t('signOutEverywhere') + '?')) return;
+        try { await api('/logout-everywhere', { method: 'POST' }); } catch { /* signed out either way */ }
+        location.reload();
+      } }, t('signOutEverywhere'))));
 }

@@ -27,7 +27,12 @@ export async function officersScreen({ officer: me, go }) {
           h('button', { type: 'button', onclick: async () => {
             const password = window.prompt(`${t('resetPassword')} — ${o.display_name} (${t('passwordRule')})`);
             if (password) await attempt(() => api(`/officers/${o.id}/password`, { method: 'POST', json: { new_password: password } }), t('saved'));
-          } }, t('resetPassword'))]))))),
+          } }, t('resetPassword')), ' ',
+          h('button', { type: 'button', onclick: async () => {
+            if (window.confirm(`${t('signOutEverywhere')} — ${o.display_name}?`)) {
+              await attempt(() => api(`/officers/${o.id}/logout`, { method: 'POST' }), t('signedOutEverywhere'));
+            }
+          } }, t('signOutEverywhere'))]))))),
     newOfficerForm(roles, communes, isAdmin, reload),
     isAdmin ? communesPart(communes, reload) : null);
 }
