@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
 from tests.conftest import HttpOfficer
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, DEMO_HEAD, REPO_ROOT, LiveServer
+from .console import sign_in
 from .household import (
     audit_screen,
     camera_photo,
@@ -567,3 +568,40 @@ def test_the_servers_rules_reach_the_form_and_stay_offline(
     expect(page.get_by_text("Thêm ảnh (tối đa 3)")).to_be_visible()
     expect(page.get_by_label("Nội dung")).to_have_attribute("maxlength", "5000")
     context.set_offline(False)
+
+
+def test_the_phone_and_the_console_name_a_report_and_its_status_alike(
+    context: BrowserContext, page: Page, live_server: LiveServer
+) -> None:
+    """A villager on the phone with an officer reads the same words for the same report, in either language."""
+    mark = _mark()
+    enrol(page, live_server.enrolment_code("DONG-01"))
+    open_household(page, HOUSEHOLD_A)
+    write_report(page, "Tin báo an ninh", f"Xe lạ đỗ đầu ngõ ban đêm {mark}", category="Trộm cắp")
+    expect(page.locator(".badge.sent")).to_have_count(1, timeout=30_000)
+    (report,) = _ours(live_server, mark)
+    status, body = live_server.officer().request(
+        "POST", f"/api/v1/officer/reports/{report['id']}/status", {"status": "rejected", "reason": f"Trùng tin {mark}"}
+    )
+    assert status == 200, body
+    events = count(page, "events")
+    page.get_by_role("button", name="Gửi ngay").click()
+    eventually(page, lambda: count(page, "events") > events)
+    page.get_by_role("button", name="Tin báo an ninh").click()
+    phone_status = page.locator(".ev.status b").last
+    expect(phone_status).to_have_text("Không tiếp nhận")
+
+    console = context.new_page()
+    sign_in(console)
+    console.goto(f"/officer/#/report/{report['id']}")
+    console_status = console.locator(".facts .status")
+    expect(console_status).to_have_text("Không tiếp nhận")
+    expect(console.get_by_role("heading", level=2)).to_contain_text("Tin báo an ninh · Trộm cắp")
+    expect(page.get_by_text("Trộm cắp", exact=True)).to_be_visible()  # the phone's category, as the console's
+
+    page.get_by_role("button", name="Switch to English").click()
+    console.get_by_role("button", name="English").click()
+    expect(phone_status).to_have_text("Not accepted")
+    expect(console_status).to_have_text("Not accepted")
+    expect(page.get_by_role("heading", level=2)).to_contain_text("Security tip")
+    expect(console.get_by_role("heading", level=2)).to_contain_text("Security tip · Theft")
