@@ -28,10 +28,13 @@ export async function fetchFiles(token) {
   }
 }
 
-/** Fetches the rules when the kept copy is older than maxAge ms (0: now) and makes them the ones in force. */
+/**
+ * Fetches the rules when the kept copy is older than maxAge ms (0: now) or predates the enum names (labels),
+ * so a phone updated since shows the server's words from its next sync, and makes them the ones in force.
+ */
 export async function refreshRules(maxAge = RULES_MAX_AGE_MS) {
   const kept = await store.getMeta('rules');
-  if (kept && Date.now() - kept.checkedAt < maxAge) return;
+  if (kept?.rules.labels && Date.now() - kept.checkedAt < maxAge) return;
   const headers = kept ? { 'If-None-Match': `"${kept.rules.version}"` } : {};
   const rules = (await request('/api/v1/rules', { headers })) || kept.rules; // null: 304, still the same
   await store.setMeta('rules', { rules, checkedAt: Date.now() });

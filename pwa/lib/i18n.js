@@ -1,6 +1,8 @@
 // One translation API for both front ends: Vietnamese first (with its tones), English as a switch.
 // Each front end registers its own dictionaries and where it keeps the choice (they share an origin).
-// t('key', {n: 2}) fills {n}; label('status', 'new') is t('status.new'), or the value itself if unnamed.
+// t('key', {n: 2}) fills {n}. label('status', 'new') names an API enum value in the server's one vocabulary
+// (rules.labels), so the phone and the console say the same; screen-only values (sorts, states) are t('state.x').
+import { rules } from './rules.js';
 
 let dicts = { vi: {}, en: {} };
 let storageKey = 'lang';
@@ -29,8 +31,14 @@ export function t(key, params = {}) {
   return s.replace(/\{(\w+)\}/g, (_, k) => params[k] ?? '');
 }
 
-/** The label of an API enum value (status, kind, category…); an unnamed new value shows as it is. */
+/**
+ * The name of an enum value (kind, category, status, urgency, role: from the rules; sort, state: from the
+ * front end's dictionary). Before the rules were ever fetched, or for a value newer than them, the value itself.
+ */
 export function label(kind, value) {
+  const names = rules()?.labels;
+  const named = names?.[current]?.[kind]?.[value] ?? names?.vi?.[kind]?.[value];
+  if (named) return named;
   const key = `${kind}.${value}`;
   return key in dicts.vi ? t(key) : value;
 }

@@ -21,6 +21,13 @@ class Role(enum.StrEnum):
 
 MANAGERS = (Role.HEAD, Role.ADMIN)
 
+# Each role's one name, (Vietnamese, English), served in GET /api/v1/rules like the reports' LABELS.
+ROLE_LABELS: dict[Role, tuple[str, str]] = {
+    Role.OFFICER: ("Cán bộ", "Officer"),
+    Role.HEAD: ("Trưởng công an xã", "Commune police chief"),
+    Role.ADMIN: ("Quản trị", "Administrator"),
+}
+
 
 class Officer(Model):
     __tablename__ = "officer"

@@ -54,6 +54,35 @@ class Urgency(enum.StrEnum):
     URGENT = "urgent"
 
 
+# The one name of each value, (Vietnamese, English), that the phone and the console both show (served in
+# GET /api/v1/rules): a villager on the phone with an officer must read the same words for the same report.
+# Plain enough for a villager, precise enough for an officer's queue.
+LABELS: dict[enum.StrEnum, tuple[str, str]] = {
+    ReportKind.TIP: ("Tin báo an ninh", "Security tip"),
+    ReportKind.COMPLAINT: ("Khiếu nại, phản ánh", "Complaint or feedback"),
+    ReportKind.QUESTION: ("Hỏi thủ tục", "Paperwork question"),
+    ReportKind.APPOINTMENT: ("Đặt lịch hẹn", "Appointment"),
+    ReportKind.HELP: ("Cần giúp đỡ", "Need help"),
+    ReportKind.LOST_FOUND: ("Tìm người, đồ thất lạc", "Lost person or property"),
+    TipCategory.DRUGS: ("Ma tuý", "Drugs"),
+    TipCategory.THEFT: ("Trộm cắp", "Theft"),
+    TipCategory.GAMBLING: ("Cờ bạc", "Gambling"),
+    TipCategory.LOAN_SHARK: ("Tín dụng đen", "Loan sharks"),
+    TipCategory.FRAUD: ("Lừa đảo", "Fraud"),
+    TipCategory.VIOLENCE: ("Đánh nhau, hung khí", "Fights, weapons"),
+    TipCategory.RACING: ("Đua xe", "Street racing"),
+    TipCategory.OTHER: ("Khác", "Other"),
+    ReportStatus.NEW: ("Mới nhận", "New"),
+    ReportStatus.ACKNOWLEDGED: ("Đã tiếp nhận", "Acknowledged"),
+    ReportStatus.IN_PROGRESS: ("Đang xử lý", "In progress"),
+    ReportStatus.RESOLVED: ("Đã giải quyết", "Resolved"),
+    ReportStatus.REJECTED: ("Không tiếp nhận", "Not accepted"),
+    ReportStatus.REFERRED: ("Chuyển cơ quan khác", "Referred elsewhere"),
+    Urgency.NORMAL: ("Bình thường", "Normal"),
+    Urgency.URGENT: ("Khẩn cấp", "Urgent"),
+}
+
+
 # The workflow officers follow; a closed report can be reopened into in_progress.
 TRANSITIONS: dict[ReportStatus, set[ReportStatus]] = {
     ReportStatus.NEW: {

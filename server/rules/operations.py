@@ -13,8 +13,8 @@ from flask import current_app
 from marshmallow import Schema, validate
 
 from ..announcements.schemas import AnnouncementCreateSchema
-from ..officers.models import Role
-from ..reports.models import NEEDS_REASON, OPEN_STATUSES, ReportKind, ReportStatus, TipCategory, Urgency
+from ..officers.models import ROLE_LABELS, Role
+from ..reports.models import LABELS, NEEDS_REASON, OPEN_STATUSES, ReportKind, ReportStatus, TipCategory, Urgency
 from ..reports.schemas import SORTS, ReplySchema, StatusChangeSchema
 from ..sync.schemas import AttachmentDeclarationSchema, MessageItemSchema, ReportItemSchema
 
@@ -35,6 +35,27 @@ def _limit(schema: type[Schema], field: str, kind: type[validate.Length] | type[
     raise LookupError(f"{schema.__name__}.{field} has no {kind.__name__} maximum")
 
 
+# The rules document's name for each labelled enum, in the words the front ends already use (``label('status', v)``).
+_LABELLED: dict[str, type[enum.StrEnum]] = {
+    "kind": ReportKind,
+    "category": TipCategory,
+    "status": ReportStatus,
+    "urgency": Urgency,
+    "role": Role,
+}
+LANGUAGES = ("vi", "en")
+
+
+def _labels() -> dict[str, dict[str, dict[str, str]]]:
+    """``{lang: {enum: {value: name}}}`` from the one vocabulary beside the enums, so both screens say the same."""
+    names: dict[enum.StrEnum, tuple[str, str]] = dict(LABELS)
+    names.update(ROLE_LABELS.items())
+    return {
+        lang: {key: {member.value: names[member][i] for member in members} for key, members in _LABELLED.items()}
+        for i, lang in enumerate(LANGUAGES)
+    }
+
+
 def current_rules() -> dict[str, Any]:
     """The rules document, with ``version``: a hash of the rest, which the answer's ETag also carries."""
     config = current_app.config
@@ -48,6 +69,7 @@ def current_rules() -> dict[str, Any]:
         "urgencies": _values(Urgency),
         "roles": _values(Role),
         "sorts": list(SORTS),
+        "labels": _labels(),
         "limits": {
             "report_body": _limit(ReportItemSchema, "body", validate.Length),
             "location": _limit(ReportItemSchema, "location", validate.Length),

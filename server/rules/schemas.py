@@ -33,3 +33,12 @@ class RulesSchema(Schema):
     roles = fields.List(fields.String())
     sorts = fields.List(fields.String(), metadata={"description": "Orders of the officer queue."})
     limits = fields.Nested(LimitsSchema)
+    labels = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.String())),
+        metadata={
+            "description": "The one name of each enum value that every screen shows: "
+            "{lang: {kind|category|status|urgency|role: {value: name}}}, lang being vi or en.",
+            "example": {"vi": {"status": {"new": "Mới nhận"}}, "en": {"status": {"new": "New"}}},
+        },
+    )

@@ -26,11 +26,11 @@ def test_report_is_answered_and_resolved_in_the_console(page: Page, live_server:
     item = page.locator(".report", has_text=word)
     expect(item).to_contain_text("Thôn Tây")
     expect(item).to_contain_text("Hộ ông Nguyễn Văn An")
-    expect(item.locator(".badge.urgent")).to_have_text("Khẩn")
+    expect(item.locator(".badge.urgent")).to_have_text("Khẩn cấp")
     assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth + 1")
     item.get_by_role("link").click()
 
-    expect(page.get_by_role("heading", level=2)).to_contain_text("Tin báo · Trộm cắp")
+    expect(page.get_by_role("heading", level=2)).to_contain_text("Tin báo an ninh · Trộm cắp")
     page.get_by_label("Trả lời hộ dân").fill("Công an xã đã nhận tin, chiều nay sẽ xuống kiểm tra.")
     page.get_by_role("button", name="Gửi", exact=True).click()
     expect(page.locator(".msg.officer").first).to_contain_text("chiều nay sẽ xuống kiểm tra")
@@ -51,5 +51,5 @@ def test_report_is_answered_and_resolved_in_the_console(page: Page, live_server:
 
     assert page.get_by_role("link", name="Nhật ký").count() == 0  # an officer has no audit log
     page.get_by_role("button", name="English").click()
-    expect(page.get_by_role("heading", name="Tin báo · Trộm cắp", level=2)).to_have_count(0)
+    expect(page.get_by_role("heading", name="Tin báo an ninh · Trộm cắp", level=2)).to_have_count(0)
     expect(page.locator(".facts")).to_contain_text("Resolved")

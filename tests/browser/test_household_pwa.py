@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
 from tests.conftest import HttpOfficer
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, DEMO_HEAD, REPO_ROOT, LiveServer
+from .console import sign_in
 from .household import (
     audit_screen,
     camera_photo,
@@ -69,18 +70,18 @@ def test_reports_written_offline_survive_a_restart_and_arrive_once(
     context.set_offline(True)
     page.get_by_role("button", name="Viết tin mới").click()
     audit_screen(page)
-    page.get_by_role("button", name="Báo tin an ninh").click()
+    page.get_by_role("button", name="Tin báo an ninh").click()
     audit_screen(page)
     page.get_by_role("button", name="Lưu nháp").click()
     write_report(
         page,
-        "Báo tin an ninh",
+        "Tin báo an ninh",
         f"Có người lạ bán hàng cấm ở bến đò {mark}",
         category="Ma tuý",
         photo=camera_photo(),
     )
-    write_report(page, "Hỏi thủ tục giấy tờ", f"Làm lại căn cước bị mất cần giấy gì? {mark}")
-    write_report(page, "Khiếu nại / góp ý", f"Đèn đường xóm 2 hỏng đã lâu {mark}")
+    write_report(page, "Hỏi thủ tục", f"Làm lại căn cước bị mất cần giấy gì? {mark}")
+    write_report(page, "Khiếu nại, phản ánh", f"Đèn đường xóm 2 hỏng đã lâu {mark}")
     expect(page.locator(".badge.waiting")).to_have_count(3)
     audit_screen(page)
     queued = outbox(page)
@@ -119,7 +120,7 @@ def test_officer_reply_reaches_only_its_household(page: Page, live_server: LiveS
     mark = _mark()
     enrol(page, live_server.enrolment_code("DONG-02"))
     open_household(page, HOUSEHOLD_A)
-    write_report(page, "Hỏi thủ tục giấy tờ", f"Đăng ký tạm trú cho cháu thế nào? {mark}")
+    write_report(page, "Hỏi thủ tục", f"Đăng ký tạm trú cho cháu thế nào? {mark}")
     expect(page.locator(".badge.sent")).to_have_count(1, timeout=30_000)
     switch_household(page)
     open_household(page, HOUSEHOLD_B)
@@ -148,7 +149,7 @@ def test_officer_reply_reaches_only_its_household(page: Page, live_server: LiveS
     switch_household(page)
     open_household(page, HOUSEHOLD_A)
     expect(page.locator(".badge.answered")).to_have_count(1)
-    page.get_by_role("button", name="Hỏi thủ tục giấy tờ").click()
+    page.get_by_role("button", name="Hỏi thủ tục").click()
     expect(page.get_by_text(reply)).to_be_visible()
     expect(page.get_by_text("Đã tiếp nhận")).to_be_visible()
     assert reply not in idb_dump(page), "the reply is stored sealed, never in clear"
@@ -175,7 +176,7 @@ def test_wrong_pin_shows_nothing_and_storage_holds_no_tip_in_clear(
     enrol(page, live_server.enrolment_code("TAY-01"))
     open_household(page, HOUSEHOLD_A)
     context.set_offline(True)  # keep the tip in the outbox, where the sync engine must be able to read it
-    write_report(page, "Báo tin an ninh", secret, category="Tín dụng đen")
+    write_report(page, "Tin báo an ninh", secret, category="Tín dụng đen")
     page.get_by_role("button", name="Viết tin mới").click()
     page.get_by_role("button", name="Khiếu nại").click()
     page.get_by_label("Nội dung").fill(draft)
@@ -315,7 +316,7 @@ def test_server_failures_never_count_as_delivered(browser: Browser, live_server:
 
         page.route("**/api/v1/sync", flaky)
         page.route("**/api/v1/attachments/**", cut_first_patch)
-        write_report(page, "Tìm người / đồ thất lạc", f"Mất con bò vàng ở bãi sông {mark}", photo=camera_photo())
+        write_report(page, "Tìm người, đồ thất lạc", f"Mất con bò vàng ở bãi sông {mark}", photo=camera_photo())
         (photo,) = outbox(page)[0]["attachments"]
         eventually(page, lambda: len(calls) >= 1)
         expect(page.locator(".badge.waiting")).to_have_count(1)
@@ -475,7 +476,7 @@ def test_revoked_phone_enrols_again_and_keeps_its_queue(page: Page, live_server:
     status, body = head.request("PATCH", f"/api/v1/officer/households/{household['id']}", {"name": f"Hộ Cường {mark}"})
     assert status == 200, body
 
-    write_report(page, "Khiếu nại / góp ý", f"Rác đổ ra đường {mark}")
+    write_report(page, "Khiếu nại, phản ánh", f"Rác đổ ra đường {mark}")
     expect(page.get_by_text("Máy này đã bị thu hồi", exact=False)).to_be_visible()
     expect(page.locator(".badge.waiting")).to_have_count(1)
 
@@ -505,8 +506,8 @@ def test_switching_household_while_a_screen_renders_is_clean(page: Page, live_se
     page.on("pageerror", lambda error: errors.append(str(error)))
     enrol(page, live_server.enrolment_code("DONG-02"))
     open_household(page, "Hộ ông Hoàng Văn Đức")
-    write_report(page, "Khiếu nại / góp ý", f"Đèn đường hỏng {_mark()}")
-    write_report(page, "Hỏi thủ tục giấy tờ", f"Làm căn cước cho con {_mark()}")
+    write_report(page, "Khiếu nại, phản ánh", f"Đèn đường hỏng {_mark()}")
+    write_report(page, "Hỏi thủ tục", f"Làm căn cước cho con {_mark()}")
     for delay in range(12):
         page.evaluate(RENDER_THEN_SWITCH_JS, delay)
         expect(page.get_by_role("heading", name="Chọn hộ của bạn")).to_be_visible()
@@ -561,9 +562,46 @@ def test_the_servers_rules_reach_the_form_and_stay_offline(
     open_household(page, HOUSEHOLD_A)
     page.get_by_role("button", name="Viết tin mới").click()
     expect(page.locator(".kind")).to_have_count(6)
-    page.get_by_role("button", name="Báo tin an ninh").click()
+    page.get_by_role("button", name="Tin báo an ninh").click()
     expect(page.locator("[name=category]")).to_have_count(8)
     expect(page.get_by_label("Tín dụng đen", exact=True)).to_be_visible()
     expect(page.get_by_text("Thêm ảnh (tối đa 3)")).to_be_visible()
     expect(page.get_by_label("Nội dung")).to_have_attribute("maxlength", "5000")
     context.set_offline(False)
+
+
+def test_the_phone_and_the_console_name_a_report_and_its_status_alike(
+    context: BrowserContext, page: Page, live_server: LiveServer
+) -> None:
+    """A villager on the phone with an officer reads the same words for the same report, in either language."""
+    mark = _mark()
+    enrol(page, live_server.enrolment_code("DONG-01"))
+    open_household(page, HOUSEHOLD_A)
+    write_report(page, "Tin báo an ninh", f"Xe lạ đỗ đầu ngõ ban đêm {mark}", category="Trộm cắp")
+    expect(page.locator(".badge.sent")).to_have_count(1, timeout=30_000)
+    (report,) = _ours(live_server, mark)
+    status, body = live_server.officer().request(
+        "POST", f"/api/v1/officer/reports/{report['id']}/status", {"status": "rejected", "reason": f"Trùng tin {mark}"}
+    )
+    assert status == 200, body
+    events = count(page, "events")
+    page.get_by_role("button", name="Gửi ngay").click()
+    eventually(page, lambda: count(page, "events") > events)
+    page.get_by_role("button", name="Tin báo an ninh").click()
+    phone_status = page.locator(".ev.status b").last
+    expect(phone_status).to_have_text("Không tiếp nhận")
+
+    console = context.new_page()
+    sign_in(console)
+    console.goto(f"/officer/#/report/{report['id']}")
+    console_status = console.locator(".facts .status")
+    expect(console_status).to_have_text("Không tiếp nhận")
+    expect(console.get_by_role("heading", level=2)).to_contain_text("Tin báo an ninh · Trộm cắp")
+    expect(page.get_by_text("Trộm cắp", exact=True)).to_be_visible()  # the phone's category, as the console's
+
+    page.get_by_role("button", name="Switch to English").click()
+    console.get_by_role("button", name="English").click()
+    expect(phone_status).to_have_text("Not accepted")
+    expect(console_status).to_have_text("Not accepted")
+    expect(page.get_by_role("heading", level=2)).to_contain_text("Security tip")
+    expect(console.get_by_role("heading", level=2)).to_contain_text("Security tip · Theft")

@@ -163,7 +163,7 @@ def drive(phone_context: BrowserContext, faulty: FaultProxy, crashable: Crashabl
         for _ in range(count):
             n += 1
             photo = camera_jpeg(rng) if n % PHOTO_EVERY == 0 else None
-            write_report(page, "Khiếu nại / góp ý", f"Tin số {n} {mark}: đèn đường xóm 2 hỏng", photo=photo)
+            write_report(page, "Khiếu nại, phản ánh", f"Tin số {n} {mark}: đèn đường xóm 2 hỏng", photo=photo)
     queued = outbox(page)
     photos = {a["id"]: a["sha256"] for item in queued for a in item["attachments"]}
     assert len(queued) == n and len(photos) == n // PHOTO_EVERY

@@ -66,3 +66,28 @@ def test_the_spec_documents_the_rules(client) -> None:
     assert answers["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/Rules")
     assert "304" in answers
     assert "statuses_needing_reason" in spec["components"]["schemas"]["Rules"]["properties"]
+
+
+def test_every_enum_value_has_one_name_in_both_languages(client) -> None:
+    """The phone and the console name values only from here, so none may be missing or left blank."""
+    rules = _rules(client)
+    listed = {
+        "kind": rules["kinds"],
+        "category": rules["categories"],
+        "status": rules["statuses"],
+        "urgency": rules["urgencies"],
+        "role": rules["roles"],
+    }
+    assert set(rules["labels"]) == {"vi", "en"}
+    for lang, names in rules["labels"].items():
+        assert set(names) == set(listed), lang
+        for enum, values in listed.items():
+            assert set(names[enum]) == set(values), (lang, enum)
+            assert all(name.strip() and name != value for value, name in names[enum].items()), (lang, enum)
+    assert len(set(rules["labels"]["vi"]["status"].values())) == len(rules["statuses"])  # no two statuses alike
+    assert rules["labels"]["vi"]["status"]["new"] == "Mới nhận"
+
+
+def test_the_spec_documents_the_labels(client) -> None:
+    spec = client.get("/api/openapi.json").json
+    assert "labels" in spec["components"]["schemas"]["Rules"]["properties"]

@@ -1,7 +1,7 @@
 // Step 2 of writing: the report form. Drafts are saved as the user types, encrypted with the
 // household's PIN key; photos are shrunk before they are kept or queued.
 import { h } from '../../lib/dom.js';
-import { t } from '../../lib/i18n.js';
+import { label, t } from '../../lib/i18n.js';
 import { rules } from '../../lib/rules.js';
 import { fromLocalInput, toLocalInput } from '../../lib/time.js';
 import { ICONS, kinds, limit } from '../ui.js';
@@ -37,17 +37,17 @@ const check = (id, label, checked) =>
 function inputs(f) {
   const kind = f.kind;
   return [
-    h('h2', {}, h('span', { 'aria-hidden': 'true' }, ICONS[kind] + ' '), t('kind.' + kind)),
+    h('h2', {}, h('span', { 'aria-hidden': 'true' }, ICONS[kind] + ' '), label('kind', kind)),
     kind === 'tip' ? h('fieldset', { class: 'chips' }, h('legend', {}, t('new.category')),
       (rules()?.categories || []).map((c) => h('label', { class: 'chip' },
         h('input', { type: 'radio', name: 'category', value: c, checked: (f.category || 'other') === c }),
-        h('span', {}, t('cat.' + c))))) : null,
+        h('span', {}, label('category', c))))) : null,
     field('body', t('new.body'), h('textarea', { id: 'body', rows: '5', maxlength: limit('report_body'), required: true },
       f.body || '')),
     field('location', t('new.location'), h('input', { id: 'location', maxlength: limit('location'), value: f.location || '' })),
     kind === 'appointment' ? field('when', t('new.when'), h('input', { id: 'when', type: 'datetime-local',
       value: toLocalInput(f.appointment_at) })) : null,
-    check('urgent', t('new.urgent'), f.urgency === 'urgent'),
+    check('urgent', label('urgency', 'urgent'), f.urgency === 'urgent'),
     check('anonymous', t('new.anonymous'), !!f.anonymous),
   ];
 }

@@ -1,6 +1,6 @@
 // The unlocked household's home: write, its reports with their outbox state, send now, purge.
 import { h } from '../../lib/dom.js';
-import { t } from '../../lib/i18n.js';
+import { label, t } from '../../lib/i18n.js';
 import { when } from '../../lib/time.js';
 import { button, badge, ICONS } from '../ui.js';
 import * as store from '../store.js';
@@ -20,7 +20,7 @@ function row(app, r, content, item) {
     h('button', { type: 'button', class: 'row', onclick: () => app.go('#/report/' + r.id) },
       h('span', { class: 'ico', 'aria-hidden': 'true' }, ICONS[kind] || '✉️'),
       h('span', { class: 'grow' },
-        h('b', {}, kind ? t('kind.' + kind) : t('home.purged')),
+        h('b', {}, kind ? label('kind', kind) : t('home.purged')),
         h('small', { class: 'snippet' }, content ? content.body.slice(0, 80) : ''),
         h('small', {}, r.trackingCode ? t('home.code', { code: r.trackingCode }) : when(r.createdAt))),
       badge(r, item),

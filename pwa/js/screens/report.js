@@ -1,6 +1,6 @@
 // One report: its status timeline, officer replies, confirmed appointment, follow-up messages.
 import { h } from '../../lib/dom.js';
-import { t } from '../../lib/i18n.js';
+import { label, t } from '../../lib/i18n.js';
 import { when } from '../../lib/time.js';
 import { button, badge, stateOf, ICONS, limit } from '../ui.js';
 import * as store from '../store.js';
@@ -13,7 +13,7 @@ function entry(e, pending, newAppt) {
   const v = e.value;
   if (v.type === 'status') {
     return h('li', { class: 'ev status' }, h('time', {}, when(e.at)),
-      h('b', {}, t('status.' + v.status)),
+      h('b', {}, label('status', v.status)),
       newAppt ? h('p', { class: 'appt' }, '📅 ' + t('report.appt', { at: when(v.appointment_at) })) : null,
       v.reason ? h('p', {}, v.reason) : null);
   }
@@ -51,7 +51,7 @@ export async function render(app, id) {
   const body = h('textarea', { id: 'followup', rows: '3', maxlength: limit('message_body') });
   return h('section', {},
     h('h2', {}, h('span', { 'aria-hidden': 'true' }, (ICONS[content?.kind] || '✉️') + ' '),
-      content ? t('kind.' + content.kind) : t('home.purged')),
+      content ? label('kind', content.kind) : t('home.purged')),
     h('p', {}, badge(r, item), ' ',
       r.trackingCode ? t('home.code', { code: r.trackingCode }) : t('report.noCode')),
     item?.state === 'attention' ? h('div', { class: 'card warn', role: 'alert' },
@@ -69,10 +69,10 @@ export async function render(app, id) {
       ? h('p', { class: 'card warn', role: 'status' }, t('report.quota')) : null,
     appt ? h('p', { class: 'card appt' }, '📅 ' + t('report.appt', { at: when(appt.value.appointment_at) })) : null,
     content ? h('div', { class: 'card' },
-      content.category ? h('p', {}, h('b', {}, t('cat.' + content.category))) : null,
+      content.category ? h('p', {}, h('b', {}, label('category', content.category))) : null,
       h('p', { class: 'body' }, content.body),
       content.location ? h('p', {}, '📍 ' + content.location) : null,
-      h('p', { class: 'muted' }, [when(r.createdAt), content.urgency === 'urgent' ? t('new.urgent') : '',
+      h('p', { class: 'muted' }, [when(r.createdAt), content.urgency === 'urgent' ? label('urgency', 'urgent') : '',
         content.anonymous ? t('report.anon') : '', content.photos ? t('report.photos', { n: content.photos }) : '']
         .filter(Boolean).join(' · '))) : h('p', { class: 'muted' }, t('report.purgedHelp')),
     h('h3', {}, t('report.timeline')),

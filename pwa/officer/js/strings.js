@@ -1,5 +1,6 @@
-// The console's words (lib/i18n.js: t('key', {n: 2}) fills {n}; label('status', 'new') reads 'status.new').
-// Vietnamese first, English as a switch. Which enum values exist is the server's (rules); these only name them.
+// The console's words (lib/i18n.js: t('key', {n: 2}) fills {n}; label('sort', 'newest') reads 'sort.newest').
+// Vietnamese first, English as a switch. Which enum values exist, and the names of kinds, categories, statuses,
+// urgencies and roles, are the server's (rules); these name only the console's own sorts and states.
 
 export const vi = {
   app: 'Bình An — Công an xã', signIn: 'Đăng nhập', username: 'Tên đăng nhập', password: 'Mật khẩu',
@@ -14,7 +15,7 @@ export const vi = {
   to: 'Đến ngày', sort: 'Sắp xếp', all: 'Tất cả', onlyOpen: 'Đang mở', onlyUnanswered: 'Chưa trả lời',
   assignee: 'Người phụ trách', mine: 'Của tôi', nobody: 'Chưa giao', exportCsv: 'Tải CSV',
   total: '{n} tin', page: 'Trang {p}/{n}', prev: 'Trang trước', next: 'Trang sau',
-  empty: 'Không có tin nào.', urgent: 'Khẩn', normal: 'Thường', overdue: 'Chờ lâu',
+  empty: 'Không có tin nào.', overdue: 'Chờ lâu',
   anonymous: 'Ẩn danh', group: 'Tổ', household: 'Hộ', received: 'Nhận lúc', location: 'Địa điểm',
   back: '← Quay lại', photos: 'Ảnh', uploading: 'Đang tải lên: {r}/{s} byte', thread: 'Trao đổi',
   reply: 'Trả lời hộ dân', note: 'Ghi chú nội bộ', send: 'Gửi', addNote: 'Lưu ghi chú', internal: 'Nội bộ',
@@ -40,10 +41,6 @@ export const vi = {
   details: 'Chi tiết', none: '—', communes: 'Xã', newCommune: 'Thêm xã', hours: '{n} giờ',
   minutes: '{n} phút', days: '{n} ngày', 'ageBucket.0-1': '< 1 ngày', 'ageBucket.1-3': '1–3 ngày', 'ageBucket.3-7': '3–7 ngày', 'ageBucket.7+': '> 7 ngày',
   skip: 'Bỏ qua, tới nội dung', chartData: 'Bảng số liệu',
-  'status.new': 'Mới', 'status.acknowledged': 'Đã tiếp nhận', 'status.in_progress': 'Đang xử lý', 'status.resolved': 'Đã giải quyết', 'status.rejected': 'Tin sai', 'status.referred': 'Chuyển cấp trên',
-  'kind.tip': 'Tin báo', 'kind.complaint': 'Khiếu nại', 'kind.question': 'Hỏi đáp', 'kind.appointment': 'Đặt lịch hẹn', 'kind.help': 'Cần giúp đỡ', 'kind.lost_found': 'Mất/nhặt được đồ',
-  'category.drugs': 'Ma tuý', 'category.theft': 'Trộm cắp', 'category.gambling': 'Cờ bạc', 'category.loan_shark': 'Tín dụng đen', 'category.fraud': 'Lừa đảo', 'category.violence': 'Đánh nhau, hung khí', 'category.racing': 'Đua xe', 'category.other': 'Khác',
-  'role.officer': 'Cán bộ', 'role.head': 'Trưởng công an xã', 'role.admin': 'Quản trị',
   'sort.newest': 'Mới nhất', 'sort.oldest': 'Cũ nhất', 'sort.urgent': 'Khẩn trước', 'sort.waiting': 'Chờ lâu nhất', 'sort.updated': 'Vừa cập nhật',
   'state.draft': 'Nháp', 'state.published': 'Đã đăng', 'state.expired': 'Hết hạn', 'state.withdrawn': 'Đã thu hồi',
 };
@@ -61,7 +58,7 @@ export const en = {
   to: 'To', sort: 'Sort', all: 'All', onlyOpen: 'Open', onlyUnanswered: 'Unanswered',
   assignee: 'Assigned to', mine: 'Mine', nobody: 'Nobody', exportCsv: 'Download CSV',
   total: '{n} reports', page: 'Page {p}/{n}', prev: 'Previous', next: 'Next',
-  empty: 'No reports.', urgent: 'Urgent', normal: 'Normal', overdue: 'Waiting long',
+  empty: 'No reports.', overdue: 'Waiting long',
   anonymous: 'Anonymous', group: 'Group', household: 'Household', received: 'Received', location: 'Place',
   back: '← Back', photos: 'Photos', uploading: 'Uploading: {r}/{s} bytes', thread: 'Thread',
   reply: 'Reply to the household', note: 'Internal note', send: 'Send', addNote: 'Save note', internal: 'Internal',
@@ -87,10 +84,6 @@ export const en = {
   details: 'Details', none: '—', communes: 'Communes', newCommune: 'Add commune', hours: '{n} h',
   minutes: '{n} min', days: '{n} days', 'ageBucket.0-1': '< 1 day', 'ageBucket.1-3': '1–3 days', 'ageBucket.3-7': '3–7 days', 'ageBucket.7+': '> 7 days',
   skip: 'Skip to content', chartData: 'Data table',
-  'status.new': 'New', 'status.acknowledged': 'Acknowledged', 'status.in_progress': 'In progress', 'status.resolved': 'Resolved', 'status.rejected': 'Rejected (false)', 'status.referred': 'Referred',
-  'kind.tip': 'Tip', 'kind.complaint': 'Complaint', 'kind.question': 'Question', 'kind.appointment': 'Appointment', 'kind.help': 'Help', 'kind.lost_found': 'Lost & found',
-  'category.drugs': 'Drugs', 'category.theft': 'Theft', 'category.gambling': 'Gambling', 'category.loan_shark': 'Loan sharks', 'category.fraud': 'Fraud', 'category.violence': 'Violence, weapons', 'category.racing': 'Street racing', 'category.other': 'Other',
-  'role.officer': 'Officer', 'role.head': 'Commune head', 'role.admin': 'Administrator',
   'sort.newest': 'Newest', 'sort.oldest': 'Oldest', 'sort.urgent': 'Urgent first', 'sort.waiting': 'Waiting longest', 'sort.updated': 'Recently updated',
   'state.draft': 'Draft', 'state.published': 'Published', 'state.expired': 'Expired', 'state.withdrawn': 'Withdrawn',
 };

@@ -30,7 +30,7 @@ export async function queueScreen({ params, go }) {
     field(t('kind'), select('kind', [all, ...choices('kind', rules().kinds)], filters.kind)),
     field(t('category'), select('category', [all, ...choices('category', rules().categories)], filters.category)),
     field(t('village'), select('village_id', [all, ...villages.map((v) => [v.id, v.name])], filters.village_id)),
-    field(t('urgency'), select('urgency', [all, ...rules().urgencies.toReversed().map((u) => [u, t(u)])], filters.urgency)),
+    field(t('urgency'), select('urgency', [all, ...choices('urgency', rules().urgencies.toReversed())], filters.urgency)),
     field(t('assignee'), select('assignee', [all, ['me', t('mine')], ['none', t('nobody')],
       ...officers.map((o) => [o.id, o.display_name])], filters.assignee)),
     field(t('from'), h('input', { name: 'date_from', type: 'date', value: filters.date_from || '' })),
@@ -69,7 +69,7 @@ function wide() { return window.matchMedia('(min-width: 800px)').matches; }
 
 function item(report) {
   const flags = [
-    report.urgency === 'urgent' ? h('span', { class: 'badge urgent' }, t('urgent')) : null,
+    report.urgency === 'urgent' ? h('span', { class: 'badge urgent' }, label('urgency', 'urgent')) : null,
     report.overdue ? h('span', { class: 'badge overdue' }, t('overdue')) : null,
     report.anonymous ? h('span', { class: 'badge' }, t('anonymous')) : null,
   ];

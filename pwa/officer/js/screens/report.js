@@ -29,7 +29,7 @@ function facts(report) {
   const rows = [
     [t('status'), h('span', { class: `status s-${report.status}` }, label('status', report.status)),
       report.status_reason ? ` — ${report.status_reason}` : ''],
-    [t('urgency'), report.urgency === 'urgent' ? h('span', { class: 'badge urgent' }, t('urgent')) : t('normal'),
+    [t('urgency'), h('span', { class: report.urgency === 'urgent' ? 'badge urgent' : '' }, label('urgency', report.urgency)),
       report.overdue ? h('span', { class: 'badge overdue' }, t('overdue')) : null],
     [t('village'), report.village.name],
     report.anonymous ? [t('household'), h('em', {}, t('anonymous'))] : [t('group'), report.group?.name],
