@@ -4,7 +4,7 @@
 // /api/ is never cached here: the outbox in IndexedDB is the only store of what is sent.
 import { syncNow, setNotifier } from './js/sync.js';
 
-const VERSION = '7b2bb01c7bea';
+const VERSION = '2e4e48647838';
 const PREFIX = 'binh-an-shell-';
 const CACHE = PREFIX + VERSION;
 const SHELL = [

@@ -111,7 +111,8 @@ async function pushAndPull(token) {
     if (batch.length) notify({ type: 'state' });
     let res;
     try {
-      res = await request('/api/v1/sync', { method: 'POST', token, json: { cursor, push } });
+      // Compact results: one per pushed item, in push order, without echoing each UUID (2.4 KB of 100 items).
+      res = await request('/api/v1/sync', { method: 'POST', token, json: { cursor, push, results: 'compact' } });
     } catch (e) {
       // Nothing is known about these items: they stay queued, unchanged.
       await Promise.all(batch.map((i) => store.updateItem(i.id, { state: 'waiting' })));
@@ -131,9 +132,10 @@ async function pushAndPull(token) {
 }
 
 async function applyResults(batch, results) {
-  const byId = new Map(results.map((r) => [r.id, r]));
-  for (const item of batch) {
-    const r = byId.get(item.id);
+  for (const [i, item] of batch.entries()) {
+    // Results come in push order; a rejected one also names its item. Anything that does not line up is
+    // treated as unanswered: the item stays queued and goes again (the server answers "duplicate").
+    const r = results.length === batch.length && (results[i].id ?? item.id) === item.id ? results[i] : null;
     if (!r) await store.updateItem(item.id, { state: 'waiting' });
     else if (r.status === 'created' || r.status === 'duplicate') await store.markSent(item, r.tracking_code);
     else if (item.type === 'receipt') await store.removeItem(item.id);
