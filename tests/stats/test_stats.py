@@ -120,7 +120,8 @@ def _statements_of_export(officer) -> int:
     seen: list[str] = []
 
     def count(conn, cursor, statement, *args) -> None:
-        seen.append(statement)
+        if not statement.startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE: transaction control, not a query
+            seen.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
