@@ -14,4 +14,4 @@ fmt:  ## rewrite Python files the way `make lint` wants them
 		&& ruff check --fix server tests benchmarks migrations
 
 bench:  ## every benchmark but the 1M-report scale run (python benchmarks/scale.py); see README, Performance
-	. .venv/bin/activate && for b in sync_push sync_vs_kinto round_trips pwa_weight pwa_2g load; do python benchmarks/$$b.py || exit 1; done
+	. .venv/bin/activate && for b in sync_push sync_peers round_trips pwa_weight pwa_2g load; do python benchmarks/$$b.py || exit 1; done

@@ -24,7 +24,6 @@ from benchmarks import (
     scale,
     sync_peers,
     sync_push,
-    sync_vs_kinto,
 )
 from benchmarks.live import Server, gunicorn, pg_database
 
@@ -48,18 +47,6 @@ def test_sync_push(server: Server, tmp_path: Path) -> None:
     assert figures["reports_per_second"] > 0
     assert 0 < figures["request_bytes_per_report"] < 2000
     assert _written(tmp_path / "out.json")["database"] == "postgresql"
-
-
-def test_sync_side_by_side_with_kinto(server: Server, tmp_path: Path) -> None:
-    """Kinto may be left out only when it cannot be installed or run here, and then the run says why."""
-    figures = sync_vs_kinto.main(["--small", "--out", str(tmp_path / "out.json")], server)
-    for row in (figures["binhan_identity"], figures["binhan_gzip"]):
-        assert row["reports"] == 50 and row["requests"] == 5 and row["p95_ms"] >= row["median_ms"] > 0
-    assert figures["binhan_gzip"]["bytes_per_report"] < figures["binhan_identity"]["bytes_per_report"]
-    if "unavailable" in figures["kinto"]:
-        pytest.skip(f"Kinto unavailable here: {figures['kinto']['unavailable'][:300]}")
-    assert figures["kinto"]["reports"] == 50
-    assert set(figures["ratio_binhan_over_kinto"]["identity"]) == set(sync_vs_kinto.RATIO_KEYS)
 
 
 def test_round_trips(server: Server, tmp_path: Path) -> None:
