@@ -31,7 +31,7 @@ from PIL import Image, PngImagePlugin
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import corpus
-from benchmarks.live import Server, check, gunicorn, machine, percentile, pg_database, rss_bytes, write_results
+from benchmarks.live import MemoryWatch, Server, check, gunicorn, machine, percentile, pg_database, write_results
 from benchmarks.wire import WireClient
 
 CHUNK = 512 * 1024
@@ -163,20 +163,6 @@ class LegitPhone(threading.Thread):
             self.stop.wait(0.2)
 
 
-class MemoryWatch(threading.Thread):
-    def __init__(self, pids: list[int]) -> None:
-        super().__init__(daemon=True)
-        self.pids = pids
-        self.start_rss = {pid: rss_bytes(pid) for pid in pids}
-        self.peak = dict(self.start_rss)
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopped.wait(0.05):
-            for pid in self.pids:
-                self.peak[pid] = max(self.peak[pid], rss_bytes(pid))
-
-
 def drive(server: Server, uploads: int, small: bool) -> dict[str, Any]:
     kinds = [(name, data, content_type) for name, (data, content_type) in bombs(small).items()]
     codes = server.enrolment_codes(*(["DONG-01", "DONG-02", "TAY-01"] + ["BAC-01"] * 2))
@@ -189,7 +175,7 @@ def drive(server: Server, uploads: int, small: bool) -> dict[str, Any]:
     ]
     stop = threading.Event()
     phones = [LegitPhone(server, token, households, stop) for token, households in legit]
-    watch = MemoryWatch(server.worker_pids())
+    watch = MemoryWatch(server.worker_pids(), interval=0.05)
     watch.start()
     for thread in (*phones, *attackers):
         thread.start()
@@ -202,14 +188,7 @@ def drive(server: Server, uploads: int, small: bool) -> dict[str, Any]:
     watch.stopped.set()
     latencies = [x for p in phones for x in p.latencies]
     errors = [e for p in phones for e in p.errors]
-    workers = [
-        {
-            "worker_pid": pid,
-            "rss_start_mib": round(watch.start_rss[pid] / MIB, 1),
-            "rss_peak_mib": round(watch.peak[pid] / MIB, 1),
-        }
-        for pid in watch.pids
-    ]
+    workers = watch.report()
     return {
         "uploads": [a.result for a in attackers],
         "workers": workers,

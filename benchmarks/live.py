@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 import uuid
@@ -260,3 +261,32 @@ def check(condition: object, message: object) -> None:
     """Like ``assert``, but kept under ``python -O``: a benchmark must never print figures of a failed run."""
     if not condition:
         raise BenchmarkError(str(message))
+
+
+class MemoryWatch(threading.Thread):
+    """Samples the workers' RSS every ``interval`` seconds until stopped (an image bomb peaks in well under 0.5 s)."""
+
+    def __init__(self, pids: list[int], interval: float = 0.5) -> None:
+        super().__init__(daemon=True)
+        self.pids = pids
+        self.interval = interval
+        self.start_rss = {pid: rss_bytes(pid) for pid in pids}
+        self.peak = dict(self.start_rss)
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            for pid in self.pids:
+                self.peak[pid] = max(self.peak[pid], rss_bytes(pid))
+
+    def report(self) -> list[dict[str, float]]:
+        mib = 1024 * 1024
+        return [
+            {
+                "worker_pid": pid,
+                "rss_start_mib": round(self.start_rss[pid] / mib, 1),
+                "rss_peak_mib": round(self.peak[pid] / mib, 1),
+                "rss_end_mib": round(rss_bytes(pid) / mib, 1),
+            }
+            for pid in self.pids
+        ]

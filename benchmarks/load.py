@@ -26,7 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import corpus
-from benchmarks.live import Server, check, gunicorn, machine, percentile, pg_database, rss_bytes, write_results
+from benchmarks.live import MemoryWatch, Server, check, gunicorn, machine, percentile, pg_database, write_results
 from benchmarks.round_trips import GZIP_ABOVE, compact
 from benchmarks.wire import WireClient
 
@@ -72,34 +72,6 @@ class Phone:
         while time.monotonic() < deadline and budget():
             number += 1
             self.sync_once(number)
-
-
-class MemoryWatch(threading.Thread):
-    """Samples the workers' RSS every half second until stopped."""
-
-    def __init__(self, pids: list[int]) -> None:
-        super().__init__(daemon=True)
-        self.pids = pids
-        self.start_rss = {pid: rss_bytes(pid) for pid in pids}
-        self.peak = dict(self.start_rss)
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopped.wait(0.5):
-            for pid in self.pids:
-                self.peak[pid] = max(self.peak[pid], rss_bytes(pid))
-
-    def report(self) -> list[dict[str, float]]:
-        mib = 1024 * 1024
-        return [
-            {
-                "worker_pid": pid,
-                "rss_start_mib": round(self.start_rss[pid] / mib, 1),
-                "rss_peak_mib": round(self.peak[pid] / mib, 1),
-                "rss_end_mib": round(rss_bytes(pid) / mib, 1),
-            }
-            for pid in self.pids
-        ]
 
 
 def drive(server: Server, phones: int, seconds: float) -> dict[str, Any]:
