@@ -24,6 +24,7 @@ from tests.conftest import HttpClient, RetryLater, message_item, photo_declarati
 from tests.faults.device import OutboxPhone, photo
 from tests.faults.officer import Officer
 from tests.faults.server import CrashableServer, server_env
+from tests.ops.prometheus import metric
 from tests.security.conftest import REDIS_URL, clear_limits
 
 METRICS_TOKEN = "metrics-" + uuid.uuid4().hex
@@ -52,19 +53,6 @@ def scrape(port: int) -> str:
     answer = HttpClient(port).get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     assert answer.status_code == 200
     return answer.content.decode()
-
-
-def metric(text: str, name: str, **labels: str) -> float:
-    """The value of one series in Prometheus' text format (0 when absent)."""
-    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
-    for line in text.splitlines():
-        if line.startswith("#") or " " not in line:
-            continue
-        series, value = line.rsplit(" ", 1)
-        found_name, _, found_labels = series.partition("{")
-        if found_name == name and ",".join(sorted(found_labels.rstrip("}").split(","))) == wanted:
-            return float(value)
-    return 0.0
 
 
 def test_no_marker_in_logs_or_metrics(server: CrashableServer) -> None:
