@@ -23,7 +23,7 @@ from server import create_app
 from server.cli import seed_demo
 from server.extensions import db
 from server.groups import operations as groups
-from tests.conftest import OfficerClient, Phone, png_bytes, photo_declaration, report_item
+from tests.conftest import OfficerClient, Phone, photo_declaration, png_bytes
 from tests.faults.server import ThrowawayPostgres
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -178,5 +178,6 @@ def test_restore_drill(databases: tuple[str, str, Any], tmp_path: Path) -> None:
         db.engine.dispose()
     print(
         f"restore drill: {REPORTS} reports, {len(before['photos'])} photos, {len(before['feed'])} feed changes; "
-        f"seed {seeded - started:.2f} s, backup {backed_up - seeded:.2f} s, wipe + restore {restored_at - backed_up:.2f} s"
+        f"seed {seeded - started:.2f} s, backup {backed_up - seeded:.2f} s, "
+        f"wipe + restore {restored_at - backed_up:.2f} s"
     )
