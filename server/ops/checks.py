@@ -1,7 +1,8 @@
 """Readiness: is every dependency this process needs reachable, and is the database schema at the code's head?
 
-Each check answers ``None`` when ready or raises; ``readiness`` runs them all (a failing one does not hide the
-others) and names what failed by the exception's class only: messages can carry hosts, URLs or passwords.
+Each check answers ``None`` (or a note) when ready, or raises; ``readiness`` runs them all (a failing one does
+not hide the others) and names what failed by the exception's class only: messages can carry hosts, URLs or
+passwords.
 """
 
 from __future__ import annotations
@@ -27,24 +28,34 @@ class NotReady(Exception):
 
 
 @lru_cache(maxsize=4)
-def script_heads(directory: str) -> frozenset[str]:
-    """The head revision(s) of the migration scripts shipped with this code (read once per process)."""
-    return frozenset(ScriptDirectory(directory).get_heads())
+def scripts(directory: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(head revisions, every revision) of the migration scripts shipped with this code (read once per process)."""
+    script = ScriptDirectory(directory)
+    return frozenset(script.get_heads()), frozenset(rev.revision for rev in script.walk_revisions())
 
 
-def check_database() -> None:
+def check_database() -> str | None:
     db.session.execute(text("SELECT 1"))
+    return None
 
 
-def check_migrations() -> None:
-    """The database's ``alembic_version`` must be the scripts' head: code ahead of its schema is not ready."""
+def check_migrations() -> str | None:
+    """No migration of this code may be pending: code ahead of its schema is not ready.
+
+    A database *ahead* of the code (a revision these scripts do not know) is ready: during a rolling upgrade
+    the new release's expand migration has run and the old instances keep serving until they are replaced
+    (docs/deploy.md, Upgrades); that is what expand/contract migrations are for.
+    """
     current = frozenset(db.session.scalars(text("SELECT version_num FROM alembic_version")))
-    heads = script_heads(current_app.extensions["migrate"].directory)
-    if current != heads:
-        raise NotReady(f"database at {', '.join(sorted(current)) or 'no revision'}, code at {', '.join(sorted(heads))}")
+    heads, known = scripts(current_app.extensions["migrate"].directory)
+    if current == heads:
+        return None
+    if current and not current & known:
+        return f"database at {', '.join(sorted(current))}, newer than this code"
+    raise NotReady(f"database at {', '.join(sorted(current)) or 'no revision'}, code at {', '.join(sorted(heads))}")
 
 
-def check_redis() -> None:
+def check_redis() -> str | None:
     client = redis.Redis.from_url(
         current_app.config["REDIS_URL"], socket_connect_timeout=TIMEOUT_SECONDS, socket_timeout=TIMEOUT_SECONDS
     )
@@ -52,15 +63,17 @@ def check_redis() -> None:
         client.ping()
     finally:
         client.close()
+    return None
 
 
-def check_attachments() -> None:
+def check_attachments() -> str | None:
     storage.ping()
+    return None
 
 
 def readiness() -> tuple[bool, dict[str, dict[str, Any]]]:
-    """(ready, {check: {"status": "ok" | "fail" | "skipped", "ms", "error"?}})."""
-    checks: dict[str, Callable[[], None] | None] = {
+    """(ready, {check: {"status": "ok" | "fail" | "skipped", "ms", "error"? "note"?}})."""
+    checks: dict[str, Callable[[], str | None] | None] = {
         "database": check_database,
         "migrations": check_migrations,
         "redis": check_redis if current_app.config.get("REDIS_URL") else None,
@@ -76,13 +89,13 @@ def readiness() -> tuple[bool, dict[str, dict[str, Any]]]:
             continue
         started = time.perf_counter()
         try:
-            check()
+            note = check()
         except NotReady as exc:
             report[name] = {"status": "fail", "error": str(exc)}
         except Exception as exc:  # any failure of a dependency means "not ready"
             report[name] = {"status": "fail", "error": type(exc).__name__}
         else:
-            report[name] = {"status": "ok"}
+            report[name] = {"status": "ok", **({"note": note} if note else {})}
         report[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
         if name in ("database", "migrations"):
             db.session.rollback()  # a failed statement leaves the session unusable for the next check

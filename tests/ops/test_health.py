@@ -72,6 +72,20 @@ def test_readyz_fails_while_a_migration_is_pending(app: Flask, client) -> None:
     assert client.get("/readyz").status_code == 200
 
 
+def test_readyz_stays_ready_when_the_database_is_ahead_of_the_code(app: Flask, client) -> None:
+    """A rolling upgrade: the new release migrated (expand), this older instance keeps serving until replaced."""
+    (head,) = db.session.scalars(text("SELECT version_num FROM alembic_version")).all()
+    db.session.execute(text("UPDATE alembic_version SET version_num = '0099_from_the_next_release'"))
+    db.session.commit()
+    try:
+        ready = client.get("/readyz")
+        assert ready.status_code == 200
+        assert "newer than this code" in ready.json["checks"]["migrations"]["note"]
+    finally:
+        db.session.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": head})
+        db.session.commit()
+
+
 @pytest.mark.parametrize(
     "url", ["sqlite:////nonexistent-directory/binhan.db", "postgresql+psycopg://127.0.0.1:1/nothing?connect_timeout=2"]
 )
