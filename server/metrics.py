@@ -11,10 +11,14 @@ never a value a request carries: no text, token, name, device, address or raw pa
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from prometheus_client import Counter, Histogram
+
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # a `flask` command run with the service's environment
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 SYNCS = Counter("binhan_syncs", "Sync round trips answered 200 (committed)")
 SYNC_ITEMS = Counter("binhan_sync_items", "Pushed items by type and result", ["type", "result"])

@@ -24,6 +24,9 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = _created_dir
 
 accesslog = None
+# gunicorn 27's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl): several instances on
+# one machine would fight over it, and nothing here uses it.
+control_socket_disable = True
 loglevel = os.environ.get("LOG_LEVEL", "info")
 
 logconfig_dict: dict[str, Any] = {
