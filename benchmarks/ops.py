@@ -1,6 +1,6 @@
 """Operations at province size: how long a Prometheus scrape of ``/metrics`` takes, and a backup + restore.
 
-    python benchmarks/ops.py [--communes 100] [--groups 1000] [--reports 10000] [--scrapes 20]
+    python benchmarks/ops.py [--small] [--communes 100] [--groups 1000] [--reports 10000] [--scrapes 20]
 
 Fills a throwaway PostgreSQL database (benchmarks/province.py), starts gunicorn with the production config
 (server/ops/gunicorn_conf.py: multiprocess metrics, 2 workers × 4 threads), warms the metrics with some
@@ -81,8 +81,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--groups", type=int, default=1000)
     parser.add_argument("--reports", type=int, default=10_000)
     parser.add_argument("--scrapes", type=int, default=20)
+    parser.add_argument("--small", action="store_true", help="3 communes, 30 groups, 300 reports, 3 scrapes")
     parser.add_argument("--out")
     args = parser.parse_args(argv)
+    if args.small:
+        args.communes, args.groups, args.reports, args.scrapes = 3, 30, 300, 3
     size = province.Size(args.communes, args.groups, args.reports)
     figures: dict[str, Any] = {"size": size.__dict__, "machine": machine()}
     with (
