@@ -4,6 +4,9 @@ syncs and their items, and show the backlog of unanswered reports per commune.""
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -14,6 +17,7 @@ from sqlalchemy import text
 
 from server import create_app
 from server.extensions import db
+from server.logs import JsonFormatter
 from tests.conftest import message_item, report_item
 from tests.ops.prometheus import metric
 
@@ -147,3 +151,41 @@ def test_metrics_count_items_and_show_the_backlog(app: Flask, client, phone, off
         assert metric(timed, "binhan_http_request_duration_seconds_count", route="/metrics", method="GET") >= 2
     finally:
         app.config["METRICS_TOKEN"] = None
+
+
+def test_the_proxys_request_id_is_kept_and_a_bad_one_replaced(client) -> None:
+    given = client.get("/healthz", headers={"X-Request-ID": "0f3e8a1c2b4d4e6f8a9b0c1d2e3f4a5b"})
+    assert given.headers["X-Request-ID"] == "0f3e8a1c2b4d4e6f8a9b0c1d2e3f4a5b"
+    for bad in ("short", "x" * 65, "tip text with spaces", "a\u00e9bcdefghi"):
+        replaced = client.get("/healthz", headers={"X-Request-ID": bad.encode().decode("latin-1")})
+        assert replaced.headers["X-Request-ID"] != bad and len(replaced.headers["X-Request-ID"]) == 32
+
+
+def test_one_json_line_per_request(client, officer) -> None:
+    lines = io.StringIO()
+    handler = logging.StreamHandler(lines)
+    handler.setFormatter(JsonFormatter())
+    request_log = logging.getLogger("server.request")
+    request_log.addHandler(handler)
+    request_log.setLevel(logging.INFO)  # the tests' root logger is at WARNING (alembic.ini, under migrations)
+    try:
+        client.get("/api/v1/rules", headers={"X-Request-ID": "req-from-nginx-42"}, buffered=True)
+        officer.get("/api/v1/officer/reports")
+    finally:
+        request_log.removeHandler(handler)
+        request_log.setLevel(logging.NOTSET)
+    phone_call, officer_call = (json.loads(line) for line in lines.getvalue().splitlines())
+    assert phone_call.keys() == {
+        "time",
+        "level",
+        "logger",
+        "message",
+        "request_id",
+        "route",
+        "method",
+        "status",
+        "duration_ms",
+    }
+    assert phone_call["request_id"] == "req-from-nginx-42"
+    assert (phone_call["route"], phone_call["method"], phone_call["status"]) == ("/api/v1/rules", "GET", 200)
+    assert officer_call["route"] == "/api/v1/officer/reports" and isinstance(officer_call["officer_id"], int)
