@@ -27,4 +27,4 @@ Bình An is starting on http://${HOST}:${PORT}
   in front and set TRUSTED_PROXIES=1: the server then sees HTTPS and turns on Secure cookies and HSTS.
 
 TXT
-exec gunicorn --bind "${HOST}:${PORT}" --workers "${WORKERS:-2}" --threads 4 --access-logfile - wsgi:app
+exec gunicorn -c server/ops/gunicorn_conf.py --bind "${HOST}:${PORT}" --workers "${WORKERS:-2}" --threads 4 wsgi:app

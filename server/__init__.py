@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +9,7 @@ from flask import Flask
 from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import errors, request_parsing
+from . import errors, logs, request_parsing
 from .bodies import ChunkedBodyMiddleware
 from .compression import GzipRequestMiddleware
 from .config import load_config
@@ -29,7 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # UTF-8 Vietnamese is ~3x smaller than \u escapes
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure()  # JSON lines (server/logs.py), unless gunicorn's logconfig_dict set up logging already
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
@@ -40,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(api)
     errors.init_app(app)  # after flask-smorest, whose HTTPException handler ours replaces
     _register_web(app)
+    _register_ops(app)
     _register_cli(app)
 
     app.wsgi_app = GzipRequestMiddleware(  # type: ignore[method-assign]
@@ -50,6 +50,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if app.config.get("TRUSTED_PROXIES"):
         hops = int(app.config["TRUSTED_PROXIES"])  # the proxy's scheme too: HTTPS turns on HSTS + Secure cookies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    from .ops.requests import RequestObserver
+
+    app.wsgi_app = RequestObserver(app.wsgi_app)  # type: ignore[method-assign]  # outermost: every request counted
     return app
 
 
@@ -90,6 +93,13 @@ def _register_web(app: Flask) -> None:
 
     security.init_app(app)
     views.init_app(app)
+
+
+def _register_ops(app: Flask) -> None:
+    from .ops import requests, views
+
+    requests.init_app(app)
+    app.register_blueprint(views.blp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -75,6 +75,8 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "SESSION_MAX_HOURS": int(env.get("SESSION_MAX_HOURS", "12")),
         "PERMANENT_SESSION_LIFETIME": int(env.get("SESSION_MAX_HOURS", "12")) * 3600,
         "SESSION_REFRESH_EACH_REQUEST": False,
+        # /metrics answers only with "Authorization: Bearer <METRICS_TOKEN>"; unset, it does not exist (404).
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         "PWA_DIR": env.get("PWA_DIR") or str(Path(__file__).resolve().parent.parent / "pwa"),
         # OpenAPI (flask-smorest)
         "API_TITLE": "Bình An",

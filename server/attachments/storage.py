@@ -68,3 +68,12 @@ def store_final(attachment_id: uuid.UUID, data: bytes) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temp, path)
+
+
+def ping() -> None:
+    """Raise unless the store can take bytes now (readiness, server/ops/checks.py): here, the directory exists
+    (created on first use, as uploads do) and this process may write to it."""
+    base = _base()
+    base.mkdir(parents=True, exist_ok=True)
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise PermissionError("the attachments directory is not writable")

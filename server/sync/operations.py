@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import current_app
 
+from .. import metrics
 from ..extensions import db
 from ..feed import operations as feed
 from ..groups.models import Device
@@ -32,7 +33,7 @@ def sync(device: Device, cursor: str | None, push: list[Any], *, compact: bool =
         results = [r if r["status"] == "rejected" else {k: v for k, v in r.items() if k != "id"} for r in results]
     touch(device)
     page = feed.pull(feed_audience(device), cursor, current_app.config["SYNC_PAGE_SIZE"])
-    device_id = device.id  # read before the commit expires it: reading it after would cost a new transaction
     db.session.commit()
-    log.info("sync device=%s pushed=%d changes=%d", device_id, len(push), len(page.changes))
+    metrics.count_sync(push, results)
+    log.info("sync pushed=%d changes=%d", len(push), len(page.changes))  # no device id (the logs' rule: server/logs.py)
     return {"results": results, "changes": page.changes, "cursor": page.cursor, "more": page.more}
