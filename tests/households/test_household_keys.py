@@ -3,16 +3,12 @@ reset code gives a new key set; a locked household waits for an officer. On SQLi
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import uuid
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
 
 from server.audit.models import AuditEvent
@@ -20,34 +16,7 @@ from server.extensions import db
 from server.households.models import HouseholdCode, HouseholdKey
 from server.officers.models import Officer, Role
 
-
-def b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def pin_check(pin: str, salt: bytes = b"household-salt16") -> bytes:
-    """What the phone sends for a PIN (ADR 0005), with few PBKDF2 rounds to keep the test fast."""
-    stretched = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, 1000)
-    return HKDF(hashes.SHA256(), 32, salt=None, info=b"binhan pin check").derive(stretched)
-
-
-def public_point() -> str:
-    key = ec.generate_private_key(ec.SECP256R1()).public_key()
-    return b64(key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint))
-
-
-def claim_body(code: str, pin: str, request_id: str | None = None) -> dict[str, Any]:
-    return {
-        "code": code,
-        "request_id": request_id or str(uuid.uuid4()),
-        "box_public_key": public_point(),
-        "sign_public_key": public_point(),
-        "pin_check": b64(pin_check(pin)),
-    }
+from .keys import b64, claim_body, pin_check, unb64
 
 
 @pytest.fixture
