@@ -61,6 +61,7 @@ def _register_blueprints(api: Api) -> None:
     from .announcements import views as announcements
     from .attachments import views as attachments
     from .groups import views as groups
+    from .households import views as households
     from .officers import views as officers
     from .reports import views as reports
     from .rules import views as rules
@@ -68,13 +69,14 @@ def _register_blueprints(api: Api) -> None:
     from .sync import views as sync
 
     sync.document_items(api)
-    phones = (groups.blp, sync.blp, attachments.blp, announcements.blp, rules.blp)
+    phones = (groups.blp, households.blp, sync.blp, attachments.blp, announcements.blp, rules.blp)
     console = (
         officers.blp,
         reports.blp,
         officers.accounts,
         administration.blp,
         groups.officer_groups,
+        households.officer_households,
         announcements.officer_announcements,
         administration.audit_log,
         stats.blp,

@@ -59,6 +59,10 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "GROUP_QUOTA_DAYS": int(env.get("GROUP_QUOTA_DAYS", "30")),
         "ENROLMENT_CODE_TTL_HOURS": 72,
         "ENROLMENT_RETRY_MINUTES": 15,
+        # Household keys (docs/adr/0005-household-keys.md): a printed household code lasts two weeks; wrong PINs
+        # a household may type in a (commune-local) day before it locks until an officer unlocks it.
+        "HOUSEHOLD_CODE_TTL_HOURS": int(env.get("HOUSEHOLD_CODE_TTL_HOURS", "336")),
+        "HOUSEHOLD_PIN_TRIES": int(env.get("HOUSEHOLD_PIN_TRIES", "10")),
         # Officer console: the commune's clock for dates typed in filters and stats, and when a report that
         # has had no answer yet is flagged in the queue.
         "TIMEZONE": env.get("TIMEZONE", "Asia/Ho_Chi_Minh"),

@@ -26,10 +26,15 @@ def _random_code(length: int) -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(length))
 
 
+def _grouped_code(length: int) -> str:
+    """Random characters in groups of four, easier to read aloud and to type."""
+    raw = _random_code(length)
+    return "-".join(raw[i : i + 4] for i in range(0, length, 4))
+
+
 def new_enrolment_code() -> str:
     """12 characters (60 bits) in groups of four, e.g. ``7KQ3-MX9A-2BCD``."""
-    raw = _random_code(12)
-    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+    return _grouped_code(12)
 
 
 def normalise_code(code: str) -> str:
@@ -39,5 +44,9 @@ def normalise_code(code: str) -> str:
 
 def new_tracking_code() -> str:
     """8 characters (40 bits), e.g. ``K7Q9-3MXA``: what a household quotes at the commune office."""
-    raw = _random_code(8)
-    return f"{raw[:4]}-{raw[4:]}"
+    return _grouped_code(8)
+
+
+def new_household_code() -> str:
+    """8 characters (40 bits), e.g. ``H7K2-Q9MX``: printed for one household; guesses are rate limited per phone."""
+    return _grouped_code(8)

@@ -293,6 +293,31 @@ TABLE: list[Row] = [
         lambda w: (f"{BASE}/devices/{w.device()}/revoke", {}),
         managers(200),
     ),
+    # Household keys (ADR 0005): codes for a household's first PIN or a reset, the group's sheet, PIN unlocks.
+    Row(
+        "POST",
+        f"{BASE}/households/<int:household_id>/codes",
+        lambda w: (f"{BASE}/households/{w.group.households[0].id}/codes", {"json": {"purpose": "claim"}}),
+        managers(201),
+    ),
+    Row(
+        "POST",
+        f"{BASE}/groups/<int:group_id>/household-codes",
+        lambda w: (f"{BASE}/groups/{w.group.id}/household-codes", {}),
+        managers(201),
+    ),
+    Row(
+        "GET",
+        f"{BASE}/groups/<int:group_id>/household-keys",
+        lambda w: (f"{BASE}/groups/{w.group.id}/household-keys", {}),
+        managers(200),
+    ),
+    Row(
+        "POST",
+        f"{BASE}/households/<int:household_id>/unlock",
+        lambda w: (f"{BASE}/households/{w.group.households[0].id}/unlock", {}),
+        managers(200),
+    ),
     # Announcements: a draft naming another commune's village is refused as invalid input.
     Row("GET", f"{BASE}/announcements", lambda w: (f"{BASE}/announcements", {}), everyone(200, None)),
     Row(
