@@ -8,7 +8,8 @@ import uuid
 
 from server.extensions import db
 from server.reports.models import Message, Report
-from tests.conftest import message_item, report_item
+from tests.conftest import message_item, receipt_item, report_item
+from tests.tips.tipster import Tipster
 
 
 def _count(model) -> int:
@@ -85,14 +86,18 @@ def test_category_only_for_tips_and_defaults_to_other(phone, demo):
     assert db.session.scalar(db.select(Report)).category.value == "other"
 
 
-def test_anonymous_tip_stores_no_household(phone, demo):
+def test_an_anonymous_tip_is_refused_by_sync_it_travels_alone(phone, demo):
+    """ADR 0004: an anonymous tip never rides in a sync beside the phone's named items, nor do its follow-ups."""
     item = report_item(demo.household("DONG-01", 2).id, anonymous=True)
-    assert phone.sync([item]).json["results"][0]["status"] == "created"
-    report = db.session.get(Report, uuid.UUID(item["id"]))
-    assert report.household_id is None
-    assert report.village.name == "Thôn Đông"
-    # A retry is still recognised as the same report without the server knowing the household.
-    assert phone.sync([item]).json["results"][0]["status"] == "duplicate"
+    named = report_item(demo.household("DONG-01", 1).id)
+    results = phone.sync([item, named]).json["results"]
+    assert [r["status"] for r in results] == ["rejected", "created"]
+    assert results[0]["error"]["code"] == "tip_sent_alone"
+    assert "riêng" in results[0]["error"]["message"]  # Vietnamese, for the phone to show if it must
+    assert db.session.get(Report, uuid.UUID(item["id"])) is None
+    tip = Tipster.of(phone).tip()
+    follow = phone.sync([message_item(tip.id), receipt_item(str(uuid.uuid4()))]).json["results"]
+    assert follow[0]["error"]["code"] == "tip_sent_alone"
 
 
 def test_text_is_stored_nfc_normalised(phone, demo):
