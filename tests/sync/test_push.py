@@ -100,6 +100,22 @@ def test_an_anonymous_tip_is_refused_by_sync_it_travels_alone(phone, demo):
     assert follow[0]["error"]["code"] == "tip_sent_alone"
 
 
+def test_an_anonymous_tip_stored_through_sync_before_adr_0004_is_still_a_duplicate(phone, demo):
+    """A phone whose answer was lost before the upgrade retries the old item: it was stored, so it is not refused."""
+    from server.reports.operations import _report_hash
+    from server.sync.schemas import ReportItemSchema
+
+    item = report_item(demo.household("DONG-01", 2).id, anonymous=True)
+    stored_as_before = report_item(demo.household("DONG-01", 2).id, id=item["id"], anonymous=False)
+    assert phone.sync([stored_as_before]).json["results"][0]["status"] == "created"
+    retry = {**item, "created_at": stored_as_before["created_at"]}
+    report = db.session.get(Report, uuid.UUID(item["id"]))
+    report.anonymous, report.household_id = True, None  # what the old server stored for it
+    report.content_hash = _report_hash(ReportItemSchema().load(retry))
+    db.session.commit()
+    assert phone.sync([retry]).json["results"][0]["status"] == "duplicate"
+
+
 def test_text_is_stored_nfc_normalised(phone, demo):
     decomposed = unicodedata.normalize("NFD", "Trộm cắp xe máy ở đầu làng")
     item = report_item(demo.household("DONG-01").id, body=decomposed)
