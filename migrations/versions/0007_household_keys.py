@@ -5,7 +5,7 @@ public keys, a peppered PIN verifier and its share of the wrapping key, released
 counted PIN check.
 
 Revision ID: 0007_household_keys
-Revises: 0005_harden_sessions
+Revises: 0006_anonymous_tips
 Create Date: 2026-12-02 16:00:00
 
 """
@@ -17,7 +17,7 @@ import server.database
 
 # revision identifiers, used by Alembic.
 revision = "0007_household_keys"
-down_revision = "0005_harden_sessions"
+down_revision = "0006_anonymous_tips"
 branch_labels = None
 depends_on = None
 
