@@ -44,6 +44,8 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI")
         or redis_url
         or f"binhan-sqlite://{instance_path / 'ratelimits.sqlite3'}",
+        # A prefix for the counters' keys, for deployments (or test runs) that share one Redis.
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", ""),
         # No X-RateLimit-* headers on every answer (bytes on 2G); a 429 still says Retry-After (errors.py).
         "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") != "0",
