@@ -19,7 +19,8 @@ part cannot be appended to. So each chunk is an object of its own, named by its 
   the metadata), a few GETs at a time, writes ``files/<id>`` in one PUT, and after the database has committed
   deletes the chunk objects (a LIST and one batched DELETE).
 
-A 3 MB photo in 256 KiB chunks thus costs 12 x (LIST + PUT), then 12 GETs + 1 LIST + 1 PUT, then LIST + DELETE.
+A 3 MB photo in 256 KiB chunks thus costs 12 x (LIST + PUT), then LIST + 12 GETs + PUT, then LIST + DELETE:
+40 requests (benchmarks/attachment_stores.py); its download is one streamed GET.
 The store must be read-after-write consistent for PUT and LIST, as AWS S3, MinIO and Ceph RGW are.
 
 Nothing is made public: no ACL is set (buckets are private by default) and downloads are streamed through the
