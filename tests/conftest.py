@@ -9,6 +9,8 @@
 - ``Phone``: a phone speaking the device API, either through the Flask test client (``enrol_phone``,
   ``phone``) or over real HTTP (``HttpClient``, for the live gunicorn servers of the browser, fault and
   security tests);
+- the attachment stores: ``attachment_store`` runs a test on the local directory and on an S3 bucket
+  (``s3_endpoint``: moto in server mode, started once per session);
 - a signed-in console: ``OfficerClient`` on the Flask test client (``officer``, ``head``, ``admin``,
   ``sign_in``), ``HttpOfficer`` over real HTTP.
 
