@@ -14,8 +14,9 @@ from flask import Flask
 from benchmarks.live import free_port
 from server import create_app
 from server.attachments import storage
+from server.attachments.storage import StoreUnavailable
 from server.extensions import db
-from tests.conftest import Phone, photo_declaration
+from tests.conftest import PDF, Phone, photo_declaration
 from tests.faults.device import photo
 
 on_each_store = pytest.mark.usefixtures("attachment_store")
@@ -96,6 +97,30 @@ def test_a_download_has_its_type_and_length_and_is_revalidated_by_etag(phone, of
     assert again.status_code == 304 and again.data == b""
 
 
+@on_each_store
+def test_a_form_is_stored_whole_downloaded_by_phones_and_removed_from_a_draft(phone, officer, demo) -> None:
+    forms = "/api/v1/officer/announcements"
+    draft = officer.post(forms, json={"title": "Mẫu đơn tạm trú", "body": "Tải về và điền."}).json["id"]
+    kept = officer.post(f"{forms}/{draft}/files?name=mau-don.pdf", data=PDF, content_type="application/pdf").json
+    dropped = officer.post(f"{forms}/{draft}/files?name=nham.pdf", data=PDF, content_type="application/pdf").json
+    assert storage.read_final(dropped["id"]) == PDF
+    assert officer.request("DELETE", f"{forms}/{draft}/files/{dropped['id']}").status_code == 204
+    assert storage.read_final(dropped["id"]) is None
+    assert officer.post(f"{forms}/{draft}/publish").status_code == 200
+    phone.pull_all()
+    url = f"/api/v1/announcements/{draft}/files/{kept['id']}"
+    download = phone.client.get(url, headers=phone.headers, buffered=True)
+    assert download.status_code == 200 and download.data == PDF and download.mimetype == "application/pdf"
+    assert download.headers["Content-Disposition"] == "inline; filename=mau-don.pdf"
+    again = phone.client.get(url, headers={**phone.headers, "If-None-Match": download.headers["ETag"]}, buffered=True)
+    assert again.status_code == 304, "a phone that keeps the form offline revalidates it for nothing"
+
+
+@on_each_store
+def test_the_readiness_check_reaches_the_store() -> None:
+    storage.check()
+
+
 @pytest.mark.parametrize("attachment_store", ["s3"], indirect=True)
 def test_an_unreachable_store_answers_retry_later_and_counts_nothing(app, attachment_store, phone, demo) -> None:
     data = photo(random.Random(9), 10_000)
@@ -106,3 +131,5 @@ def test_an_unreachable_store_answers_retry_later_and_counts_nothing(app, attach
     assert answer.status_code == 503, answer.json
     assert answer.json["error"]["code"] == "unavailable" and answer.headers["Retry-After"]
     assert phone.upload_status(declared["id"]).json["received"] == 0
+    with pytest.raises(StoreUnavailable):
+        storage.check()
