@@ -96,7 +96,8 @@ class S3Store:
         wanted = [link for link in self._chain(name) if link[1] < size]
         with ThreadPoolExecutor(max_workers=_PARALLEL_GETS) as pool:
             pieces = list(pool.map(lambda link: self._get(link[0]), wanted))
-        return b"".join(pieces)[:size]
+        data = b"".join(pieces)
+        return data if len(data) <= size else data[:size]
 
     def discard_part(self, name: str) -> None:
         keys = [o["Key"] for o in self._list(self._parts_prefix(name))]
