@@ -8,6 +8,7 @@ stable code a client can act on. Every test runs on each attachment store (the l
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import json
@@ -46,12 +47,14 @@ def assert_nothing_behind(app: Any, phone: Any, attachment_id: str) -> None:
     assert list(storage.current(app).names()) == []
 
 
+@functools.cache  # made once per session: the WebP one takes seconds to encode, and each runs on every store
 def png_bomb() -> bytes:
     out = io.BytesIO()
     Image.new("1", (12_000, 12_000)).save(out, "PNG")  # 144 megapixels in a few kilobytes
     return out.getvalue()
 
 
+@functools.cache
 def webp_bomb() -> bytes:
     out = io.BytesIO()
     Image.new("L", (16_000, 16_000)).save(out, "WEBP", lossless=True)
