@@ -13,10 +13,10 @@ to the next one), so a test can tell where each chunk of a photo landed.
 from __future__ import annotations
 
 import getpass
+import http.client
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -49,6 +49,7 @@ http {{
 
     server {{
         listen 127.0.0.1:{port};
+        location = /__nginx {{ return 204; }}  # answered by nginx itself: the test knows it is nginx listening
         location / {{
             proxy_pass http://binhan;
             # docs/deploy-proxy.md, binhan_proxy.conf:
@@ -119,10 +120,15 @@ class Nginx:
             if self.proc.poll() is not None:
                 raise NginxUnavailable(f"nginx exited with {self.proc.returncode}: {self.error_log()[-800:]}")
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return self
-            except OSError:
-                time.sleep(0.1)
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/__nginx")
+                answer = conn.getresponse()
+                conn.close()
+                if answer.status == 204 and answer.getheader("Server", "").startswith("nginx"):
+                    return self
+            except (OSError, http.client.HTTPException):
+                pass
+            time.sleep(0.1)
         self.stop()
         raise NginxUnavailable(f"nginx did not listen within 15 s: {self.error_log()[-800:]}")
 
