@@ -152,6 +152,7 @@ class Nginx:
         entries = []
         for line in path.read_text(errors="replace").splitlines() if path.exists() else []:
             method, uri, status, seconds, upstream = line.split(" ", 4)
-            tried = [u.strip() for u in upstream.split(",") if u.strip() not in ("", "-")]
+            # app servers only: "-" is no upstream; the group's name ("binhan") means none was live then
+            tried = [u.strip() for u in upstream.split(",") if u.strip().startswith("127.0.0.1:")]
             entries.append(Entry(method, uri, int(status), float(seconds), tried))
         return entries

@@ -228,7 +228,8 @@ def test_two_app_servers_behind_nginx_lose_nothing_while_one_is_killed(cluster: 
                 chunk_servers.setdefault(entry.path.rsplit("/", 1)[1], set()).add(entry.upstreams[-1])
         served = Counter(e.upstreams[-1] for e in entries if e.upstreams)
         passed_on = sum(len(e.upstreams) > 1 for e in entries)
-        bad_gateway = sum(e.status == 502 for e in entries)
+        bad_gateway = sum(e.status == 502 and bool(e.upstreams) for e in entries)
+        none_live = sum(e.status == 502 and not e.upstreams for e in entries)
         timing = {
             kind: _p50_p95([e.seconds for e in entries if e.method == method and e.path.startswith(prefix)])
             for kind, method, prefix in (("sync", "POST", "/api/v1/sync"), ("chunk", "PATCH", "/api/v1/attachments"))
@@ -245,7 +246,8 @@ def test_two_app_servers_behind_nginx_lose_nothing_while_one_is_killed(cluster: 
             f"\n  faults injected: {proxy.summary()}"
             f"\n  SIGKILLs during the run: {run_kills} (then one each for the session check)"
             f"\n  requests per app server {dict(served)}; passed on to the other after a connection error: "
-            f"{passed_on}; answered 502 (in flight on a killed server): {bad_gateway}"
+            f"{passed_on}; answered 502: {bad_gateway} in flight on a killed server, "
+            f"{none_live} with no server marked live"
             f"\n  photos whose chunks landed on both servers: "
             f"{sum(len(s) > 1 for s in chunk_servers.values())} of {len(chunk_servers)}"
             f"\n  lost: {lost}, duplicated: {duplicated}, rejected: {len(rejected)}, "
