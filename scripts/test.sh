@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
 # Run the whole test suite: the static checks (scripts/lint.sh), then unit and API tests on SQLite and PostgreSQL,
 # browser tests in Chromium.
-# Needs PostgreSQL on 127.0.0.1:5432 (trust auth, database "test"); installs Chromium from Debian if missing.
+# Needs PostgreSQL on 127.0.0.1:5432 (trust auth, database "test") and Redis on 127.0.0.1:6379; installs Chromium
+# (browser tests) and nginx (tests/cluster: two app servers behind it) from Debian if missing.
 # Extra arguments go to pytest, e.g. scripts/test.sh -k sync -x
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BINHAN_EXTRAS=test . scripts/venv.sh
 
-if [ ! -x /usr/bin/chromium ]; then
+missing=""
+[ -x /usr/bin/chromium ] || missing="chromium"
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing="$missing nginx"
+if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  else
+    # shellcheck disable=SC2086  # one word per package
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+  elif [ ! -x /usr/bin/chromium ]; then
     echo "Chromium is missing: sudo apt-get install chromium" >&2
     exit 1
+  else
+    echo "nginx is missing (sudo apt-get install nginx): the cluster test will be skipped" >&2
   fi
 fi
 

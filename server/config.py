@@ -32,12 +32,22 @@ def load_config(instance_path: Path) -> dict[str, object]:
         # hide_parameters: a failed statement's error (and so a logged traceback) never quotes its values, such
         # as a tip's text (DESIGN.md: logs hold no tip text).
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # Where photos and forms live (server/attachments/storage.py): "local" (ATTACHMENTS_DIR) or "s3", a
+        # private bucket of an S3-compatible store shared by every app server. S3 credentials come from the
+        # standard AWS variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), as boto3 reads them.
+        "ATTACHMENTS_STORE": env.get("ATTACHMENTS_STORE") or "local",
         "ATTACHMENTS_DIR": env.get("ATTACHMENTS_DIR") or str(instance_path / "attachments"),
+        "S3_BUCKET": env.get("S3_BUCKET", ""),
+        "S3_ENDPOINT_URL": env.get("S3_ENDPOINT_URL", ""),  # empty for AWS; http(s)://host:port for MinIO and co.
+        "S3_REGION": env.get("S3_REGION") or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        "S3_PREFIX": env.get("S3_PREFIX", ""),  # e.g. "binhan/" to share a bucket
         "REDIS_URL": redis_url,
         # Without Redis the counters live in a SQLite file that every gunicorn worker of the machine shares.
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI")
         or redis_url
         or f"binhan-sqlite://{instance_path / 'ratelimits.sqlite3'}",
+        # A prefix for the counters' keys, for deployments (or test runs) that share one Redis.
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", ""),
         # No X-RateLimit-* headers on every answer (bytes on 2G); a 429 still says Retry-After (errors.py).
         "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") != "0",

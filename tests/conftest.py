@@ -9,6 +9,8 @@
 - ``Phone``: a phone speaking the device API, either through the Flask test client (``enrol_phone``,
   ``phone``) or over real HTTP (``HttpClient``, for the live gunicorn servers of the browser, fault and
   security tests);
+- the attachment stores: ``attachment_store`` runs a test on the local directory and on an S3 bucket
+  (``s3_endpoint``: moto in server mode, started once per session);
 - a signed-in console: ``OfficerClient`` on the Flask test client (``officer``, ``head``, ``admin``,
   ``sign_in``), ``HttpOfficer`` over real HTTP.
 
@@ -126,6 +128,61 @@ def app(backend_app: Flask, tmp_path: Path) -> Iterator[Flask]:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+S3_TEST_BUCKET = "binhan-test"
+S3_TEST_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "binhan-test", "AWS_SECRET_ACCESS_KEY": "binhan-test-secret"}
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A local S3 server for the session (moto in server mode, on a free port) with the bucket ``binhan-test``."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from benchmarks.live import free_port
+
+    saved = {name: os.environ.get(name) for name in S3_TEST_CREDENTIALS}
+    os.environ.update(S3_TEST_CREDENTIALS)  # what boto3 reads, in this process and in servers it starts
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    boto3.session.Session().client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(
+        Bucket=S3_TEST_BUCKET
+    )
+    yield endpoint
+    server.stop()
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name)
+        else:
+            os.environ[name] = value
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The S3 store runs with PostgreSQL only: app servers that share a bucket share a PostgreSQL database."""
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
+    for item in items:
+        params = item.callspec.params if hasattr(item, "callspec") else {}
+        s3_on_sqlite = params.get("attachment_store") == "s3" and params.get("backend_app") == "sqlite"
+        (drop if s3_on_sqlite else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
+def attachment_store(request: pytest.FixtureRequest, app: Flask) -> Iterator[str]:
+    """Runs a test on each attachment store: the local directory, and an S3 bucket (a key prefix per test)."""
+    if request.param == "s3":
+        endpoint = request.getfixturevalue("s3_endpoint")
+        app.config.update(
+            ATTACHMENTS_STORE="s3", S3_ENDPOINT_URL=endpoint, S3_BUCKET=S3_TEST_BUCKET, S3_PREFIX=f"{uuid.uuid4()}/"
+        )
+    yield request.param
+    app.config.update(ATTACHMENTS_STORE="local", S3_PREFIX="")
 
 
 # --- domain data ----------------------------------------------------------------------------------------

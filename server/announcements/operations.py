@@ -226,4 +226,4 @@ def remove_file(announcement: Announcement, officer_id: int | None, file_id: uui
     db.session.delete(file)
     _audit("announcement.file_removed", announcement, officer_id, file_id=str(file_id))
     db.session.commit()
-    storage.final_path(file_id).unlink(missing_ok=True)
+    storage.delete_final(file_id)

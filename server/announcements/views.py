@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Response, current_app, g, request, send_file
+from flask import Response, current_app, g, request
 
 from ..api import Blueprint
 from ..attachments import storage
@@ -36,12 +36,10 @@ blp = Blueprint("announcements", __name__, url_prefix="/api/v1", description="An
 def download_file(announcement_id: uuid.UUID, file_id: uuid.UUID) -> Response:
     """A file of an announcement this phone's group can read."""
     file = operations.file_for_device(g.device, announcement_id, file_id)
-    return send_file(
-        storage.final_path(file.id),
+    return storage.send(
+        file.id,
         mimetype=file.content_type,
         download_name=printable_name(file.filename) or None,  # older rows may hold CR/LF
-        max_age=0,
-        conditional=True,
     )
 
 

@@ -100,7 +100,7 @@ def store_form(
         complete=True,
         completed_at=utcnow(),
     )
-    storage.store_final(attachment.id, stored)
+    storage.store_final(attachment.id, stored, stored_type)
     db.session.add(attachment)
     db.session.flush()
     return attachment
@@ -131,7 +131,7 @@ def receive_into(attachment: Attachment, offset: int, data: bytes) -> dict[str, 
         raise PayloadTooLarge("More bytes than the attachment's declared size.")
     held = storage.part_size(attachment.id)
     if held < attachment.received:
-        # The bytes the database counts are not all on disk (lost between a file step and its commit): tell
+        # The bytes the database counts are not all in the store (lost between a write and its commit): tell
         # the phone where to resume, rather than pad the gap with zeros that the SHA-256 would refuse.
         attachment.received = held
         db.session.commit()
@@ -196,7 +196,7 @@ def _complete(attachment: Attachment) -> None:
     except images.InvalidImage:
         _restart(attachment)
         raise
-    storage.store_final(attachment.id, cleaned.data)
+    storage.store_final(attachment.id, cleaned.data, cleaned.content_type)
     attachment.content_type = cleaned.content_type
     attachment.stored_size = len(cleaned.data)
     attachment.complete = True
@@ -207,8 +207,8 @@ def _complete(attachment: Attachment) -> None:
 def _restart(attachment: Attachment) -> None:
     """Forget the bytes and commit that, so the error answer and the stored state agree.
 
-    The database first, then the file: a crash in between leaves a stale ``.part`` that the next chunk (at
-    offset 0) truncates, never a database counting bytes that are gone.
+    The database first, then the store: a crash in between leaves stale bytes that the next chunk (at offset 0)
+    replaces, never a database counting bytes that are gone.
     """
     attachment.received = 0
     db.session.commit()

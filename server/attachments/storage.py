@@ -1,79 +1,165 @@
-"""Attachment bytes on disk: ``<dir>/<2 hex>/<uuid>`` when complete, ``.part`` beside it while uploading.
+"""Where attachment bytes live: one interface, two stores, chosen by ``ATTACHMENTS_STORE``.
 
-Bytes are written (and fsynced) before the database records that they arrived, so after a crash the file
-may hold more than the database says, never less; the next chunk truncates back to the recorded offset.
-Deleting goes the other way round: the ``.part`` file is removed only after the database stopped counting on
-it (the caller commits first), so a crash in between leaves a stale file, never a count of missing bytes.
+- ``local`` (the default, for one machine): a directory, ``ATTACHMENTS_DIR`` (``local_store.py``).
+- ``s3`` (production, several app servers): a private bucket of an S3-compatible object store, MinIO, Ceph
+  RGW, Garage or a cloud one (``s3_store.py``): ``S3_BUCKET``, ``S3_ENDPOINT_URL`` (empty for AWS itself),
+  ``S3_REGION``, ``S3_PREFIX`` (a key prefix, to share a bucket); the credentials are the standard AWS ones
+  (``AWS_ACCESS_KEY_ID`` and ``AWS_SECRET_ACCESS_KEY`` in the environment, or any other source boto3 reads).
+
+What every store promises, and what ``operations.py`` relies on for resumable uploads:
+
+- The bytes of an unfinished upload ("the part") live in the store, never in a process: a phone's chunks may
+  land on different processes or servers one after the other. How many bytes a phone has sent is the
+  attachment row's ``received`` in the shared database, and every chunk is written under that row's lock.
+- A chunk is written before the database records it, so after a crash the store may hold more than the
+  database says, never less; a chunk written again at an offset replaces what was there from that offset on.
+  ``part_size`` tells how many bytes the part holds from 0 without a gap; if that is less than ``received``
+  (bytes lost between a write and its commit, or an expiry rule of the bucket), the phone is sent back there.
+- Removing goes the other way round: the caller commits first, then discards, so a crash in between leaves
+  stale bytes, never a database counting on bytes that are gone.
+- The finished file is written whole or not at all (readers see the old state or the new file).
+
+Downloads are streamed through the app with the attachment's content type (``send``): every view is audited
+by the caller, the bucket stays private (no public read, no presigned URL that would work for anyone holding it
+until it expires), and the officer's browser never needs to reach the store.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
-from pathlib import Path
+import threading
+from collections.abc import Iterator
+from typing import Protocol
 
-from flask import current_app
+from flask import Flask, Response, current_app
 
+from ..errors import ApiError
 
-def _base() -> Path:
-    return Path(current_app.config["ATTACHMENTS_DIR"])
-
-
-def final_path(attachment_id: uuid.UUID) -> Path:
-    return _base() / attachment_id.hex[:2] / attachment_id.hex
+STORES = ("local", "s3")
+_EXTENSION = "binhan.attachment_stores"
+_BUILDING = threading.Lock()  # the threads of a worker may ask for the store at once, before it exists
 
 
-def part_path(attachment_id: uuid.UUID) -> Path:
-    return final_path(attachment_id).with_suffix(".part")
+class StoreUnavailable(ApiError):
+    """The object store did not answer: the phone keeps its photo and tries again later."""
+
+    status, code, message = 503, "unavailable", "File storage is unavailable; try again shortly."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": "30"}
 
 
-def write_chunk(attachment_id: uuid.UUID, offset: int, data: bytes) -> None:
-    path = part_path(attachment_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "r+b" if path.exists() else "wb") as handle:
-        handle.truncate(offset)
-        handle.seek(offset)
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+class Store(Protocol):
+    """The bytes of attachments, by attachment id (see the module's docstring for the promises)."""
+
+    def write_chunk(self, attachment_id: str, offset: int, data: bytes) -> None:
+        """Write ``data`` at ``offset`` of the part, replacing whatever the part held from ``offset`` on."""
+
+    def part_size(self, attachment_id: str) -> int:
+        """How many bytes of the part are held from offset 0 without a gap (0 when there is no part)."""
+
+    def read_part(self, attachment_id: str, size: int) -> bytes:
+        """The first ``size`` bytes of the part."""
+
+    def discard_part(self, attachment_id: str) -> None:
+        """Forget the part (nothing happens if there is none)."""
+
+    def store_final(self, attachment_id: str, data: bytes, content_type: str) -> None:
+        """Write the finished file atomically; the part stays until ``discard_part``."""
+
+    def read_final(self, attachment_id: str) -> bytes | None:
+        """The finished file's bytes, or None if there is none (checks, backups, tests)."""
+
+    def delete_final(self, attachment_id: str) -> None:
+        """Remove the finished file (nothing happens if there is none)."""
+
+    def send(self, attachment_id: str, *, mimetype: str, download_name: str | None) -> Response:
+        """The finished file as a streamed answer with ``mimetype``, conditional on its ETag."""
+
+    def names(self) -> Iterator[str]:
+        """The name of every stored object, parts included (backups, checks)."""
+
+    def check(self) -> None:
+        """Raise ``StoreUnavailable`` if the store cannot be reached (readiness)."""
 
 
-def part_size(attachment_id: uuid.UUID) -> int:
-    """How many bytes of an unfinished upload are on disk (0 when there is no ``.part`` file)."""
-    try:
-        return part_path(attachment_id).stat().st_size
-    except FileNotFoundError:
-        return 0
+def current(app: Flask | None = None) -> Store:
+    """The store the app's configuration names; built once per configuration (tests change it per test)."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    config = app.config
+    kind = config.get("ATTACHMENTS_STORE") or "local"
+    if kind == "local":
+        key: tuple[str, ...] = (kind, str(config["ATTACHMENTS_DIR"]))
+    elif kind == "s3":
+        key = (kind, *(str(config.get(name) or "") for name in ("S3_ENDPOINT_URL", "S3_REGION", "S3_BUCKET")))
+        key += (str(config.get("S3_PREFIX") or ""),)
+    else:
+        raise RuntimeError(f"ATTACHMENTS_STORE is {kind!r}; it must be one of {', '.join(STORES)}")
+    stores: dict[tuple[str, ...], Store] = app.extensions.setdefault(_EXTENSION, {})
+    store = stores.get(key)
+    if store is None:
+        with _BUILDING:
+            store = stores.get(key)
+            if store is None:
+                store = stores[key] = _build(kind, key)
+    return store
 
 
-def read_part(attachment_id: uuid.UUID, size: int) -> bytes:
-    with open(part_path(attachment_id), "rb") as handle:
-        return handle.read(size)
+def _build(kind: str, key: tuple[str, ...]) -> Store:
+    if kind == "local":
+        from .local_store import LocalStore
+
+        return LocalStore(key[1])
+    from .s3_store import S3Store
+
+    endpoint, region, bucket, prefix = key[1:]
+    if not bucket:
+        raise RuntimeError("ATTACHMENTS_STORE=s3 needs S3_BUCKET")
+    return S3Store(bucket, endpoint_url=endpoint or None, region=region or None, prefix=prefix)
 
 
-def discard_part(attachment_id: uuid.UUID) -> None:
-    part_path(attachment_id).unlink(missing_ok=True)
+# The functions the feature calls: one name each, so a test can make any step "crash" (tests/faults).
 
 
-def store_final(attachment_id: uuid.UUID, data: bytes) -> None:
-    """Write the finished file atomically: readers see the old state or the whole file, never half.
-
-    The ``.part`` file stays: the caller discards it once the database has recorded the completion.
-    """
-    path = final_path(attachment_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_suffix(".tmp")
-    with open(temp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
+def write_chunk(attachment_id: object, offset: int, data: bytes) -> None:
+    current().write_chunk(_name(attachment_id), offset, data)
 
 
-def ping() -> None:
-    """Raise unless the store can take bytes now (readiness, server/ops/checks.py): here, the directory exists
-    (created on first use, as uploads do) and this process may write to it."""
-    base = _base()
-    base.mkdir(parents=True, exist_ok=True)
-    if not os.access(base, os.W_OK | os.X_OK):
-        raise PermissionError("the attachments directory is not writable")
+def part_size(attachment_id: object) -> int:
+    return current().part_size(_name(attachment_id))
+
+
+def read_part(attachment_id: object, size: int) -> bytes:
+    return current().read_part(_name(attachment_id), size)
+
+
+def discard_part(attachment_id: object) -> None:
+    current().discard_part(_name(attachment_id))
+
+
+def store_final(attachment_id: object, data: bytes, content_type: str = "application/octet-stream") -> None:
+    current().store_final(_name(attachment_id), data, content_type)
+
+
+def read_final(attachment_id: object) -> bytes | None:
+    return current().read_final(_name(attachment_id))
+
+
+def delete_final(attachment_id: object) -> None:
+    current().delete_final(_name(attachment_id))
+
+
+def send(attachment_id: object, *, mimetype: str, download_name: str | None) -> Response:
+    return current().send(_name(attachment_id), mimetype=mimetype, download_name=download_name)
+
+
+def check() -> None:
+    current().check()
+
+
+def _name(attachment_id: object) -> str:
+    """An attachment's id as 32 hex digits (a ``uuid.UUID`` or its string, with or without dashes)."""
+    text = getattr(attachment_id, "hex", None) or str(attachment_id).replace("-", "")
+    if len(text) != 32 or any(c not in "0123456789abcdef" for c in text):
+        raise ValueError(f"not an attachment id: {attachment_id!r}")
+    return text

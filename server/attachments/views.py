@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Response, current_app, g, request, send_file
+from flask import Response, current_app, g, request
 
 from ..api import Blueprint
 from ..errors import PayloadTooLarge, UnsupportedMediaType
@@ -55,10 +55,8 @@ def upload_chunk(args: dict[str, Any], attachment_id: uuid.UUID) -> dict[str, An
 def download(attachment_id: uuid.UUID) -> Response:
     """A photo or form of the officer's commune (every view is audited)."""
     attachment = operations.open_for_officer(g.officer, attachment_id)
-    return send_file(
-        storage.final_path(attachment.id),
+    return storage.send(
+        attachment.id,
         mimetype=attachment.content_type,
-        max_age=0,
         download_name=printable_name(attachment.filename) or None,  # older rows may hold CR/LF
-        conditional=True,
     )

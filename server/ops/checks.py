@@ -67,7 +67,7 @@ def check_redis() -> str | None:
 
 
 def check_attachments() -> str | None:
-    storage.ping()
+    storage.check()
     return None
 
 

@@ -1,18 +1,23 @@
-"""Resumable photo upload: offsets, SHA-256 check, metadata stripped, nothing half-written left behind."""
+"""Resumable photo upload: offsets, SHA-256 check, metadata stripped, nothing half-written left behind.
+
+Every test runs on each attachment store (``attachment_store``: the local directory and an S3 bucket).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import io
 import uuid
-from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from server.attachments import storage
 from server.attachments.models import Attachment
 from server.extensions import db
 from tests.conftest import GPS_IFD, jpeg, photo_declaration
+
+pytestmark = pytest.mark.usefixtures("attachment_store")
 
 
 def upload(phone, attachment_id: str, data: bytes, chunk: int = 4096):
@@ -21,11 +26,6 @@ def upload(phone, attachment_id: str, data: bytes, chunk: int = 4096):
     for offset in range(0, len(data), chunk):
         response = phone.upload(attachment_id, data[offset : offset + chunk], offset)
     return response
-
-
-def stored_path(app, attachment_id: str) -> Path:
-    hex_id = uuid.UUID(attachment_id).hex
-    return Path(app.config["ATTACHMENTS_DIR"]) / hex_id[:2] / hex_id
 
 
 def test_resumed_upload_completes_with_exif_and_gps_gone(app, phone, officer, demo):
@@ -56,7 +56,8 @@ def test_resumed_upload_completes_with_exif_and_gps_gone(app, phone, officer, de
     assert cleaned.size == (640, 480)
     assert len(cleaned.getexif()) == 0
     assert b"Model X" not in downloaded.data and b"PhoneMaker" not in downloaded.data
-    assert not list(stored_path(app, declared["id"]).parent.glob("*.part"))
+    assert storage.part_size(declared["id"]) == 0, "no chunk left behind"
+    assert [name for name in storage.current().names() if "part" in name] == []
 
 
 def test_photo_without_metadata_is_kept_byte_for_byte(app, phone, officer, demo):
@@ -65,7 +66,7 @@ def test_photo_without_metadata_is_kept_byte_for_byte(app, phone, officer, demo)
     phone.send_report(attachments=[declared])
     upload(phone, declared["id"], photo, chunk=5000)
     assert officer.get(f"/api/v1/officer/attachments/{declared['id']}").data == photo
-    assert stored_path(app, declared["id"]).read_bytes() == photo
+    assert storage.read_final(declared["id"]) == photo
 
 
 def test_orientation_is_applied_before_exif_goes(phone, officer, demo):
@@ -108,8 +109,8 @@ def test_checksum_mismatch_drops_the_bytes(app, phone, demo):
     assert response.status_code == 422
     assert response.json["error"]["code"] == "checksum_mismatch"
     assert phone.upload_status(declared["id"]).json["received"] == 0
-    assert not stored_path(app, declared["id"]).exists()
-    assert not stored_path(app, declared["id"]).with_suffix(".part").exists()
+    assert storage.read_final(declared["id"]) is None
+    assert storage.part_size(declared["id"]) == 0
 
 
 @pytest.mark.parametrize(
@@ -129,7 +130,7 @@ def test_a_file_that_is_not_a_readable_image_is_refused(app, phone, demo, payloa
         "received": 0,
         "complete": False,
     }
-    assert not stored_path(app, declared["id"]).exists()
+    assert storage.read_final(declared["id"]) is None
 
 
 def test_decompression_bomb_is_refused(app, phone, demo):
@@ -142,7 +143,7 @@ def test_decompression_bomb_is_refused(app, phone, demo):
     response = upload(phone, declared["id"], bomb, chunk=len(bomb))
     assert response.status_code == 422
     assert response.json["error"]["code"] in {"image_too_large", "invalid_image"}
-    assert not stored_path(app, declared["id"]).exists()
+    assert storage.read_final(declared["id"]) is None
 
 
 def test_more_bytes_than_declared_are_refused(phone, demo):

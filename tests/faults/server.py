@@ -4,8 +4,9 @@
 opposite. Its helpers to migrate and seed in one interpreter, pick a free port and wait for readiness are
 reused.
 Master and workers share a process group (``start_new_session``), so one ``killpg`` takes them all at once,
-mid-request, as a power cut or the OOM killer would. Each start takes a new free port; the fault proxy is
-pointed at it, so clients keep one address across restarts.
+mid-request, as a power cut or the OOM killer would. Each start takes a new free port (the fault proxy is
+pointed at it, so clients keep one address across restarts), unless the server is given a ``port`` of its own
+(behind nginx, whose upstream names fixed ports: tests/cluster).
 """
 
 from __future__ import annotations
@@ -52,8 +53,10 @@ class CrashableServer:
         workers: int = 2,
         threads: int = 4,
         extra_args: tuple[str, ...] = (),
+        port: int = 0,
     ) -> None:
         self.env = env
+        self.fixed_port = port
         self.extra_args = extra_args
         self.log_path = log_path
         self.workers = workers
@@ -77,7 +80,7 @@ class CrashableServer:
             self.stop()
 
     def start(self) -> None:
-        self.port = free_port()
+        self.port = self.fixed_port or free_port()
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 [
