@@ -201,9 +201,9 @@ def test_a_phone_installed_before_this_version_keeps_its_queue(modules: Page) ->
         open.onerror = () => fail(open.error);
       });
       const { store } = await m();
-      return (await store.outboxItems()).map((i) => i.id);
+      return [(await store.outboxItems()).map((i) => i.id), (await store.tips()).length, (await store.tokens()).length];
     }""")
-    assert ids == ["old-1"]
+    assert ids == [["old-1"], 0, 0]  # the queue kept; the tip queue and token stock added, empty
 
 
 RFC9474 = Path(__file__).parent / "data" / "rfc9474_sha384_pss_deterministic.json"
@@ -302,3 +302,34 @@ def test_a_mailbox_entry_sealed_by_python_opens_on_the_phone(modules: Page) -> N
         sealed,
     )
     assert opened == [entry, "refused"]
+
+
+def test_a_legacy_anonymous_report_moves_to_the_tip_queue_without_its_household(modules: Page) -> None:
+    """An anonymous report queued by the previous version (a sync item with household_id) leaves the outbox for
+    the tip queue when the engine starts: what will be sent names no household and carries no phone clock; its
+    photo bytes stay; a named report stays in the outbox."""
+    out = modules.evaluate(f"""async () => {{
+      const {{ store, outbox, c }} = await m();
+      const tips = await import('/js/tips.js');
+      await store.applyGroup({{ ...GROUP, village: {{ id: 3, name: 'Thôn Đông' }} }});
+      await store.setMeta('group', {{ ...GROUP, village: {{ id: 3, name: 'Thôn Đông' }} }});
+      const s = await unlockHousehold(1, '2468');
+      const photo = {{ bytes: new Uint8Array([1, 2, 3]).buffer, sha256: 'ab'.repeat(32), size: 3,
+        content_type: 'image/jpeg' }};
+      const anon = await outbox.queueReport(s, 1, {{ ...{REPORT}, anonymous: true }}, [photo]);
+      const named = await outbox.queueReport(s, 1, {REPORT}, []);
+      await tips.migrateLegacy();
+      const key = await c.deviceKey();
+      const [t] = await store.tips();
+      const sent = await c.decrypt(key, t.box);
+      return {{ outbox: (await store.outboxItems()).map((i) => i.id === named), tip: t.id === anon, sent,
+        householdId: t.householdId ?? null, photo: !!(await outbox.photoBytes(sent.attachments[0].id)),
+        mine: (await store.report(anon)).householdId }};
+    }}""")
+    assert out["outbox"] == [True] and out["tip"] is True
+    sent = out["sent"]
+    assert "household_id" not in sent and "created_at" not in sent and out["householdId"] is None
+    assert sent["village_id"] == 3 and sent["category"] == "theft" and sent["body"] == "Trộm gà đêm qua"
+    assert len(sent["mailbox"]["verifier"]) == 64 and sent["mailbox"]["public_key"]
+    assert out["photo"] is True  # the photo waits for the tip, under the same attachment id
+    assert out["mine"] == 1  # the household still finds it among its own reports
