@@ -93,7 +93,7 @@ export async function queueTipMessage(session, householdId, tipId, body) {
 /** Queues the "read" mark of an officer's reply on a tip, for its mailbox. */
 export async function queueTipReceipt(tipId, messageId) {
   const id = crypto.randomUUID();
-  const box = await encrypt(await deviceKey(), { type: 'receipt', target_id: messageId });
+  const box = await encrypt(await deviceKey(), { type: 'receipt', id, target_id: messageId });
   await store.queueTipItem(tipId, { id, box, dueAt: Date.now() + await tipDelay(false) });
 }
 

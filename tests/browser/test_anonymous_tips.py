@@ -1,0 +1,131 @@
+"""Anonymous tips on the phone (issue 10, ADR 0004), through Chromium against the real server.
+
+What a tipster relies on and what the carrier's wire shows: a tip written offline goes later in a request of its
+own, without the phone's device token, cookie, household id or clock; its photo follows, authorised by the tip's
+mailbox secret; the officer's reply comes back through the tip's mailbox to the tipster's household only, and the
+household's answer reaches the officer's thread exactly once.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import uuid
+from typing import Any
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, Request, expect
+
+from .conftest import LiveServer
+from .household import camera_photo, enrol, eventually, open_household, switch_household, write_report
+
+pytestmark = pytest.mark.browser
+
+HOUSEHOLD_A = "Hộ ông Nguyễn Văn An"
+HOUSEHOLD_B = "Hộ bà Trần Thị Bình"
+
+# The server's delays are minutes (rules.tips); the test shortens the phone's copy of them to seconds.
+FAST_TIPS_JS = """async () => {
+  const db = await new Promise((ok) => { const r = indexedDB.open('binh-an'); r.onsuccess = () => ok(r.result); });
+  const meta = db.transaction('meta', 'readwrite').objectStore('meta');
+  const kept = await new Promise((ok) => { const r = meta.get('rules'); r.onsuccess = () => ok(r.result); });
+  kept.rules.tips = { ...kept.rules.tips, delay_seconds: { min: 1, max: 2 }, urgent_delay_seconds: { min: 1, max: 2 },
+    mailbox_poll_seconds: 2 };
+  await new Promise((ok) => { const r = meta.put(kept, 'rules'); r.onsuccess = ok; });
+  db.close();
+}"""
+
+
+def _body(request: Request) -> str:
+    """A request's JSON body as sent (api.js gzips bodies over 200 bytes)."""
+    data = request.post_data_buffer or b""
+    if (request.headers.get("content-encoding") or "") == "gzip":
+        data = gzip.decompress(data)
+    return data.decode("utf-8", "replace")
+
+
+def _officer_report(live_server: LiveServer, mark: str) -> dict[str, Any]:
+    (found,) = [r for r in live_server.officer().reports() if mark in str(r.get("body", ""))]
+    status, detail = live_server.officer().request("GET", f"/api/v1/officer/reports/{found['id']}")
+    assert status == 200, detail
+    return detail
+
+
+def test_an_anonymous_tip_goes_alone_and_its_mailbox_carries_the_thread(
+    context: BrowserContext, page: Page, live_server: LiveServer
+) -> None:
+    mark = uuid.uuid4().hex[:10].upper()
+    sent: list[Request] = []
+    context.on("request", lambda r: sent.append(r) if "/api/v1/" in r.url else None)
+    enrol(page, live_server.enrolment_code("DONG-01"))
+    page.evaluate(FAST_TIPS_JS)
+    open_household(page, HOUSEHOLD_A)
+
+    context.set_offline(True)
+    secret = f"Nhà cuối ngõ 4 bán ma tuý ban đêm {mark}"
+    write_report(page, "Tin báo an ninh", secret, category="Ma tuý", photo=camera_photo())
+    expect(page.get_by_text("Đang chờ gửi riêng")).to_be_visible()
+    page.get_by_role("button", name="Tin báo an ninh").click()
+    expect(page.get_by_text("Tin ẩn danh được gửi riêng sau vài phút để không ai lần ra máy này")).to_be_visible()
+    page.get_by_role("button", name="Quay lại").click()
+
+    # A neighbour on the same phone sees no count of it, nor the tip.
+    switch_household(page)
+    open_household(page, HOUSEHOLD_B)
+    expect(page.get_by_role("button", name="Gửi ngay", exact=True)).to_be_visible()
+    expect(page.get_by_text("Đang chờ gửi riêng")).to_have_count(0)
+    switch_household(page)
+    open_household(page, HOUSEHOLD_A)
+
+    context.set_offline(False)
+    page.get_by_role("button", name="Gửi ngay").click()  # the sync brings tokens; the tip goes seconds later
+    expect(page.locator(".badge.sent")).to_have_count(1, timeout=30_000)
+    expect(page.get_by_text(re.compile("Mã theo dõi"))).to_be_visible()
+
+    tips = [r for r in sent if r.method == "POST" and r.url.endswith("/api/v1/tips")]
+    assert len(tips) == 1, "sent once, alone"
+    tip = tips[0]
+    assert "authorization" not in tip.headers and "cookie" not in tip.headers
+    body = json.loads(_body(tip))
+    assert secret in body["tip"]["body"]
+    assert "household_id" not in json.dumps(body) and "created_at" not in json.dumps(body)
+    assert set(body) == {"token", "tip"}
+    for r in sent:
+        if r.url.endswith("/api/v1/sync"):
+            assert mark not in _body(r), "the tip never rides with the phone's sync"
+        if "/api/v1/tips/" in r.url and not r.url.endswith(("/tips/key", "/tips/tokens")):
+            assert "authorization" not in r.headers, r.url  # photos and mailbox: no device token either
+
+    report = _officer_report(live_server, mark)
+    assert report["anonymous"] and report["group"] is None and report["household"] is None
+    assert report["created_at"] is None
+    eventually(page, lambda: _officer_report(live_server, mark)["attachments"][0]["complete"])
+
+    reply = f"Đã nhận, tối nay tổ tuần tra sẽ xuống {mark}"
+    status, answer = live_server.officer().request(
+        "POST", f"/api/v1/officer/reports/{report['id']}/messages", {"body": reply}
+    )
+    assert status == 201, answer
+    expect(page.locator(".badge.answered")).to_have_count(1, timeout=30_000)  # opened from the mailbox
+    page.get_by_role("button", name="Tin báo an ninh").click()
+    expect(page.get_by_text(reply)).to_be_visible()
+    follow_up = f"Họ thường đến lúc 11 giờ đêm {mark}"
+    page.get_by_label("Viết thêm cho công an xã").fill(follow_up)
+    page.get_by_role("button", name="Gửi thêm").click()
+
+    def officer_thread() -> list[dict[str, Any]]:
+        return _officer_report(live_server, mark)["messages"]
+
+    eventually(page, lambda: any(m["body"] == follow_up for m in officer_thread()))
+    page.wait_for_timeout(5000)  # a few more mailbox polls: nothing is sent twice
+    thread = officer_thread()
+    assert [m["body"] for m in thread].count(follow_up) == 1
+    assert next(m for m in thread if m["body"] == reply)["read_at"], "the read receipt came through the mailbox"
+    polls = [r for r in sent if r.url.endswith("/api/v1/tips/mailbox")]
+    assert polls and all("authorization" not in r.headers for r in polls)
+
+    # The neighbour's screen shows nothing of the thread.
+    switch_household(page)
+    open_household(page, HOUSEHOLD_B)
+    expect(page.get_by_text(mark)).to_have_count(0)
