@@ -30,8 +30,8 @@ const pollMs = async () => 1e3 * ((await rulesOf()).tips?.mailbox_poll_seconds |
 
 /** Moves queued anonymous reports of an older version from the outbox to the tip queue, without household_id. */
 export async function migrateLegacy() {
+  if (await store.getMeta('tipsMigrated')) return; // once: this version never queues an anonymous sync item
   const legacy = (await store.outboxItems()).filter((i) => i.type === 'report' && i.payload);
-  if (!legacy.length) return;
   const key = await deviceKey();
   for (const item of legacy) {
     const p = await decrypt(key, item.payload);
@@ -46,6 +46,7 @@ export async function migrateLegacy() {
       attachments: item.attachments || [], token: null, pending: [], trackingCode: null, since: null, pollAt: 0,
       closedAt: null });
   }
+  await store.setMeta('tipsMigrated', true);
 }
 
 /**
@@ -58,16 +59,22 @@ export async function afterSync(token) {
   } catch (e) {
     if (!(e instanceof ApiError)) throw e; // no tokens this time: the tips wait for the next sync
   }
-  const now = Date.now();
-  for (const t of await store.tips()) {
-    // A tip whose moment passed unsent (no link, no token, a server error) gets a new one after this sync.
-    // One left "sending" (the page closed mid-request) goes again, with the token it holds.
-    if ((t.state === 'waiting' && (!t.dueAt || t.dueAt <= now)) || t.state === 'sending') {
-      await store.updateTip(t.id, (x) => ({ ...x, state: 'waiting', dueAt: Math.max(x.queuedAt, now) + x.delayMs }));
+  await withLock(async () => {
+    const now = Date.now();
+    for (const t of await store.tips()) {
+      // A tip whose moment passed unsent (no link, no token, a server error) gets a new one after this sync; one
+      // left "sending" (the page closed mid-request: under the lock nothing else is sending) goes again, with the
+      // token it holds.
+      if ((t.state === 'waiting' && (!t.dueAt || t.dueAt <= now)) || t.state === 'sending') {
+        await store.updateTip(t.id, (x) => ({ ...x, state: 'waiting', dueAt: Math.max(x.queuedAt, now) + x.delayMs }));
+      }
     }
-  }
+  });
   await schedule();
 }
+
+/** Runs fn alone among the tip engines of the page and the service worker. */
+const withLock = (fn) => (self.navigator.locks ? navigator.locks.request('binh-an-tips', fn) : fn());
 
 /** Tops up the token stock under the commune's current key when it is low (ADR 0004). */
 async function refillTokens(token) {
@@ -146,8 +153,7 @@ export function runTips() {
     const due = (await store.tips()).filter((t) => t.trackingCode && pollable(t) && (t.pollAt || 0) <= now);
     for (const t of shuffle(due)) if (!(await pollMailbox(t))) break; // no link: the rest wait too
   };
-  const locked = self.navigator.locks ? navigator.locks.request('binh-an-tips', go) : go();
-  return locked.finally(schedule);
+  return withLock(go).finally(schedule);
 }
 
 function shuffle(list) {
