@@ -4,7 +4,7 @@
 // /api/ is never cached here: the outbox in IndexedDB is the only store of what is sent.
 import { syncNow, setNotifier } from './js/sync.js';
 
-const VERSION = '9f80ff9d2303';
+const VERSION = 'a88c22b935a1';
 const PREFIX = 'binh-an-shell-';
 const CACHE = PREFIX + VERSION;
 const SHELL = [

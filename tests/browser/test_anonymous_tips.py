@@ -38,6 +38,19 @@ FAST_TIPS_JS = """async () => {
   db.close();
 }"""
 
+# Puts in the token stock the first tip's (spent) token, a forged copy of a good one, and one good token.
+BAD_TOKENS_JS = """async (spent) => {
+  const db = await new Promise((ok) => { const r = indexedDB.open('binh-an'); r.onsuccess = () => ok(r.result); });
+  const store = db.transaction('tokens', 'readwrite').objectStore('tokens');
+  const good = await new Promise((ok) => { const r = store.getAll(); r.onsuccess = () => ok(r.result); });
+  const forged = { ...good[0], signature: good[1].signature };
+  store.clear();
+  [spent, forged, good[1]].forEach((t) => store.put(t));
+  await new Promise((ok) => { store.transaction.oncomplete = ok; });
+  db.close();
+  return good.length;
+}"""
+
 
 def _body(request: Request) -> str:
     """A request's JSON body as sent (api.js gzips bodies over 200 bytes)."""
@@ -142,3 +155,15 @@ def test_an_anonymous_tip_goes_alone_and_its_mailbox_carries_the_thread(
     assert next(m for m in thread if m["body"] == reply)["read_at"], "the read receipt came through the mailbox"
     polls = [r for r in sent if r.url.endswith("/api/v1/tips/mailbox")]
     assert polls and all("authorization" not in r.headers for r in polls)
+
+    # A second tip meets a token already spent (on the first tip) and a forged one in the stock: the server refuses
+    # each (409 tip_token_spent, 403 tip_token_invalid), the phone drops them and sends with a good one, once.
+    page.evaluate(BAD_TOKENS_JS, body["token"])
+    page.get_by_role("button", name="Quay lại").click()
+    second = f"Có người lạ hỏi mua hàng ở bến xe {mark}2"
+    write_report(page, "Tin báo an ninh", second, category="Ma tuý")
+    expect(page.locator(".badge.alone")).to_have_count(0, timeout=30_000)
+    expect(page.locator(".badge.sent")).to_have_count(1)  # the first tip is "answered"
+    answers = [r.response() for r in sent if r.url.endswith("/api/v1/tips") and second in _body(r)]
+    assert sorted(a.status for a in answers if a) == [201, 403, 409]
+    assert len([r for r in officer.reports() if second in str(r.get("body", ""))]) == 1
