@@ -256,7 +256,8 @@ def test_blinding_matches_the_rfc_9474_vector(modules: Page) -> None:
 
 def test_a_mailbox_entry_sealed_by_python_opens_on_the_phone(modules: Page) -> None:
     """The phone makes a tip's mailbox keys; an entry sealed to its public key as ADR 0004 says (P-256 ECDH,
-    HKDF-SHA256 "binhan mailbox v1", AES-256-GCM) by Python's cryptography opens with its private key only."""
+    HKDF-SHA256 "binhan mailbox v1", AES-256-GCM), by Python's cryptography or by the server's sealing.py, opens
+    with its private key only."""
     import base64
     import hashlib
     import json
@@ -293,15 +294,22 @@ def test_a_mailbox_entry_sealed_by_python_opens_on_the_phone(modules: Page) -> N
         + nonce
         + AESGCM(key).encrypt(nonce, json.dumps(entry).encode(), None)
     )
+    from server.mailbox import sealing
+
+    status = {"type": "status", "status": "resolved", "reason": "Đã xử lý", "at": "2026-12-02T16:00:00Z"}
+    by_server = sealing.seal(unb64u(mine["announce"]["public_key"]), json.dumps(status).encode())
     opened = modules.evaluate(
         """async (sealed) => {
       const s = await import('/js/seal.js');
-      const open = async (i) => s.openEntry(await s.mailboxKey(boxes[i].jwk), sealed).catch(() => 'refused');
-      return [await open(0), await open(1)];
+      const open = async (i, x) => s.openEntry(await s.mailboxKey(boxes[i].jwk), x).catch(() => 'refused');
+      const altered = sealed[0].slice(0, -3) + (sealed[0].endsWith('A') ? 'BBB' : 'AAA');
+      return [await open(0, sealed[0]), await open(1, sealed[0]), await open(0, sealed[1]), await open(0, altered)];
     }""",
-        sealed,
+        [sealed, by_server],
     )
-    assert opened == [entry, "refused"]
+    # Python's sealing as the ADR spells it and the server's own sealing.py open; another tip's key or a changed
+    # byte opens nothing.
+    assert opened == [entry, "refused", status, "refused"]
 
 
 def test_a_legacy_anonymous_report_moves_to_the_tip_queue_without_its_household(modules: Page) -> None:
