@@ -3,7 +3,8 @@
 What a tipster relies on and what the carrier's wire shows: a tip written offline goes later in a request of its
 own, without the phone's device token, cookie, household id or clock; its photo follows, authorised by the tip's
 mailbox secret; the officer's reply comes back through the tip's mailbox to the tipster's household only, and the
-household's answer reaches the officer's thread exactly once.
+household's answer reaches the officer's thread exactly once; spent, forged and retired tokens are dropped and the
+tip goes once with a good one.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from playwright.sync_api import BrowserContext, Page, Request, Route, expect
 
 from tests.conftest import HttpOfficer
 
-from .conftest import LiveServer
-from .household import camera_photo, enrol, eventually, open_household, switch_household, write_report
+from .conftest import DEMO_HEAD, LiveServer
+from .console import enrol_phone
+from .household import camera_photo, count, enrol, eventually, open_household, switch_household, write_report
 
 pytestmark = pytest.mark.browser
 
@@ -167,3 +169,28 @@ def test_an_anonymous_tip_goes_alone_and_its_mailbox_carries_the_thread(
     answers = [r.response() for r in sent if r.url.endswith("/api/v1/tips") and second in _body(r)]
     assert sorted(a.status for a in answers if a) == [201, 403, 409]
     assert len([r for r in officer.reports() if second in str(r.get("body", ""))]) == 1
+
+    # Revoking another phone of the commune retires the key: the tokens this phone holds stop working. The third
+    # tip meets 409 tip_token_retired, waits, and goes once with a token of the new key after the next sync.
+    page.get_by_role("button", name="Gửi ngay").click()  # the stock is empty: tokens of the current key
+    eventually(page, lambda: count(page, "tokens") >= 1)
+    lost_phone = enrol_phone(live_server, "DONG-01", label=f"Máy mất {mark}")
+    head = live_server.officer(*DEMO_HEAD)
+    status, group = head.request("GET", f"/api/v1/officer/groups/{lost_phone.group['id']}")
+    assert status == 200, group
+    (device,) = [d for d in group["devices"] if d["label"] == f"Máy mất {mark}"]
+    status, answer = head.request("POST", f"/api/v1/officer/devices/{device['id']}/revoke")
+    assert status == 200, answer
+    third = f"Xe tải lạ chở hàng ban đêm {mark}3"
+    write_report(page, "Tin báo an ninh", third, category="Ma tuý")
+
+    def third_answers() -> list[int]:
+        answers = [r.response() for r in sent if r.url.endswith("/api/v1/tips") and third in _body(r)]
+        return [a.status for a in answers if a]
+
+    eventually(page, lambda: third_answers() == [409])
+    expect(page.get_by_text("Đang chờ gửi riêng")).to_be_visible()
+    page.get_by_role("button", name="Gửi ngay").click()
+    expect(page.locator(".badge.alone")).to_have_count(0, timeout=30_000)
+    eventually(page, lambda: third_answers() == [409, 201])
+    assert len([r for r in officer.reports() if third in str(r.get("body", ""))]) == 1
