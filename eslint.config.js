@@ -4,7 +4,7 @@
 import js from '@eslint/js';
 
 const shared = [
-  'AbortController', 'Blob', 'CompressionStream', 'IDBKeyRange', 'Intl', 'MessageChannel', 'Request', 'Response',
+  'AbortController', 'Blob', 'atob', 'btoa', 'CompressionStream', 'IDBKeyRange', 'Intl', 'MessageChannel', 'Request', 'Response',
   'TextDecoder', 'TextEncoder', 'URL', 'URLSearchParams', 'addEventListener', 'caches', 'clearTimeout', 'console',
   'crypto', 'fetch', 'indexedDB', 'location', 'navigator', 'queueMicrotask', 'self', 'setInterval', 'setTimeout',
 ];

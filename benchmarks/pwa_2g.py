@@ -172,7 +172,7 @@ def queue_offline(page: Page, link: Link, photo: bytes | None) -> None:
     """Write the tip with no signal; it waits in the outbox."""
     link.offline()
     body = "Tối nay có nhóm thanh niên lạ tụ tập ở bãi sông, nghi mua bán ma tuý, đi ba xe máy không biển số."
-    write_report(page, "Tin báo an ninh", body, category="Ma tuý", photo=photo)
+    write_report(page, "Tin báo an ninh", body, category="Ma tuý", photo=photo, anonymous=False)
     expect(page.locator(".badge.waiting")).to_have_count(1)
 
 

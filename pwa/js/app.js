@@ -63,7 +63,8 @@ async function render(soft = false) {
   else if (PRIVATE.has(screen) && !app.session) return app.go('#/');
   else if (screen === households && app.session) app.lock();
   const el = await screen.render(app, ...args);
-  if (seq !== renderSeq || !el) return;
+  // Typing may have started while this soft render awaited the database: keep what is being typed.
+  if (seq !== renderSeq || !el || (soft && dirty)) return;
   dirty = false;
   const main = $('main');
   const scroll = soft ? window.scrollY : 0;

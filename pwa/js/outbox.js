@@ -4,6 +4,7 @@
 // the household's own copy is encrypted with its PIN key.
 import * as store from './store.js';
 import { deviceKey, encrypt, encryptBytes, lockUp, decryptBytes } from './crypto.js';
+import { newMailbox } from './seal.js';
 
 const now = () => new Date().toISOString();
 
@@ -37,6 +38,63 @@ export async function queueReport(session, householdId, fields, photos, replaces
     report: { id, householdId, createdAt, status: null, trackingCode: null, sealed: mine },
   });
   return id;
+}
+
+/** A delay in ms drawn uniformly from rules.tips (ADR 0004); before the rules say, 2 to 10 minutes. */
+export async function tipDelay(urgent) {
+  const tips = (await store.getMeta('rules'))?.rules?.tips;
+  const span = (urgent ? tips?.urgent_delay_seconds : tips?.delay_seconds) || { min: 120, max: 600 };
+  return 1e3 * (span.min + Math.random() * (span.max - span.min));
+}
+
+/**
+ * Queues an anonymous tip (ADR 0004): not in the outbox but in the tip queue, sent alone after a random delay,
+ * without the household's id, the phone's clock or its token. The household's copy (PIN key) keeps the mailbox
+ * secret and key; the queue's copy of them (device key) lets the engine poll the mailbox while every household
+ * is locked (issue 11 will seal it per household).
+ * @returns {Promise<string>} the tip id
+ */
+export async function queueTip(session, householdId, fields, photos, replaces) {
+  const id = crypto.randomUUID();
+  const [mailbox, group, key] = await Promise.all([newMailbox(), store.getMeta('group'), deviceKey()]);
+  const attachments = photos.map((p) => ({ id: crypto.randomUUID(), sha256: p.sha256, size: p.size,
+    content_type: p.content_type }));
+  const tip = { id, village_id: group?.village?.id, category: fields.category || 'other', urgency: fields.urgency,
+    body: fields.body, location: fields.location || '', attachments, mailbox: mailbox.announce };
+  const secrets = { secret: mailbox.secret, jwk: mailbox.jwk };
+  const [box, keys, mine, blobs, delayMs] = await Promise.all([
+    encrypt(key, tip), encrypt(key, secrets),
+    lockUp(session, { ...fields, anonymous: true, photos: photos.length, mailbox: secrets }),
+    Promise.all(photos.map((p, i) => encryptBytes(key, p.bytes).then((data) => ({ id: attachments[i].id, data })))),
+    tipDelay(fields.urgency === 'urgent'),
+  ]);
+  await store.queueTip({ id, state: 'waiting', queuedAt: Date.now(), delayMs, dueAt: null, box, keys,
+    attachments: attachments.map((a) => ({ ...a, received: 0, done: false })), token: null, pending: [],
+    trackingCode: null, since: null, pollAt: 0, closedAt: null }, {
+    blobs, replaces, draftOf: replaces ? null : householdId,
+    report: { id, householdId, createdAt: now(), status: null, trackingCode: null, sealed: mine, tip: true },
+  });
+  return id;
+}
+
+/**
+ * Queues a follow-up on the household's anonymous tip: it goes through the tip's mailbox, never through /sync.
+ * @returns {Promise<string>} the message id
+ */
+export async function queueTipMessage(session, householdId, tipId, body) {
+  const id = crypto.randomUUID();
+  const [box, mine, delay] = await Promise.all([encrypt(await deviceKey(), { type: 'message', id, body }),
+    lockUp(session, { type: 'mine', body }), tipDelay(false)]);
+  await store.queueTipItem(tipId, { id, box, dueAt: Date.now() + delay },
+    { id: 'out:' + id, reportId: tipId, householdId, at: now(), sealed: mine, outboxId: id });
+  return id;
+}
+
+/** Queues the "read" mark of an officer's reply on a tip, for its mailbox. */
+export async function queueTipReceipt(tipId, messageId) {
+  const id = crypto.randomUUID();
+  const box = await encrypt(await deviceKey(), { type: 'receipt', id, target_id: messageId });
+  await store.queueTipItem(tipId, { id, box, dueAt: Date.now() + await tipDelay(false) });
 }
 
 /**

@@ -3,7 +3,7 @@
 // requests; callers do their crypto and network work before or after.
 
 export const DB_NAME = 'binh-an';
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 const META = 'meta'; // device token, group, cursor, device key, last sync, rules
 const HOUSEHOLDS = 'households'; // name, PIN salt, public key, wrapped private key, PIN attempts
 const REPORTS = 'reports'; // report_id -> household_id map + tracking code + status; content sealed
@@ -13,6 +13,8 @@ const BLOBS = 'blobs'; // queued photo bytes, encrypted with the device key
 const DRAFTS = 'drafts'; // one sealed draft per household
 const NEWS = 'announcements'; // commune announcements (public)
 const FILES = 'files'; // announcement files as blobs, for offline reading
+const TIPS = 'tips'; // anonymous tips (ADR 0004): queued alone, then their mailbox; no household named
+const TOKENS = 'tokens'; // one-use blind-signed tokens, keyed by their message
 
 /** Creates or migrates the schema: one case per version, falling through (a phone far behind runs every step). */
 export function upgrade(db, oldVersion) {
@@ -28,7 +30,13 @@ export function upgrade(db, oldVersion) {
       db.createObjectStore(NEWS, { keyPath: 'id' });
       db.createObjectStore(FILES, { keyPath: 'key' });
     }
-    // case 1: next schema change goes here.
+    // falls through
+    case 1: {
+      // Issue 10: anonymous tips leave the outbox (the legacy items move when the app starts: tips.js).
+      db.createObjectStore(TIPS, { keyPath: 'id' });
+      db.createObjectStore(TOKENS, { keyPath: 'message' });
+    }
+    // case 2: next schema change goes here.
   }
 }
 
@@ -145,8 +153,9 @@ export const recordReply = (entry, status) => tx([REPORTS, EVENTS], 'readwrite',
 });
 
 /** Removes the content and timelines of the household's sent reports (code and status stay); nothing else. */
-export const purgeHousehold = (householdId) => tx([REPORTS, EVENTS, OUTBOX], 'readwrite', async (s) => {
+export const purgeHousehold = (householdId) => tx([REPORTS, EVENTS, OUTBOX, TIPS], 'readwrite', async (s) => {
   const queued = new Set(await req(s.outbox.getAllKeys()));
+  (await req(s.tips.getAll())).filter((t) => !t.trackingCode).forEach((t) => queued.add(t.id));
   const sent = (await req(s.reports.index('household').getAll(householdId)))
     .filter((r) => r.trackingCode && !queued.has(r.id));
   for (const r of sent) {
@@ -155,11 +164,16 @@ export const purgeHousehold = (householdId) => tx([REPORTS, EVENTS, OUTBOX], 're
   }
 });
 
-/** Discards a report the server refused: its outbox item, photo bytes and the household's copy. */
-export const dropReport = (id) => tx([OUTBOX, BLOBS, REPORTS], 'readwrite', (s) => dropReportIn(s, id));
+/** Discards a report the server refused: its outbox item or queued tip, photo bytes and the household's copy. */
+export const dropReport = (id) => tx([OUTBOX, TIPS, BLOBS, REPORTS], 'readwrite', (s) => dropReportIn(s, id));
 
 async function dropReportIn(s, id) {
   dropItem(s, await req(s.outbox.get(id)));
+  const tip = await req(s.tips.get(id));
+  if (tip && !tip.trackingCode) {
+    s.tips.delete(id);
+    (tip.attachments || []).forEach((a) => s.blobs.delete(a.id));
+  }
   s.reports.delete(id);
 }
 
@@ -177,7 +191,7 @@ export const saveDraft = (rec) => put(DRAFTS, rec);
  * Queues an outbox item in one transaction with what goes with it: extra.blobs (photo bytes), report or event
  * (the household's copy), replaces (the refused report it corrects), draftOf (the household whose draft it was).
  */
-export const queue = (item, extra = {}) => tx([OUTBOX, BLOBS, REPORTS, EVENTS, DRAFTS], 'readwrite', async (s) => {
+export const queue = (item, extra = {}) => tx([OUTBOX, TIPS, BLOBS, REPORTS, EVENTS, DRAFTS], 'readwrite', async (s) => {
   if (extra.replaces) await dropReportIn(s, extra.replaces);
   if (extra.draftOf != null) s.drafts.delete(extra.draftOf);
   s.outbox.put(item);
@@ -232,3 +246,82 @@ export const file = (key) => get(FILES, key);
 export const fileKeys = () => tx([FILES], 'readonly', (s) => req(s.files.getAllKeys()));
 /** @param {{key: string, blob: Blob, name: string, type: string}} rec key is "announcementId/fileId" */
 export const saveFile = (rec) => put(FILES, rec);
+
+// --- Anonymous tips (ADR 0004). A tip record: {id, state: waiting|sending|uploading|sent|attention, queuedAt,
+// delayMs, dueAt, box (the tip as sent, device key), keys ({secret, jwk}, device key), attachments, token,
+// trackingCode, since, pollAt, closedAt, pending: [{id, box}] (mailbox follow-ups)}. No household is named here:
+// the household's copy is its reports record, as for any report.
+
+/** @returns {Promise<object[]>} every tip the phone holds, queued or sent */
+export const tips = () => all(TIPS);
+export const tip = (id) => get(TIPS, id);
+/** Applies fn to one tip record and keeps what it returns (no-op if the tip is gone). */
+export const updateTip = (id, fn) => patch(TIPS, id, fn);
+
+/** Queues a tip with its photo bytes and the household's copy; extra as for queue(). */
+export const queueTip = (rec, extra = {}) => tx([OUTBOX, TIPS, BLOBS, REPORTS, DRAFTS], 'readwrite', async (s) => {
+  if (extra.replaces) await dropReportIn(s, extra.replaces);
+  if (extra.draftOf != null) s.drafts.delete(extra.draftOf);
+  s.tips.put(rec);
+  (extra.blobs || []).forEach((b) => s.blobs.put(b));
+  if (extra.report) s.reports.put(extra.report);
+});
+
+/** Moves a legacy anonymous report from the outbox to the tip queue (its photo bytes stay, under the same ids). */
+export const moveToTips = (outboxId, rec) => tx([OUTBOX, TIPS], 'readwrite', (s) => {
+  s.outbox.delete(outboxId);
+  s.tips.put(rec);
+});
+
+/** The server stored the tip: its sendable copy and its spent token go; photos left to upload keep it "uploading". */
+export const tipSent = (id, trackingCode, pollAt) => tx([TIPS, REPORTS], 'readwrite', async (s) => {
+  const t = await req(s.tips.get(id));
+  if (!t) return;
+  const uploading = (t.attachments || []).some((a) => !a.done);
+  s.tips.put({ ...t, box: null, token: null, error: null, trackingCode, pollAt,
+    state: uploading ? 'uploading' : 'sent' });
+  const r = await req(s.reports.get(id));
+  if (r) s.reports.put({ ...r, trackingCode, status: r.status || 'new' });
+});
+
+/** Keeps a tip's upload progress; once a photo is complete its bytes are deleted. */
+export const saveTipUpload = (rec, done) => tx([TIPS, BLOBS], 'readwrite', (s) => {
+  s.tips.put(rec);
+  if (done) s.blobs.delete(done);
+});
+
+/** Adds a mailbox follow-up (message or receipt) to a tip, with the household's copy of a message. */
+export const queueTipItem = (tipId, item, event) => tx([TIPS, EVENTS], 'readwrite', async (s) => {
+  const t = await req(s.tips.get(tipId));
+  if (!t) return;
+  s.tips.put({ ...t, pending: [...(t.pending || []), item], pollAt: Math.min(t.pollAt || Infinity, item.dueAt) });
+  if (event) s.events.put(event);
+});
+
+/** @returns {Promise<object[]>} the tokens in stock */
+export const tokens = () => all(TOKENS);
+/** Keeps new tokens ({message, signature, key_id}) and forgets the answered token request, in one step. */
+export const addTokens = (list) => tx([TOKENS, META], 'readwrite', (s) => {
+  list.forEach((t) => s.tokens.put(t));
+  s.meta.delete('tokenRequest');
+});
+/** Drops the tokens for which pred(token) is true (a retired key's, or the one the server called invalid). */
+export const dropTokens = (pred) => tx([TOKENS], 'readwrite', async (s) => {
+  (await req(s.tokens.getAll())).filter(pred).forEach((t) => s.tokens.delete(t.message));
+});
+
+/**
+ * The token a tip is sent with: the one it already holds (a retry must reuse it: the server then answers
+ * "duplicate"), else one taken from the stock in the same step. @returns {Promise<object|null>}
+ */
+export const takeToken = (tipId, keyId) => tx([TIPS, TOKENS], 'readwrite', async (s) => {
+  const t = await req(s.tips.get(tipId));
+  if (!t) return null;
+  if (t.token) return t.token;
+  const stock = await req(s.tokens.getAll());
+  const token = stock.find((x) => x.key_id === keyId) || stock[0];
+  if (!token) return null;
+  s.tokens.delete(token.message);
+  s.tips.put({ ...t, token });
+  return token;
+});

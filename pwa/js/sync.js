@@ -8,6 +8,7 @@ import { decrypt, deviceKey } from './crypto.js';
 import { applyChanges } from './apply.js';
 import { uploadPhotos } from './uploads.js';
 import { fetchFiles, refreshRules } from './downloads.js';
+import * as tips from './tips.js';
 
 const BATCH = 100;
 const BATCH_BYTES = 1.5e6;
@@ -22,7 +23,10 @@ let again = false;
 export const state = { syncing: false, nextAt: 0, error: null };
 
 /** Sets the function told about progress: notify({type: 'state'|'progress'|'synced'|...}). */
-export function setNotifier(fn) { notify = fn; }
+export function setNotifier(fn) {
+  notify = fn;
+  tips.setTipNotifier(fn);
+}
 
 /**
  * Runs one sync now (coalesced: a call during a run asks for one more run after it).
@@ -68,6 +72,7 @@ async function run(reason) {
   state.syncing = true;
   notify({ type: 'state' });
   try {
+    await tips.migrateLegacy(); // an anonymous report queued by an older version never goes through /sync
     await pushAndPull(token);
     await uploadPhotos(token, notify);
     await fetchFiles(token);
@@ -76,6 +81,8 @@ async function run(reason) {
     state.error = null;
     await store.setMeta('lastSync', Date.now());
     schedule(POLL_MS);
+    // Anonymous tips: tokens now (authenticated); the tips themselves later, alone (tips.js).
+    await tips.afterSync(token).catch((e) => console.warn('tips', e));
     return true;
   } catch (e) {
     state.error = e.code || e.message;

@@ -27,11 +27,21 @@ export const limit = (name) => rules()?.limits?.[name];
 export function stateOf(report, item) {
   if (item) {
     if (item.state === 'attention') return 'attention';
+    if (item.tip && item.state === 'waiting') return 'alone'; // an anonymous tip waits for its own moment
     if (item.state === 'sending' || item.state === 'uploading') return 'sending';
     return 'waiting';
   }
   if (report.replies || (report.status && report.status !== 'new')) return 'answered';
   return 'sent';
+}
+
+/**
+ * A tip-queue record as the screens see a queued item ({state, attachments, error, payload, tip}), or null once
+ * the server holds the tip and its photos.
+ */
+export function tipItem(tip) {
+  if (!tip || (tip.trackingCode && tip.state === 'sent')) return null;
+  return { id: tip.id, tip: true, state: tip.state, attachments: tip.attachments, error: tip.error, payload: tip.box };
 }
 
 /** Upload progress of a queued report, 0-100, or null when it has no photo. */

@@ -27,35 +27,51 @@ export async function uploadPhotos(token, notify) {
 }
 
 async function uploadOne(token, item, att, bytes, notify) {
-  const url = `/api/v1/attachments/${att.id}`;
+  try {
+    await sendChunks(`/api/v1/attachments/${att.id}`, { token }, att, bytes, async () => {
+      await store.updateItem(item.id, { attachments: item.attachments, error: null });
+      notify({ type: 'progress', id: item.id });
+    });
+  } catch (e) {
+    const error = { code: e.code, message: e.message };
+    if (e instanceof ApiError && !e.retryable) await store.updateItem(item.id, { state: 'attention', error });
+    if (e.code === 'quota_exceeded') await store.updateItem(item.id, { error }); // the report screen says why
+    throw e;
+  }
+  await store.saveUpload({ ...item, attachments: item.attachments }, att.id);
+}
+
+/**
+ * Sends one photo's bytes to `url` in chunks, resuming at the offset the server holds; `auth` is {token} (the
+ * device) or {headers} (a tip's Tip-Mailbox); saved() is awaited after each chunk (att.received moved). Marks
+ * att done when the server holds it all; throws the ApiError that stopped it.
+ */
+export async function sendChunks(url, auth, att, bytes, saved) {
+  const { token, headers = {} } = auth;
   // A first try starts at 0 without asking (one round trip less on 2G); after a cut, ask what arrived.
   // If the server already holds bytes, it answers offset_mismatch and we ask then.
-  let st = att.received ? await request(url, { token }) : { received: 0, complete: false };
+  let st = att.received ? await request(url, { token, headers }) : { received: 0, complete: false };
   let restarts = 0;
   while (!st.complete) {
     const offset = st.received;
     try {
       st = await request(`${url}?offset=${offset}`, { method: 'PATCH', token, timeout: 60000,
-        body: bytes.subarray(offset, offset + CHUNK), headers: { 'Content-Type': 'application/octet-stream' } });
+        body: bytes.subarray(offset, offset + CHUNK),
+        headers: { ...headers, 'Content-Type': 'application/octet-stream' } });
     } catch (e) {
       if (e.code === 'offset_mismatch' && e.retryable && restarts++ < 5) {
-        st = await request(url, { token }); // the server holds a different count: resume from it
+        st = await request(url, { token, headers }); // the server holds a different count: resume from it
         continue;
       }
       if (e.code === 'checksum_mismatch' && !e.retryable && restarts++ < 2) {
         st = { received: 0, complete: false }; // the server dropped what it held
         continue;
       }
-      const error = { code: e.code, message: e.message };
-      if (e instanceof ApiError && !e.retryable) await store.updateItem(item.id, { state: 'attention', error });
-      if (e.code === 'quota_exceeded') await store.updateItem(item.id, { error }); // the report screen says why
       throw e;
     }
     att.received = st.received;
-    await store.updateItem(item.id, { attachments: item.attachments, error: null });
-    notify({ type: 'progress', id: item.id });
+    await saved();
   }
   att.done = true;
   att.received = att.size;
-  await store.saveUpload({ ...item, attachments: item.attachments }, att.id);
 }

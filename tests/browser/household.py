@@ -138,8 +138,16 @@ def switch_household(page: Page) -> None:
     expect(page.get_by_role("heading", name="Chọn hộ của bạn")).to_be_visible()
 
 
-def write_report(page: Page, kind: str, body: str, *, category: str | None = None, photo: bytes | None = None) -> None:
-    """Writes and queues a report from the household's home screen."""
+def write_report(
+    page: Page,
+    kind: str,
+    body: str,
+    *,
+    category: str | None = None,
+    photo: bytes | None = None,
+    anonymous: bool | None = None,
+) -> None:
+    """Writes and queues a report from the household's home screen (a tip is anonymous unless ``anonymous=False``)."""
     page.get_by_role("button", name="Viết tin mới").click()
     # Wait for the kind picker: the home screen's own report list can hold a button with the same words.
     expect(page.get_by_role("heading", name="Bạn muốn gửi gì?")).to_be_visible()
@@ -148,6 +156,8 @@ def write_report(page: Page, kind: str, body: str, *, category: str | None = Non
         page.get_by_label(category, exact=True).check()
     page.get_by_label("Nội dung").fill(body)
     page.get_by_label("Nơi xảy ra").fill("Xóm 2, gần cầu")
+    if anonymous is not None:
+        page.get_by_label("Gửi ẩn danh (không ghi tên hộ)").set_checked(anonymous)
     if photo:
         page.locator("#photos").set_input_files({"name": "anh.jpg", "mimeType": "image/jpeg", "buffer": photo})
         expect(page.get_by_role("img", name="Ảnh 1")).to_be_visible()

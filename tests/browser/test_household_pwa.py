@@ -79,6 +79,7 @@ def test_reports_written_offline_survive_a_restart_and_arrive_once(
         f"Có người lạ bán hàng cấm ở bến đò {mark}",
         category="Ma tuý",
         photo=camera_photo(),
+        anonymous=False,  # a named tip goes with the sync; anonymous ones are test_anonymous_tips.py's
     )
     write_report(page, "Hỏi thủ tục", f"Làm lại căn cước bị mất cần giấy gì? {mark}")
     write_report(page, "Khiếu nại, phản ánh", f"Đèn đường xóm 2 hỏng đã lâu {mark}")
@@ -176,7 +177,7 @@ def test_wrong_pin_shows_nothing_and_storage_holds_no_tip_in_clear(
     enrol(page, live_server.enrolment_code("TAY-01"))
     open_household(page, HOUSEHOLD_A)
     context.set_offline(True)  # keep the tip in the outbox, where the sync engine must be able to read it
-    write_report(page, "Tin báo an ninh", secret, category="Tín dụng đen")
+    write_report(page, "Tin báo an ninh", secret, category="Tín dụng đen", anonymous=False)
     page.get_by_role("button", name="Viết tin mới").click()
     page.get_by_role("button", name="Khiếu nại").click()
     page.get_by_label("Nội dung").fill(draft)
@@ -577,7 +578,7 @@ def test_the_phone_and_the_console_name_a_report_and_its_status_alike(
     mark = _mark()
     enrol(page, live_server.enrolment_code("DONG-01"))
     open_household(page, HOUSEHOLD_A)
-    write_report(page, "Tin báo an ninh", f"Xe lạ đỗ đầu ngõ ban đêm {mark}", category="Trộm cắp")
+    write_report(page, "Tin báo an ninh", f"Xe lạ đỗ đầu ngõ ban đêm {mark}", category="Trộm cắp", anonymous=False)
     expect(page.locator(".badge.sent")).to_have_count(1, timeout=30_000)
     (report,) = _ours(live_server, mark)
     status, body = live_server.officer().request(

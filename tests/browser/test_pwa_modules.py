@@ -201,6 +201,143 @@ def test_a_phone_installed_before_this_version_keeps_its_queue(modules: Page) ->
         open.onerror = () => fail(open.error);
       });
       const { store } = await m();
-      return (await store.outboxItems()).map((i) => i.id);
+      return [(await store.outboxItems()).map((i) => i.id), (await store.tips()).length, (await store.tokens()).length];
     }""")
-    assert ids == ["old-1"]
+    assert ids == [["old-1"], 0, 0]  # the queue kept; the tip queue and token stock added, empty
+
+
+RFC9474 = Path(__file__).parent / "data" / "rfc9474_sha384_pss_deterministic.json"
+
+
+def _spki(n_hex: str, e_hex: str) -> bytes:
+    """The SubjectPublicKeyInfo DER of an RSA public key, as the server publishes its tip key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.RSAPublicNumbers(int(e_hex, 16), int(n_hex, 16)).public_key()
+    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def test_blinding_matches_the_rfc_9474_vector(modules: Page) -> None:
+    """RSABSSA-SHA384-PSS-Deterministic, RFC 9474 appendix A: with the vector's salt and r (the inverse of its
+    inv), the phone's blinded message, unblinded signature and WebCrypto check are the RFC's."""
+    import json
+
+    v = json.loads(RFC9474.read_text())
+    out = modules.evaluate(
+        """async ([v, spkiHex]) => {
+      const b = await import('/js/blind.js');
+      const { fromHex, toHex } = await import('/js/bytes.js');
+      const spki = fromHex(spkiHex);
+      const key = b.rsaPublicKey(spki);
+      const msg = fromHex(v.msg);
+      const encoded = await b.emsaPssEncode(msg, key.n.toString(2).length - 1, fromHex(v.salt));
+      const r = b.modInverse(BigInt(v.inv), key.n);
+      const { blinded, inv } = await b.blind(spki, msg, { salt: fromHex(v.salt), r });
+      const sig = await b.finalize(spki, msg, fromHex(v.blind_sig), inv);
+      const forged = sig.slice(); forged[100] ^= 1;
+      const other = await b.blind(spki, msg);
+      return { n: '0x' + key.n.toString(16), e: Number(key.e), encoded: toHex(encoded), blinded: toHex(blinded),
+        inv: '0x' + inv.toString(16), sig: toHex(sig), forged: await b.verify(spki, msg, forged),
+        wrongAnswer: await b.finalize(spki, msg, fromHex(v.blind_sig), other.inv).then(() => 'kept', () => 'refused'),
+        randomBlinding: toHex(other.blinded) !== toHex(blinded) };
+    }""",
+        [v, _spki(v["n"], v["e"]).hex()],
+    )
+    assert out["n"] == v["n"] and out["e"] == int(v["e"], 16)
+    assert out["encoded"] == v["encoded_msg"]
+    assert out["blinded"] == v["blinded_msg"]
+    assert int(out["inv"], 16) == int(v["inv"], 16)
+    assert out["sig"] == v["sig"]
+    assert out["forged"] is False  # WebCrypto refuses a signature changed by one bit
+    assert out["wrongAnswer"] == "refused"  # a blind signature unblinded with another r is not kept
+    assert out["randomBlinding"] is True  # without injected values, salt and r are fresh
+
+
+def test_a_mailbox_entry_sealed_by_python_opens_on_the_phone(modules: Page) -> None:
+    """The phone makes a tip's mailbox keys; an entry sealed to its public key as ADR 0004 says (P-256 ECDH,
+    HKDF-SHA256 "binhan mailbox v1", AES-256-GCM), by Python's cryptography or by the server's sealing.py, opens
+    with its private key only."""
+    import base64
+    import hashlib
+    import json
+    import os
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    def b64u(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    def unb64u(text: str) -> bytes:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+    boxes = modules.evaluate("""async () => {
+      const s = await import('/js/seal.js');
+      window.boxes = [await s.newMailbox(), await s.newMailbox()];
+      return boxes;
+    }""")
+    mine = boxes[0]
+    assert hashlib.sha256(unb64u(mine["secret"])).hexdigest() == mine["announce"]["verifier"]
+    assert len(unb64u(mine["announce"]["public_key"])) == 65 and mine["secret"] != boxes[1]["secret"]
+
+    peer = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), unb64u(mine["announce"]["public_key"]))
+    ephemeral = ec.generate_private_key(ec.SECP256R1())
+    key = HKDF(hashes.SHA256(), 32, salt=None, info=b"binhan mailbox v1").derive(ephemeral.exchange(ec.ECDH(), peer))
+    nonce = os.urandom(12)
+    entry = {"type": "message", "id": "3f0c", "body": "Đã nhận tin, cảm ơn", "at": "2026-12-02T15:00:00Z"}
+    sealed = b64u(
+        ephemeral.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+        + nonce
+        + AESGCM(key).encrypt(nonce, json.dumps(entry).encode(), None)
+    )
+    from server.mailbox import sealing
+
+    status = {"type": "status", "status": "resolved", "reason": "Đã xử lý", "at": "2026-12-02T16:00:00Z"}
+    by_server = sealing.seal(unb64u(mine["announce"]["public_key"]), json.dumps(status).encode())
+    opened = modules.evaluate(
+        """async (sealed) => {
+      const s = await import('/js/seal.js');
+      const open = async (i, x) => s.openEntry(await s.mailboxKey(boxes[i].jwk), x).catch(() => 'refused');
+      const altered = sealed[0].slice(0, -3) + (sealed[0].endsWith('A') ? 'BBB' : 'AAA');
+      return [await open(0, sealed[0]), await open(1, sealed[0]), await open(0, sealed[1]), await open(0, altered)];
+    }""",
+        [sealed, by_server],
+    )
+    # Python's sealing as the ADR spells it and the server's own sealing.py open; another tip's key or a changed
+    # byte opens nothing.
+    assert opened == [entry, "refused", status, "refused"]
+
+
+def test_a_legacy_anonymous_report_moves_to_the_tip_queue_without_its_household(modules: Page) -> None:
+    """An anonymous report queued by the previous version (a sync item with household_id) leaves the outbox for
+    the tip queue when the engine starts: what will be sent names no household and carries no phone clock; its
+    photo bytes stay; a named report stays in the outbox."""
+    out = modules.evaluate(f"""async () => {{
+      const {{ store, outbox, c }} = await m();
+      const tips = await import('/js/tips.js');
+      await store.applyGroup({{ ...GROUP, village: {{ id: 3, name: 'Thôn Đông' }} }});
+      await store.setMeta('group', {{ ...GROUP, village: {{ id: 3, name: 'Thôn Đông' }} }});
+      const s = await unlockHousehold(1, '2468');
+      const photo = {{ bytes: new Uint8Array([1, 2, 3]).buffer, sha256: 'ab'.repeat(32), size: 3,
+        content_type: 'image/jpeg' }};
+      const anon = await outbox.queueReport(s, 1, {{ ...{REPORT}, anonymous: true }}, [photo]);
+      const named = await outbox.queueReport(s, 1, {REPORT}, []);
+      await tips.migrateLegacy();
+      const key = await c.deviceKey();
+      const [t] = await store.tips();
+      const sent = await c.decrypt(key, t.box);
+      return {{ outbox: (await store.outboxItems()).map((i) => i.id === named), tip: t.id === anon, sent,
+        householdId: t.householdId ?? null, photo: !!(await outbox.photoBytes(sent.attachments[0].id)),
+        mine: (await store.report(anon)).householdId }};
+    }}""")
+    assert out["outbox"] == [True] and out["tip"] is True
+    sent = out["sent"]
+    assert "household_id" not in sent and "created_at" not in sent and out["householdId"] is None
+    assert sent["village_id"] == 3 and sent["category"] == "theft" and sent["body"] == "Trộm gà đêm qua"
+    assert len(sent["mailbox"]["verifier"]) == 64 and sent["mailbox"]["public_key"]
+    assert out["photo"] is True  # the photo waits for the tip, under the same attachment id
+    assert out["mine"] == 1  # the household still finds it among its own reports

@@ -20,7 +20,7 @@ async function initial(session, hid, mode, arg) {
   }
   if (mode === 'fix') {
     const r = await store.report(arg);
-    const item = await store.outboxItem(arg);
+    const item = (await store.outboxItem(arg)) || (await store.tip(arg));
     if (!r?.sealed || r.householdId !== hid) return null;
     const photos = await Promise.all((item?.attachments || []).map(async (a) =>
       ({ ...a, bytes: await outbox.photoBytes(a.id) })));
@@ -48,7 +48,9 @@ function inputs(f) {
     kind === 'appointment' ? field('when', t('new.when'), h('input', { id: 'when', type: 'datetime-local',
       value: toLocalInput(f.appointment_at) })) : null,
     check('urgent', label('urgency', 'urgent'), f.urgency === 'urgent'),
-    check('anonymous', t('new.anonymous'), !!f.anonymous),
+    // Only a tip can go without a name (ADR 0004): it travels alone, as an anonymous tip.
+    kind === 'tip' ? check('anonymous', t('new.anonymous'), !!f.anonymous) : null,
+    kind === 'tip' ? h('p', { class: 'muted', id: 'alone-help' }, t('new.alone')) : null,
   ];
 }
 
@@ -61,7 +63,7 @@ function read(form, kind) {
     body: value('#body'),
     location: value('#location') || undefined,
     urgency: form.querySelector('#urgent').checked ? 'urgent' : 'normal',
-    anonymous: form.querySelector('#anonymous').checked,
+    anonymous: !!form.querySelector('#anonymous')?.checked,
     appointment_at: kind === 'appointment' ? fromLocalInput(value('#when')) : undefined,
   };
 }
@@ -128,8 +130,9 @@ export async function render(app, mode, arg) {
     const fields = read(form, kind);
     if (!fields.body) return (msg.textContent = t('new.needBody'));
     form.querySelector('[type=submit]').disabled = true;
-    await outbox.queueReport(session, hid, fields, photos, start.fixId);
-    app.toast(t('new.queued'));
+    const anonymous = kind === 'tip' && fields.anonymous;
+    await (anonymous ? outbox.queueTip : outbox.queueReport)(session, hid, fields, photos, start.fixId);
+    app.toast(t(anonymous ? 'new.queuedAlone' : 'new.queued'));
     app.kick();
     app.go('#/home');
   });

@@ -2,7 +2,7 @@
 import { h } from '../../lib/dom.js';
 import { label, t } from '../../lib/i18n.js';
 import { when } from '../../lib/time.js';
-import { button, badge, ICONS } from '../ui.js';
+import { button, badge, ICONS, tipItem } from '../ui.js';
 import * as store from '../store.js';
 import { open } from '../crypto.js';
 
@@ -35,9 +35,12 @@ export async function render(app) {
   const hid = household.id;
   const reports = await store.householdReports(hid);
   const items = new Map((await store.outboxItems()).map((i) => [i.id, i]));
+  const mine = new Set(reports.map((r) => r.id));
+  // Queued anonymous tips name no household: this household's are those among its own reports.
+  (await store.tips()).filter((x) => mine.has(x.id) && tipItem(x)).forEach((x) => items.set(x.id, tipItem(x)));
   const draft = await store.draft(hid);
   const contents = await Promise.all(reports.map((r) => (r.sealed ? open(session, r.sealed) : null)));
-  const waiting = [...items.values()].filter((i) => i.householdId === hid).length;
+  const waiting = [...items.values()].filter((i) => i.householdId === hid || (i.tip && i.state !== 'uploading')).length;
   return h('section', {},
     h('div', { class: 'grid2' },
       button('✍️', t('home.write'), () => app.go('#/new'), 'primary'),

@@ -2,7 +2,7 @@
 import { h } from '../../lib/dom.js';
 import { label, t } from '../../lib/i18n.js';
 import { when } from '../../lib/time.js';
-import { button, badge, stateOf, ICONS, limit } from '../ui.js';
+import { button, badge, stateOf, ICONS, limit, tipItem } from '../ui.js';
 import * as store from '../store.js';
 import { open } from '../crypto.js';
 import * as outbox from '../outbox.js';
@@ -23,9 +23,13 @@ function entry(e, pending, newAppt) {
     pending ? h('small', {}, t('state.' + pending)) : null);
 }
 
-async function markRead(events) {
+async function markRead(events, tip) {
   const unread = events.filter((e) => e.value.type === 'reply' && !e.read);
-  for (const e of unread) await outbox.queueReceipt('message', e.value.messageId);
+  for (const e of unread) {
+    // A tip's receipts go through its mailbox: a receipt in /sync would tie the tip to this phone.
+    if (tip) await outbox.queueTipReceipt(tip.id, e.value.messageId);
+    else await outbox.queueReceipt('message', e.value.messageId);
+  }
   if (!unread.length) return false;
   await store.markRead(unread);
   return true;
@@ -39,11 +43,13 @@ export async function render(app, id) {
   const r = await store.report(id);
   if (!r || r.householdId !== household.id) return app.go('#/home');
   const queued = new Map((await store.outboxItems()).map((i) => [i.id, i]));
-  const item = queued.get(id);
+  const tip = await store.tip(id);
+  (tip?.pending || []).forEach((p) => queued.set(p.id, { state: 'waiting' })); // follow-ups for its mailbox
+  const item = tip ? tipItem(tip) : queued.get(id);
   const content = r.sealed ? await open(session, r.sealed) : null;
   const events = await Promise.all((await store.timeline(id))
     .map(async (e) => ({ ...e, value: await open(session, e.sealed) })));
-  if ((await markRead(events)) | r.unseen) {
+  if ((await markRead(events, tip)) | r.unseen) {
     await store.markReportSeen(id);
     app.kick();
   }
@@ -67,6 +73,7 @@ export async function render(app, id) {
       })) : null,
     item?.state !== 'attention' && item?.error?.code === 'quota_exceeded'
       ? h('p', { class: 'card warn', role: 'status' }, t('report.quota')) : null,
+    tip ? h('p', { class: 'card', role: 'note' }, t('report.alone')) : null,
     appt ? h('p', { class: 'card appt' }, '📅 ' + t('report.appt', { at: when(appt.value.appointment_at) })) : null,
     content ? h('div', { class: 'card' },
       content.category ? h('p', {}, h('b', {}, label('category', content.category))) : null,
@@ -82,7 +89,7 @@ export async function render(app, id) {
     r.sealed && item?.state !== 'attention' ? h('form', { class: 'card', onsubmit: async (e) => {
       e.preventDefault();
       if (!body.value.trim()) return;
-      await outbox.queueMessage(session, household.id, id, body.value.trim());
+      await (tip ? outbox.queueTipMessage : outbox.queueMessage)(session, household.id, id, body.value.trim());
       app.kick();
       app.refresh();
     } }, h('label', { for: 'followup' }, t('report.more')), body,
