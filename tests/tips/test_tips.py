@@ -179,7 +179,9 @@ def test_a_tips_photo_goes_up_with_its_mailbox_secret_only(tipster: Tipster, pho
     attachment = db.session.get(Attachment, uuid.UUID(declared["id"]))
     assert attachment.group_id is None
     assert _on_the_hour(attachment.created_at) and _on_the_hour(attachment.completed_at)
-    stored = Image.open(io.BytesIO(storage.final_path(attachment.id).read_bytes()))
+    path = storage.final_path(attachment.id)
+    assert path.stat().st_mtime == attachment.completed_at.timestamp(), "the file's time is the hour too"
+    stored = Image.open(io.BytesIO(path.read_bytes()))
     assert len(stored.getexif()) == 0, "the camera's metadata was stripped as for any photo"
 
 
