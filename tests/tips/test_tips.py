@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
+from pathlib import Path
 
 import pytest
 from cryptography.exceptions import InvalidTag
@@ -160,7 +161,7 @@ def test_a_tip_names_a_village_of_its_tokens_commune_only(tipster: Tipster) -> N
 # --- photos ----------------------------------------------------------------------------------------------
 
 
-def test_a_tips_photo_goes_up_with_its_mailbox_secret_only(tipster: Tipster, phone) -> None:
+def test_a_tips_photo_goes_up_with_its_mailbox_secret_only(app, tipster: Tipster, phone) -> None:
     photo = jpeg(exif=True)
     declared = photo_declaration(photo, "image/jpeg")
     tip = tipster.tip(attachments=[declared])
@@ -179,7 +180,11 @@ def test_a_tips_photo_goes_up_with_its_mailbox_secret_only(tipster: Tipster, pho
     attachment = db.session.get(Attachment, uuid.UUID(declared["id"]))
     assert attachment.group_id is None
     assert _on_the_hour(attachment.created_at) and _on_the_hour(attachment.completed_at)
-    stored = Image.open(io.BytesIO(storage.read_final(attachment.id)))
+    data = storage.read_final(attachment.id)
+    if app.config.get("ATTACHMENTS_STORE", "local") == "local":
+        path = Path(app.config["ATTACHMENTS_DIR"]) / attachment.id.hex[:2] / attachment.id.hex
+        assert path.stat().st_mtime == attachment.completed_at.timestamp(), "the file's time is the hour too"
+    stored = Image.open(io.BytesIO(data))
     assert len(stored.getexif()) == 0, "the camera's metadata was stripped as for any photo"
 
 
