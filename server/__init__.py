@@ -63,9 +63,10 @@ def _register_blueprints(api: Api) -> None:
     from .rules import views as rules
     from .stats import views as stats
     from .sync import views as sync
+    from .tips import views as tips
 
     sync.document_items(api)
-    phones = (groups.blp, sync.blp, attachments.blp, announcements.blp, rules.blp)
+    phones = (groups.blp, sync.blp, attachments.blp, announcements.blp, rules.blp, tips.blp)
     console = (
         officers.blp,
         reports.blp,

@@ -57,6 +57,17 @@ def load_config(instance_path: Path) -> dict[str, object]:
         # the phone keeps the photo and tries again later). Phones send ~150 KB photos: 200 MB is ~1,300.
         "GROUP_QUOTA_MB": int(env.get("GROUP_QUOTA_MB", "200")),
         "GROUP_QUOTA_DAYS": int(env.get("GROUP_QUOTA_DAYS", "30")),
+        # Anonymous tips (ADR 0004): blind-signed tokens a phone may get per commune-local day and tip key; the
+        # random delay (seconds) before the phone sends a queued tip alone, shorter for an urgent one; how often
+        # it may poll each tip's mailbox. Published in GET /api/v1/rules.
+        "TIP_TOKENS_PER_DAY": int(env.get("TIP_TOKENS_PER_DAY", "5")),
+        "TIP_DELAY_SECONDS": (120, 900),
+        "TIP_URGENT_DELAY_SECONDS": (20, 120),
+        "TIP_MAILBOX_POLL_SECONDS": int(env.get("TIP_MAILBOX_POLL_SECONDS", "900")),
+        # Rate limits of the tokenless tip endpoints, per token / mailbox (never per address).
+        "TIP_SEND_LIMIT": env.get("TIP_SEND_LIMIT", "10 per minute;60 per hour"),
+        "TIP_MAILBOX_LIMIT": env.get("TIP_MAILBOX_LIMIT", "30 per minute;300 per hour"),
+        "TIP_UPLOAD_LIMIT": env.get("TIP_UPLOAD_LIMIT", "300 per minute;3000 per hour"),
         "ENROLMENT_CODE_TTL_HOURS": 72,
         "ENROLMENT_RETRY_MINUTES": 15,
         # Officer console: the commune's clock for dates typed in filters and stats, and when a report that

@@ -29,6 +29,16 @@ def utcnow() -> datetime:
     return clock()
 
 
+def hour_floor(moment: datetime) -> datetime:
+    """``moment`` cut to its hour (UTC): the only precision stored for what an anonymous tipster does (ADR 0004)."""
+    return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def coarse_now() -> datetime:
+    """Now, floored to the hour."""
+    return hour_floor(utcnow())
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on both databases (SQLite has no time zones and drops them)."""
 

@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 
 from ..audit import operations as audit
-from ..database import get_in_commune, table_of, utcnow
+from ..database import get_in_commune, hour_floor, table_of, utcnow
 from ..errors import ApiError, Conflict, NotFound, PayloadTooLarge, UnsupportedMediaType
 from ..extensions import db
 from ..groups.models import Device
@@ -118,7 +118,12 @@ def for_device(device: Device, attachment_id: uuid.UUID, *, lock: bool = False) 
 
 
 def receive_chunk(device: Device, attachment_id: uuid.UUID, offset: int, data: bytes) -> dict[str, Any]:
-    attachment = for_device(device, attachment_id, lock=True)
+    return receive_into(for_device(device, attachment_id, lock=True), offset, data)
+
+
+def receive_into(attachment: Attachment, offset: int, data: bytes) -> dict[str, Any]:
+    """A chunk for an attachment its caller found (and locked) for the uploader: a phone, or an anonymous tip's
+    mailbox (server/tips)."""
     if attachment.complete:
         storage.discard_part(attachment.id)  # left over if a crash came between the commit and the unlink
         if offset + len(data) <= attachment.size:
@@ -161,6 +166,8 @@ class QuotaExceeded(ApiError):
 def _check_group_quota(attachment: Attachment) -> None:
     """Before the first byte of a photo: the group's photos of the last GROUP_QUOTA_DAYS, this one included,
     must fit in GROUP_QUOTA_MB (one phone must not fill the disk). Uploads already under way go on."""
+    if attachment.group_id is None:
+        return  # an anonymous tip's photo: its group is unknown; tokens bound how many tips a phone sends
     quota_mb, days = current_app.config["GROUP_QUOTA_MB"], current_app.config["GROUP_QUOTA_DAYS"]
     used = db.session.scalar(
         select(func.coalesce(func.sum(Attachment.size), 0)).where(
@@ -193,7 +200,8 @@ def _complete(attachment: Attachment) -> None:
     attachment.content_type = cleaned.content_type
     attachment.stored_size = len(cleaned.data)
     attachment.complete = True
-    attachment.completed_at = utcnow()
+    # An anonymous tip's photo (no group) keeps the hour only: its upload time is the tipster's (ADR 0004).
+    attachment.completed_at = utcnow() if attachment.group_id is not None else hour_floor(utcnow())
 
 
 def _restart(attachment: Attachment) -> None:

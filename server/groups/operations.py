@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from .. import tokens
 from ..audit import operations as audit
 from ..communes.models import Village
-from ..database import utcnow
+from ..database import coarse_now, utcnow
 from ..errors import Conflict, Gone, NotFound, Unauthorized
 from ..extensions import db
 from ..feed import operations as feed
@@ -156,8 +156,11 @@ def authenticate_device(authorization: str | None) -> Device:
 
 
 def touch(device: Device) -> None:
-    """Remember when a phone was last heard from (shown to officers managing devices)."""
-    device.last_seen_at = utcnow()
+    """Remember when a phone was last heard from (shown to officers managing devices), to the hour only: a
+    precise time would tell an officer which group's sync an anonymous tip followed (issue 10)."""
+    hour = coarse_now()
+    if device.last_seen_at != hour:
+        device.last_seen_at = hour
 
 
 def revoke_device(device: Device, officer_id: int | None) -> Device:

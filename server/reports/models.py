@@ -123,7 +123,9 @@ class Report(Model):
     tracking_code: Mapped[str] = mapped_column(String(9), unique=True)
     commune_id: Mapped[int] = mapped_column(ForeignKey("commune.id"))
     village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), index=True)
-    group_id: Mapped[int] = mapped_column(ForeignKey("household_group.id"), index=True)
+    # NULL for anonymous tips (sent alone through server/tips, ADR 0004): no group, device, household or
+    # phone time is stored for them. Tips sent anonymously through /sync before that keep their group.
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("household_group.id"), index=True)
     # NULL for anonymous reports: the server never learns which household sent them. The phone keeps
     # the report → household link itself to show replies to the right household.
     household_id: Mapped[int | None] = mapped_column(ForeignKey("household.id"), index=True)
@@ -141,7 +143,8 @@ class Report(Model):
     assigned_officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
     # SHA-256 of the canonical pushed content: a retry must match it, a different payload is a conflict.
     content_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)  # on the phone
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # on the phone; NULL for anonymous tips
+    # Floored to the hour for anonymous tips (and so is updated_at when their tipster writes).
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -149,7 +152,7 @@ class Report(Model):
     search_text: Mapped[str] = mapped_column(Text, default="")
 
     village: Mapped[Village] = relationship()
-    group: Mapped[HouseholdGroup] = relationship()
+    group: Mapped[HouseholdGroup | None] = relationship()
     household: Mapped[Household | None] = relationship()
     assigned_officer: Mapped[Officer | None] = relationship()
     messages: Mapped[list[Message]] = relationship(back_populates="report", order_by="Message.created_at")

@@ -13,11 +13,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..audit import operations as audit
-from ..database import utcnow
+from ..database import coarse_now, utcnow
 from ..errors import ApiError, Conflict, ItemRejected
 from ..extensions import db
 from ..feed import operations as feed
 from ..groups.models import Device
+from ..mailbox import operations as mailboxes
 from ..officers.models import Officer
 from . import intake
 from .models import NEEDS_REASON, TRANSITIONS, Message, MessageAuthor, Report, ReportKind, ReportStatus
@@ -56,7 +57,13 @@ def receive_report(device: Device, data: dict[str, Any]) -> tuple[Report, bool]:
     return _receive_report(batch, device, data)
 
 
+TIP_SENT_ALONE = "Tin báo ẩn danh được gửi riêng, không qua đồng bộ; ứng dụng sẽ tự gửi lại."
+
+
 def _receive_report(batch: intake.Intake, device: Device, data: dict[str, Any]) -> tuple[Report, bool]:
+    if data["anonymous"]:
+        # ADR 0004: an anonymous tip travels alone (POST /api/v1/tips), never beside the phone's named items.
+        raise ItemRejected(TIP_SENT_ALONE, code="tip_sent_alone")
     digest = _report_hash(data)
     existing = batch.reports.get(data["id"])
     if existing is not None:
@@ -84,6 +91,8 @@ def receive_message(device: Device, data: dict[str, Any]) -> tuple[Message, bool
 
 def _receive_message(batch: intake.Intake, device: Device, data: dict[str, Any]) -> tuple[Message, bool]:
     report = batch.reports.get(data["report_id"])
+    if report is not None and report.anonymous:
+        raise ItemRejected(TIP_SENT_ALONE, code="tip_sent_alone")  # its follow-ups go through its mailbox
     if report is None or report.group_id != device.group_id:
         raise ItemRejected("The report this message follows is not known.", code="unknown_report")
     digest = content_hash(data)
@@ -109,6 +118,8 @@ def mark_reply_read(device: Device, message_id: uuid.UUID, read_at: datetime) ->
 
 def _mark_reply_read(batch: intake.Intake, device: Device, message_id: uuid.UUID, read_at: datetime) -> bool:
     message = batch.messages.get(message_id)
+    if message is not None and message.report.anonymous:
+        raise ItemRejected(TIP_SENT_ALONE, code="tip_sent_alone")
     if (
         message is None
         or message.author is not MessageAuthor.OFFICER
@@ -154,7 +165,24 @@ def _status_change(report: Report) -> dict[str, Any]:
     }
 
 
+def sent_alone(report: Report) -> bool:
+    """An anonymous tip sent alone (ADR 0004): no group, so what officers do goes to its mailbox, never the feed
+    (a feed entry with no group would reach every phone of the commune)."""
+    return report.group_id is None
+
+
 def _publish_status(report: Report) -> None:
+    if sent_alone(report):
+        mailboxes.deliver(
+            report.id,
+            {
+                "type": "status",
+                "status": report.status.value,
+                "reason": report.status_reason,
+                "at": coarse_now().isoformat(),
+            },
+        )
+        return
     feed.append("report_status", _status_change(report), commune_id=report.commune_id, group_id=report.group_id)
 
 
@@ -174,7 +202,13 @@ def post_message(report: Report, officer: Officer, body: str, *, internal: bool 
     db.session.flush()
     action = "report.note_added" if internal else "report.replied"
     _audit(action, report, officer)
-    if not internal:
+    if not internal and sent_alone(report):
+        report.first_response_at = report.first_response_at or now
+        report.updated_at = now
+        mailboxes.deliver(
+            report.id, {"type": "message", "id": str(message.id), "body": body, "at": coarse_now().isoformat()}
+        )
+    elif not internal:
         report.first_response_at = report.first_response_at or now
         report.updated_at = now
         feed.append(

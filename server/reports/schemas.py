@@ -55,8 +55,10 @@ class ReportSchema(Schema):
     village = fields.Nested(VillageRefSchema)
     group = fields.Method("_group", allow_none=True)
     household = fields.Method("_household", allow_none=True)
-    created_at = fields.DateTime()
-    received_at = fields.DateTime()
+    created_at = fields.DateTime(
+        allow_none=True, metadata={"description": "On the phone; null for an anonymous tip (ADR 0004)."}
+    )
+    received_at = fields.DateTime(metadata={"description": "Floored to the hour for an anonymous tip."})
     updated_at = fields.DateTime()
     first_response_at = fields.DateTime(allow_none=True)
     overdue = fields.Function(lambda report: is_overdue(report))
@@ -67,7 +69,7 @@ class ReportSchema(Schema):
     attachments = fields.List(fields.Nested(AttachmentInfoSchema))
 
     def _group(self, report: Report) -> dict[str, Any] | None:
-        if report.anonymous:
+        if report.anonymous or report.group is None:
             return None
         return {"id": report.group.id, "name": report.group.name, "code": report.group.code}
 

@@ -56,6 +56,21 @@ def _labels() -> dict[str, dict[str, dict[str, str]]]:
     }
 
 
+def _tips(config: Any) -> dict[str, Any]:
+    """How the phone sends anonymous tips alone (ADR 0004): tokens a day, random delays, mailbox polling."""
+
+    def span(name: str) -> dict[str, int]:
+        low, high = config[name]
+        return {"min": int(low), "max": int(high)}
+
+    return {
+        "tokens_per_day": config["TIP_TOKENS_PER_DAY"],
+        "delay_seconds": span("TIP_DELAY_SECONDS"),
+        "urgent_delay_seconds": span("TIP_URGENT_DELAY_SECONDS"),
+        "mailbox_poll_seconds": config["TIP_MAILBOX_POLL_SECONDS"],
+    }
+
+
 def current_rules() -> dict[str, Any]:
     """The rules document, with ``version``: a hash of the rest, which the answer's ETag also carries."""
     config = current_app.config
@@ -83,6 +98,7 @@ def current_rules() -> dict[str, Any]:
             "announcement_file_bytes": config["ANNOUNCEMENT_FILE_MAX_BYTES"],
             "upload_chunk_bytes": config["ATTACHMENT_CHUNK_MAX_BYTES"],
         },
+        "tips": _tips(config),
     }
     canonical = json.dumps(rules, sort_keys=True, ensure_ascii=False).encode()
     return {"version": hashlib.sha256(canonical).hexdigest()[:16], **rules}

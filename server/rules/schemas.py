@@ -19,6 +19,18 @@ class LimitsSchema(Schema):
     upload_chunk_bytes = fields.Integer(metadata={"description": "Largest chunk of a resumable photo upload."})
 
 
+class SpanSchema(Schema):
+    min = fields.Integer()
+    max = fields.Integer()
+
+
+class TipRulesSchema(Schema):
+    tokens_per_day = fields.Integer(metadata={"description": "Blind-signed tip tokens a phone may get a day."})
+    delay_seconds = fields.Nested(SpanSchema, metadata={"description": "A queued tip waits a uniform delay in this."})
+    urgent_delay_seconds = fields.Nested(SpanSchema, metadata={"description": "The same for an urgent tip."})
+    mailbox_poll_seconds = fields.Integer(metadata={"description": "At most one mailbox fetch per tip this often."})
+
+
 class RulesSchema(Schema):
     version = fields.String(metadata={"description": "Changes whenever any rule does; also the ETag."})
     time_zone = fields.String(metadata={"description": "IANA zone of the commune, e.g. Asia/Ho_Chi_Minh."})
@@ -33,6 +45,7 @@ class RulesSchema(Schema):
     roles = fields.List(fields.String())
     sorts = fields.List(fields.String(), metadata={"description": "Orders of the officer queue."})
     limits = fields.Nested(LimitsSchema)
+    tips = fields.Nested(TipRulesSchema, metadata={"description": "Anonymous tips sent alone (ADR 0004)."})
     labels = fields.Dict(
         keys=fields.String(),
         values=fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.String())),

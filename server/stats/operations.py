@@ -190,7 +190,7 @@ def _row(report: Report, zone: Any) -> list[str]:
         report.status.value,
         report.status_reason,
         report.village.name,
-        "" if hidden else report.group.name,
+        "" if hidden or report.group is None else report.group.name,
         "" if hidden or report.household is None else report.household.name,
         "yes" if hidden else "no",
         report.assigned_officer.display_name if report.assigned_officer else "",

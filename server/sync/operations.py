@@ -32,7 +32,7 @@ def sync(device: Device, cursor: str | None, push: list[Any], *, compact: bool =
         results = [r if r["status"] == "rejected" else {k: v for k, v in r.items() if k != "id"} for r in results]
     touch(device)
     page = feed.pull(feed_audience(device), cursor, current_app.config["SYNC_PAGE_SIZE"])
-    device_id = device.id  # read before the commit expires it: reading it after would cost a new transaction
     db.session.commit()
-    log.info("sync device=%s pushed=%d changes=%d", device_id, len(push), len(page.changes))
+    # No device id, token or address (ADR 0004): a log line must not place a phone beside an anonymous tip.
+    log.info("sync pushed=%d changes=%d", len(push), len(page.changes))
     return {"results": results, "changes": page.changes, "cursor": page.cursor, "more": page.more}

@@ -150,7 +150,7 @@ def _apply_in_savepoint(device: Device, apply_one: Handler, data: dict[str, Any]
         savepoint.rollback()
         # No traceback: the statement's parameters (the tip's text) would go to the log with it.
         cause = type(getattr(exc, "orig", exc)).__name__
-        log.warning("sync item %s refused by the database: %s (%s)", data["id"], type(exc).__name__, cause)
+        log.warning("sync item refused by the database: %s (%s)", type(exc).__name__, cause)
         return _rejected(data["id"], "validation_error", "A value of this item cannot be stored.")
     savepoint.commit()
     return outcome()

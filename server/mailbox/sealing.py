@@ -1,0 +1,66 @@
+"""ECIES to a P-256 public key, as ADR 0004 fixes it for mailbox entries (WebCrypto can open it on the phone).
+
+An ephemeral P-256 key pair per entry; ECDH with the tip's public key; HKDF-SHA256 of the shared secret with an
+empty salt and the info ``binhan mailbox v1`` gives a 32-byte AES-256-GCM key; a random 12-byte nonce; no
+associated data. The sealed entry is ``ephemeral public key (65 bytes, uncompressed) ‖ nonce (12) ‖ ciphertext
+and tag``, in unpadded base64url. Only the holder of the tip's private key can open it; the server keeps
+nothing that can.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+INFO = b"binhan mailbox v1"
+POINT_BYTES = 65
+NONCE_BYTES = 12
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def from_b64url(text: str) -> bytes:
+    """Unpadded or padded base64url; anything else raises ValueError."""
+    if not isinstance(text, str) or any(c not in _B64URL for c in text.rstrip("=")):
+        raise ValueError("not base64url")
+    stripped = text.rstrip("=")
+    return base64.urlsafe_b64decode(stripped + "=" * (-len(stripped) % 4))
+
+
+_B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def load_public_key(point: bytes) -> ec.EllipticCurvePublicKey:
+    """An uncompressed P-256 point (0x04 ‖ x ‖ y) on the curve; ValueError otherwise."""
+    if len(point) != POINT_BYTES or point[0] != 4:
+        raise ValueError("not an uncompressed P-256 point")
+    return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+
+
+def _key(shared: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"", info=INFO).derive(shared)
+
+
+def seal(point: bytes, plaintext: bytes) -> str:
+    recipient = load_public_key(point)
+    ephemeral = ec.generate_private_key(ec.SECP256R1())
+    key = _key(ephemeral.exchange(ec.ECDH(), recipient))
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = AESGCM(key).encrypt(nonce, plaintext, None)
+    eph = ephemeral.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return b64url(eph + nonce + sealed)
+
+
+def open_sealed(private_key: ec.EllipticCurvePrivateKey, sealed: str) -> bytes:
+    """The phone's side (tests use it): raises on a wrong key or a changed entry."""
+    raw = from_b64url(sealed)
+    eph = load_public_key(raw[:POINT_BYTES])
+    nonce, body = raw[POINT_BYTES : POINT_BYTES + NONCE_BYTES], raw[POINT_BYTES + NONCE_BYTES :]
+    return AESGCM(_key(private_key.exchange(ec.ECDH(), eph))).decrypt(nonce, body, None)

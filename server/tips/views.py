@@ -1,0 +1,144 @@
+"""The endpoints of ADR 0004: the key and tokens (device token), and the tokenless tip, photo and mailbox calls.
+
+The tokenless calls carry no device token and no cookie; their rate limits count per token, per mailbox
+secret (their hashes), never per address. Nothing here logs a request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any
+
+from flask import current_app, g, request
+
+from ..api import Blueprint
+from ..attachments.schemas import ChunkArgsSchema, UploadStatusSchema
+from ..errors import PayloadTooLarge, UnsupportedMediaType
+from ..extensions import device_key, device_limit, limiter
+from ..groups.auth import device_required
+from . import operations
+from .schemas import (
+    MailboxRequestSchema,
+    MailboxResponseSchema,
+    SendTipSchema,
+    SentTipSchema,
+    TipKeySchema,
+    TokenRequestSchema,
+    TokenResponseSchema,
+)
+
+blp = Blueprint("tips", __name__, url_prefix="/api/v1/tips", description="Anonymous tips sent alone (ADR 0004)")
+
+_CHUNK_TYPES = {"application/octet-stream", "application/offset+octet-stream"}
+_NO_AUTH: list[dict[str, list[str]]] = []  # the spec's way to say: no device token, no cookie
+
+
+def _hashed(kind: str, value: Any) -> str:
+    return f"{kind}:" + hashlib.sha256(str(value).encode()).hexdigest()[:32]
+
+
+def _token_key() -> str:
+    """Rate-limit key of a tip: its token's message (a flood must spend or forge tokens, one key each)."""
+    body = request.get_json(silent=True)
+    token = body.get("token") if isinstance(body, dict) else None
+    return _hashed("tip", token.get("message") if isinstance(token, dict) else None)
+
+
+def _mailbox_key() -> str:
+    body = request.get_json(silent=True)
+    return _hashed("mailbox", body.get("secret") if isinstance(body, dict) else None)
+
+
+def _upload_key() -> str:
+    return _hashed("mailbox", request.headers.get(operations.MAILBOX_HEADER, ""))
+
+
+@blp.route("/key", methods=["GET"])
+@limiter.limit(device_limit("DEVICE_SYNC_LIMIT"), key_func=device_key)
+@device_required
+@blp.response(200, TipKeySchema)
+def tip_key() -> dict[str, Any]:
+    """The commune's current tip key and how many tokens this phone may still get today under it."""
+    return operations.key_for(g.device)
+
+
+@blp.route("/tokens", methods=["POST"])
+@limiter.limit(device_limit("DEVICE_SYNC_LIMIT"), key_func=device_key)
+@device_required
+@blp.arguments(TokenRequestSchema)
+@blp.response(200, TokenResponseSchema)
+def tokens(args: dict[str, Any]) -> dict[str, Any]:
+    """Blind-sign the phone's blinded token messages (RFC 9474), up to its tokens left today; retry-safe."""
+    return operations.issue_tokens(g.device, args["request_id"], args["key_id"], args["blinded"])
+
+
+@blp.route("", methods=["POST"])
+@blp.doc(security=_NO_AUTH)
+@limiter.limit(device_limit("TIP_SEND_LIMIT"), key_func=_token_key)
+@blp.arguments(SendTipSchema)
+@blp.response(201, SentTipSchema)
+@blp.alt_response(200, schema=SentTipSchema, description="duplicate: this token and tip were already stored")
+def send_tip(args: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """An anonymous tip, sent alone with a one-use token: no device token, no cookie."""
+    return operations.send_tip(args)
+
+
+@blp.route("/attachments/<uuid:attachment_id>", methods=["GET"])
+@blp.doc(
+    security=_NO_AUTH,
+    parameters=[
+        {
+            "in": "header",
+            "name": "Tip-Mailbox",
+            "required": True,
+            "schema": {"type": "string"},
+            "description": "base64url mailbox secret",
+        }
+    ],
+)
+@blp.response(200, UploadStatusSchema)
+def upload_status(attachment_id: uuid.UUID) -> dict[str, Any]:
+    """How many bytes of this tip's photo the server holds: resume from there."""
+    return operations.upload_status(request.headers.get(operations.MAILBOX_HEADER), attachment_id)
+
+
+@blp.route("/attachments/<uuid:attachment_id>", methods=["PATCH"])
+@blp.doc(
+    security=_NO_AUTH,
+    parameters=[
+        {
+            "in": "header",
+            "name": "Tip-Mailbox",
+            "required": True,
+            "schema": {"type": "string"},
+            "description": "base64url mailbox secret",
+        }
+    ],
+    requestBody={
+        "required": True,
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    },
+)
+@limiter.limit(device_limit("TIP_UPLOAD_LIMIT"), key_func=_upload_key)
+@blp.arguments(ChunkArgsSchema, location="query")
+@blp.response(200, UploadStatusSchema)
+def upload_chunk(args: dict[str, Any], attachment_id: uuid.UUID) -> dict[str, Any]:
+    """Append the bytes in the body at ``offset`` to a photo of the tip whose mailbox secret is given."""
+    if request.mimetype not in _CHUNK_TYPES:
+        raise UnsupportedMediaType("Send the chunk as application/octet-stream.")
+    if (request.content_length or 0) > current_app.config["ATTACHMENT_CHUNK_MAX_BYTES"]:
+        raise PayloadTooLarge("Chunks are at most 512 KB.")
+    return operations.receive_chunk(
+        request.headers.get(operations.MAILBOX_HEADER), attachment_id, args["offset"], request.get_data()
+    )
+
+
+@blp.route("/mailbox", methods=["POST"])
+@blp.doc(security=_NO_AUTH)
+@limiter.limit(device_limit("TIP_MAILBOX_LIMIT"), key_func=_mailbox_key)
+@blp.arguments(MailboxRequestSchema)
+@blp.response(200, MailboxResponseSchema)
+def mailbox(args: dict[str, Any]) -> dict[str, Any]:
+    """The tipster's follow-ups and read receipts (exactly once), then the sealed entries since ``since``."""
+    return operations.open_mailbox(args["secret"], args["since"], args["items"])
