@@ -213,29 +213,38 @@ def times_in(text_: str, local_offset: timedelta | None) -> Iterator[datetime]:
 
 def all_rows() -> dict[str, list[dict[str, Any]]]:
     """Every row of every table, read with plain SQL as a thief of the database file or a dump would."""
-    tables = inspect(db.engine).get_table_names()
-    return {
+    db.session.rollback()  # the requests share the test's session: end whatever read they left open
+    tables = inspect(db.session.connection()).get_table_names()
+    rows = {
         name: [dict(row._mapping) for row in db.session.execute(text(f'SELECT * FROM "{name}"'))]
         for name in tables
         if name != "alembic_version"
     }
+    db.session.rollback()  # end the read: SQLite's BEGIN IMMEDIATE would hold the write lock against the app
+    return rows
 
 
 def foreign_keys() -> dict[str, list[tuple[list[str], str, list[str]]]]:
     """table → [(its columns, referred table, referred columns)]."""
-    found = {}
-    inspector = inspect(db.engine)
-    for name in inspector.get_table_names():
-        found[name] = [
+    db.session.rollback()
+    inspector = inspect(db.session.connection())
+    found = {
+        name: [
             (fk["constrained_columns"], fk["referred_table"], fk["referred_columns"])
             for fk in inspector.get_foreign_keys(name)
         ]
+        for name in inspector.get_table_names()
+    }
+    db.session.rollback()
     return found
 
 
 def primary_keys() -> dict[str, list[str]]:
-    inspector = inspect(db.engine)
-    return {name: inspector.get_pk_constraint(name)["constrained_columns"] for name in inspector.get_table_names()}
+    db.session.rollback()
+    inspector = inspect(db.session.connection())
+    found = {name: inspector.get_pk_constraint(name)["constrained_columns"] for name in inspector.get_table_names()}
+    db.session.rollback()
+    return found
 
 
 def as_text(value: Any) -> str:
