@@ -98,7 +98,8 @@ def report_item(
         "kind": KINDS.get(category or "", "question"),
         "category": category,
         "body": body,
-        "anonymous": rng.random() < 0.5,
+        # Anonymous tips travel alone (ADR 0004): none here; the draw stays so the corpus stays the same.
+        "anonymous": rng.random() < 0.0,
         "location": rng.choice(LOCATIONS),
         "urgency": "urgent" if rng.random() < 0.1 else "normal",
         "created_at": created.isoformat(timespec="seconds"),

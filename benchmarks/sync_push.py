@@ -41,7 +41,8 @@ def report(household_id: int, rng: random.Random) -> dict:
         "category": rng.choice(["theft", "gambling", "loan_shark", "racing", "drugs"]),
         "body": f"{rng.choice(TIPS)} Khoảng {rng.randint(18, 23)} giờ {rng.randint(0, 59)} phút, "
         f"xe biển số 7{rng.randint(0, 9)}-{rng.randint(100, 999)}.{rng.randint(10, 99)}.",
-        "anonymous": rng.random() < 0.5,
+        # Anonymous tips travel alone (ADR 0004): none here; the draw stays so the corpus stays the same.
+        "anonymous": rng.random() < 0.0,
         "location": "Gần cầu tre, thôn Đông",
         "urgency": "urgent" if rng.random() < 0.1 else "normal",
         "created_at": datetime.now(UTC).isoformat(),

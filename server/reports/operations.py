@@ -61,21 +61,21 @@ TIP_SENT_ALONE = "Tin báo ẩn danh được gửi riêng, không qua đồng b
 
 
 def _receive_report(batch: intake.Intake, device: Device, data: dict[str, Any]) -> tuple[Report, bool]:
+    digest = _report_hash(data)
+    existing = batch.reports.get(data["id"])
+    if existing is not None and existing.group_id == device.group_id and existing.content_hash == digest:
+        return existing, False  # a retry; an anonymous tip stored through sync before ADR 0004 too
     if data["anonymous"]:
         # ADR 0004: an anonymous tip travels alone (POST /api/v1/tips), never beside the phone's named items.
         raise ItemRejected(TIP_SENT_ALONE, code="tip_sent_alone")
-    digest = _report_hash(data)
-    existing = batch.reports.get(data["id"])
     if existing is not None:
-        if existing.group_id != device.group_id or existing.content_hash != digest:
-            raise ItemRejected("This id was already used for a different report.", code="conflict")
-        return existing, False
+        raise ItemRejected("This id was already used for a different report.", code="conflict")
     household = batch.households.get(data["household_id"])
     if household is None or household.group_id != device.group_id or not household.active:
         raise ItemRejected("This household is not in the phone's group.", code="unknown_household")
     if any(declared["id"] in batch.attachment_ids for declared in data["attachments"]):
         raise ItemRejected("An attachment id is already used by another record.", code="conflict")
-    report = intake.new_report(device, data, None if data["anonymous"] else household.id, digest)
+    report = intake.new_report(device, data, household.id, digest)
     batch.stage_report(report, data["attachments"])
     return report, True
 

@@ -159,6 +159,10 @@ def _issued_today(device: Device, key: TipKey) -> int:
 
 def key_for(device: Device) -> dict[str, Any]:
     """``GET /api/v1/tips/key``: the commune's current key and what this phone may still get today under it."""
+    return _retrying(lambda: _key_for(device))
+
+
+def _key_for(device: Device) -> dict[str, Any]:
     key = current_key(device.group.commune_id)
     per_day = current_app.config["TIP_TOKENS_PER_DAY"]
     answer = {

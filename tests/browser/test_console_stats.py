@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.tips.tipster import Tipster
+
 from .conftest import LiveServer
 from .console import EXPECTED_CONSOLE_ERRORS, HEAD, enrol_phone, mark, sign_in
 
@@ -20,7 +22,7 @@ ALLOWED_CONSOLE_ERRORS = EXPECTED_CONSOLE_ERRORS  # see conftest._no_script_erro
 def test_stats_charts_and_csv_export(page: Page, live_server: LiveServer) -> None:
     word = mark()
     phone = enrol_phone(live_server, "BAC-01")
-    phone.send_report(body=f"Có người lạ chào mời vay tiền lãi cao {word}", category="loan_shark", anonymous=True)
+    Tipster.of(phone).tip(body=f"Có người lạ chào mời vay tiền lãi cao {word}", category="loan_shark")  # alone
     phone.send_report(body=f"Xe máy bị lấy trộm trước cổng {word}")
 
     sign_in(page, HEAD)

@@ -37,8 +37,8 @@ MAX_KILLS = 4
 
 
 def device_calls(method: str, path: str) -> bool:
-    """Faults hit what phones call; the officer at the commune office has a good link."""
-    return path.startswith(("/api/v1/sync", "/api/v1/attachments"))
+    """Faults hit what phones call (tips sent alone too); the officer at the commune office has a good link."""
+    return path.startswith(("/api/v1/sync", "/api/v1/attachments", "/api/v1/tips"))
 
 
 PLAN = FaultPlan(
@@ -94,7 +94,8 @@ def test_thousands_of_items_from_concurrent_phones_survive_faults_and_kills(tmp_
     rng = random.Random(seed)
     reports_wanted = int(os.environ.get("FAULT_ITEMS", "2000"))
     database = ThrowawayPostgres()
-    server = CrashableServer(server_env(tmp_path, database.create()), tmp_path / "gunicorn.log")
+    env = server_env(tmp_path, database.create(), TIP_TOKENS_PER_DAY="100000")
+    server = CrashableServer(env, tmp_path / "gunicorn.log")
     proxy: FaultProxy | None = None
     started = time.monotonic()
     try:
@@ -115,11 +116,15 @@ def test_thousands_of_items_from_concurrent_phones_survive_faults_and_kills(tmp_
                     )
                 )
         written: dict[str, dict[str, Any]] = {}
+        tips_written: list[dict[str, Any]] = []
         for i in range(reports_wanted):
             phone = phones[i % len(phones)]
             photos = rng.choice((1, 2)) if rng.random() < 0.04 else 0
             item = phone.write_report(f"R{i:05d}-{uuid.uuid4().hex[:6]}", photos)
-            written[item["id"]] = item
+            if item["id"] is None:
+                tips_written.append(item)  # anonymous: sent alone, its id drawn when it is sent
+            else:
+                written[item["id"]] = item
         messages = {i["id"]: i for p in phones for i in p.outbox if i["type"] == "message"}
 
         prepared = time.monotonic()
@@ -157,8 +162,23 @@ def test_thousands_of_items_from_concurrent_phones_survive_faults_and_kills(tmp_
         proxy.enabled = False
         for phone in phones:
             phone.pull_all()
+            for tip in phone.tips_sent.values():
+                phone.read_mailbox(tip)  # the last sealed entries
+            while phone.tip_items:  # receipts of the last replies
+                for tip in {id(t): t for t, _ in phone.tip_items}.values():
+                    phone.read_mailbox(tip)
         with psycopg.connect(database.url) as conn:
-            stored = dict(conn.execute("SELECT id::text, body FROM report").fetchall())
+            stored = dict(conn.execute("SELECT id::text, body FROM report WHERE group_id IS NOT NULL").fetchall())
+            stored_tips = conn.execute(
+                "SELECT id::text, body, device_id, created_at FROM report WHERE group_id IS NULL"
+            ).fetchall()
+            tokens_issued = conn.execute("SELECT coalesce(sum(issued), 0) FROM tip_token_issue").fetchone()[0]
+            tokens_spent = conn.execute("SELECT count(*) FROM spent_tip_token").fetchone()[0]
+            sealed = dict(
+                conn.execute(
+                    "SELECT r.id::text, m.last_seq FROM tip_mailbox m JOIN report r ON r.id = m.report_id"
+                ).fetchall()
+            )
             bodies = Counter(stored.values())
             stored_messages = {
                 row[0] for row in conn.execute("SELECT id::text FROM message WHERE author = 'household'")
@@ -171,6 +191,14 @@ def test_thousands_of_items_from_concurrent_phones_survive_faults_and_kills(tmp_
                 lost_changes += len(set(expected) - set(seen))
                 leaked += len(set(seen) - set(expected))
         photos = {k: v for p in phones for k, v in p.photos.items()}
+        tips_sent = {tip_id: tip for p in phones for tip_id, tip in p.tips_sent.items()}
+        tip_bodies = Counter(body for _, body, _, _ in stored_tips)
+        tips_lost = len(tips_written) - len(stored_tips) + len(set(tips_sent) - {row[0] for row in stored_tips})
+        tips_duplicated = sum(n - 1 for n in tip_bodies.values() if n > 1)
+        tokens_got = sum(p.tokens_got for p in phones)
+        tokens_held = sum(len(p.tipster.wallet) for p in phones if p.tipster)
+        mailbox_entries_missed = sum(sealed[tip_id] != len(tip.opened) for tip_id, tip in tips_sent.items())
+        messages.update({k: v for p in phones for k, v in p.tip_follow_ups.items()})
         bad_photos = 0
         for attachment_id, complete, sha256 in attachments:
             path = Path(server.env["ATTACHMENTS_DIR"]) / attachment_id.hex[:2] / attachment_id.hex
@@ -191,13 +219,23 @@ def test_thousands_of_items_from_concurrent_phones_survive_faults_and_kills(tmp_
             f"  faults injected: {proxy.summary()}\n"
             f"  restarts (SIGKILL): {server.kills}\n"
             f"  lost: {lost}, duplicated: {duplicated}, rejected: {len(rejected)}, photos not byte-identical: "
-            f"{bad_photos}, feed changes lost: {lost_changes}, leaked to another group: {leaked}"
+            f"{bad_photos}, feed changes lost: {lost_changes}, leaked to another group: {leaked}\n"
+            f"  tips sent alone: {len(tips_written)} written, {len(stored_tips)} stored, lost {tips_lost}, duplicated "
+            f"{tips_duplicated}; tokens issued {tokens_issued}, got {tokens_got}, spent {tokens_spent}, held "
+            f"{tokens_held}; mailboxes not fully read {mailbox_entries_missed}; "
+            f"{totals['token_requests']} token, {totals['tip_requests']} tip, "
+            f"{totals['mailbox_requests']} mailbox requests"
         )
         assert server.kills >= 3, "the run ended before the server could be killed a few times"
         assert lost == 0 and duplicated == 0
         assert rejected == []
         assert len(attachments) == len(photos) and bad_photos == 0
         assert lost_changes == 0 and leaked == 0
+        assert tips_written and tips_lost == 0 and tips_duplicated == 0
+        assert all(device_id is None and created_at is None for _, _, device_id, created_at in stored_tips)
+        assert tokens_issued == tokens_got, "a token request retried after a lost answer counted once"
+        assert tokens_spent == len(stored_tips) == tokens_got - tokens_held
+        assert mailbox_entries_missed == 0
         assert "Traceback" not in server.log(), server.log()[-5000:]
     finally:
         if proxy is not None:

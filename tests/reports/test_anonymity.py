@@ -5,12 +5,12 @@ from __future__ import annotations
 from server.audit.models import AuditEvent
 from server.extensions import db
 from tests.conftest import report_item
+from tests.tips.tipster import Tipster
 
 
 def test_anonymous_tip_names_no_household_in_any_officer_answer(phone, officer, demo):
     household = demo.household("DONG-01", 3)
-    item = report_item(household.id, anonymous=True, body="Ổ cờ bạc ở nhà kho cuối thôn, tối nào cũng có.")
-    phone.sync([item])
+    item = {"id": Tipster.of(phone).tip(body="Ổ cờ bạc ở nhà kho cuối thôn, tối nào cũng có.").id}
     officer.post(f"/api/v1/officer/reports/{item['id']}/messages", json={"body": "Cảm ơn, đã nhận tin."})
     answers = [
         officer.get("/api/v1/officer/reports").get_data(as_text=True),

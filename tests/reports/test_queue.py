@@ -9,6 +9,7 @@ from server.database import utcnow
 from server.extensions import db
 from server.reports.models import Report
 from server.reports.search import fold
+from tests.tips.tipster import Tipster
 
 QUEUE = "/api/v1/officer/reports"
 
@@ -33,7 +34,7 @@ def test_fold_strips_tones_and_the_crossed_d() -> None:
 
 def test_each_item_shows_village_group_and_household_unless_anonymous(officer, phone) -> None:
     named = phone.send_report()
-    hidden = phone.send_report(household_index=1, anonymous=True)
+    hidden = Tipster.of(phone).tip().id
     items = {item["id"]: item for item in officer.get(QUEUE).json["items"]}
     assert items[named]["village"]["name"] == "Thôn Đông"
     assert items[named]["group"]["code"] == "DONG-01"

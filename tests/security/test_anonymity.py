@@ -23,7 +23,8 @@ from server.audit.models import AuditEvent
 from server.extensions import db
 from server.groups.models import Device
 from server.reports.models import Message, Report
-from tests.conftest import jpeg, message_item, photo_declaration, report_item
+from tests.conftest import jpeg, photo_declaration, report_item
+from tests.tips.tipster import Tipster, follow_up
 
 MARK = "KHO-CUOI-THON-7731"
 
@@ -47,14 +48,17 @@ def _objects(node: Any) -> list[dict[str, Any]]:
 @pytest.fixture
 def tip(app, demo, enrol_phone, sign_in) -> dict[str, Any]:
     phone = enrol_phone("DONG-01")
-    household = demo.household("DONG-01", 2)
+    household = demo.household("DONG-01", 2)  # the tipster's household: the server never hears of it
     photo = jpeg(exif=True)
     declared = photo_declaration(photo, "image/jpeg")
-    anonymous = report_item(household.id, anonymous=True, body=f"Ổ ma tuý ở {MARK}", attachments=[declared])
     named = report_item(demo.household("DONG-01", 3).id, kind="question", category=None, body="Hỏi tạm trú")
-    assert [r["status"] for r in phone.sync([anonymous, named]).json["results"]] == ["created", "created"]
-    assert phone.upload(declared["id"], photo).status_code == 200
-    phone.sync([message_item(anonymous["id"], f"Bổ sung {MARK}: tối thứ Bảy")])
+    assert [r["status"] for r in phone.sync([named]).json["results"]] == ["created"]
+    tipster = Tipster.of(phone)
+    sent = tipster.tip(body=f"Ổ ma tuý ở {MARK}", attachments=[declared])  # alone, no device token (ADR 0004)
+    anonymous = {"id": sent.id}
+    assert tipster.upload(sent, declared["id"], photo).status_code == 200
+    follow = tipster.mailbox(sent, [follow_up(f"Bổ sung {MARK}: tối thứ Bảy")])
+    assert follow.json["results"][0]["status"] == "created"
     head = sign_in("truongcongan", "demo-head")
     officer = sign_in()
     officer_id = officer.get("/api/v1/officer/me").json["officer"]["id"]

@@ -83,7 +83,7 @@ def test_no_secret_in_the_logs(production: CrashableServer) -> None:
 
     log = production.log()
     assert '"POST /api/v1/sync HTTP/1.1" 200' in log, "the access log was captured"
-    assert "server.sync.operations: sync device=" in log, "the app's own log was captured"
+    assert "server.sync.operations: sync pushed=" in log, "the app's own log was captured"
     assert "value refused by the database" in log, "an error path was logged"
     assert set(SECRETS_NEEDED) <= set(secrets)
     leaked = {name for name, value in secrets.items() if value in log}

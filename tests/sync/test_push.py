@@ -8,7 +8,8 @@ import uuid
 
 from server.extensions import db
 from server.reports.models import Message, Report
-from tests.conftest import message_item, report_item
+from tests.conftest import message_item, receipt_item, report_item
+from tests.tips.tipster import Tipster
 
 
 def _count(model) -> int:
@@ -85,14 +86,34 @@ def test_category_only_for_tips_and_defaults_to_other(phone, demo):
     assert db.session.scalar(db.select(Report)).category.value == "other"
 
 
-def test_anonymous_tip_stores_no_household(phone, demo):
+def test_an_anonymous_tip_is_refused_by_sync_it_travels_alone(phone, demo):
+    """ADR 0004: an anonymous tip never rides in a sync beside the phone's named items, nor do its follow-ups."""
     item = report_item(demo.household("DONG-01", 2).id, anonymous=True)
-    assert phone.sync([item]).json["results"][0]["status"] == "created"
+    named = report_item(demo.household("DONG-01", 1).id)
+    results = phone.sync([item, named]).json["results"]
+    assert [r["status"] for r in results] == ["rejected", "created"]
+    assert results[0]["error"]["code"] == "tip_sent_alone"
+    assert "riêng" in results[0]["error"]["message"]  # Vietnamese, for the phone to show if it must
+    assert db.session.get(Report, uuid.UUID(item["id"])) is None
+    tip = Tipster.of(phone).tip()
+    follow = phone.sync([message_item(tip.id), receipt_item(str(uuid.uuid4()))]).json["results"]
+    assert follow[0]["error"]["code"] == "tip_sent_alone"
+
+
+def test_an_anonymous_tip_stored_through_sync_before_adr_0004_is_still_a_duplicate(phone, demo):
+    """A phone whose answer was lost before the upgrade retries the old item: it was stored, so it is not refused."""
+    from server.reports.operations import _report_hash
+    from server.sync.schemas import ReportItemSchema
+
+    item = report_item(demo.household("DONG-01", 2).id, anonymous=True)
+    stored_as_before = report_item(demo.household("DONG-01", 2).id, id=item["id"], anonymous=False)
+    assert phone.sync([stored_as_before]).json["results"][0]["status"] == "created"
+    retry = {**item, "created_at": stored_as_before["created_at"]}
     report = db.session.get(Report, uuid.UUID(item["id"]))
-    assert report.household_id is None
-    assert report.village.name == "Thôn Đông"
-    # A retry is still recognised as the same report without the server knowing the household.
-    assert phone.sync([item]).json["results"][0]["status"] == "duplicate"
+    report.anonymous, report.household_id = True, None  # what the old server stored for it
+    report.content_hash = _report_hash(ReportItemSchema().load(retry))
+    db.session.commit()
+    assert phone.sync([retry]).json["results"][0]["status"] == "duplicate"
 
 
 def test_text_is_stored_nfc_normalised(phone, demo):

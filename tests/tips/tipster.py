@@ -80,6 +80,8 @@ class Tipster:
         self.public: rsa.RSAPublicKey | None = None
         self.key_id: str | None = None
         self.wallet: list[Token] = []
+        self.pending: tuple[str, str, list[bytes], list[blinding.Blinded]] | None = None
+        self.last_request: tuple[str, str, list[bytes], list[blinding.Blinded]] | None = None
 
     @classmethod
     def of(cls, phone: Any) -> Tipster:
@@ -104,24 +106,34 @@ class Tipster:
         return answer
 
     def request_tokens(self, count: int = 3, request_id: str | None = None) -> tuple[Any, list[Token]]:
-        """One ``POST /api/v1/tips/tokens``; returns the answer and the finalised tokens (checked like the phone)."""
+        """One ``POST /api/v1/tips/tokens``; returns the answer and the finalised tokens (checked like the phone).
+
+        As the phone's outbox does, a request that got no answer (``RetryLater`` over HTTP) is kept in
+        ``pending`` and the next call sends it again, same ``request_id`` and same blinded values; ``resend``
+        does that on purpose after an answer.
+        """
         if self.public is None:
             assert self.key().status_code == 200
         assert self.public is not None and self.key_id is not None
-        messages = [secrets.token_bytes(32) for _ in range(count)]
-        blinded = [blinding.blind(self.public, message) for message in messages]
-        body = {
-            "request_id": request_id or str(uuid.uuid4()),
-            "key_id": self.key_id,
-            "blinded": [b64url(b.blinded) for b in blinded],
-        }
+        if self.pending is None:
+            messages = [secrets.token_bytes(32) for _ in range(count)]
+            blinded = [blinding.blind(self.public, message) for message in messages]
+            self.pending = (request_id or str(uuid.uuid4()), self.key_id, messages, blinded)
+        request_id, key_id, messages, blinded = self.pending
+        body = {"request_id": request_id, "key_id": key_id, "blinded": [b64url(b.blinded) for b in blinded]}
         answer = self._call("POST", "/api/v1/tips/tokens", json=body, headers=self.device_headers)
+        self.last_request, self.pending = self.pending, None
         got: list[Token] = []
         if answer.status_code == 200:
             for message, b, signed in zip(messages, blinded, answer.json["blind_signatures"], strict=False):
                 signature = blinding.finalize(self.public, message, sealing.from_b64url(signed), b.inv)
                 got.append(Token(answer.json["key_id"], message, signature))
         return answer, got
+
+    def resend(self) -> tuple[Any, list[Token]]:
+        """The last token request again, as a phone that lost its answer would send it."""
+        self.pending = self.last_request
+        return self.request_tokens()
 
     def tokens(self, count: int = 3) -> list[Token]:
         answer, got = self.request_tokens(count)
