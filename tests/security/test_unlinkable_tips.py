@@ -32,6 +32,7 @@ from server.groups import operations as groups
 from server.groups.models import Device, Household, HouseholdGroup
 from tests.conftest import Demo, OfficerClient, Phone, jpeg, photo_declaration, report_item
 from tests.security.tipping import (
+    Mailbox,
     SentTip,
     SimClock,
     TipPhone,
@@ -313,6 +314,19 @@ def test_c_a_tip_never_shares_a_request_with_named_items(app, demo, phone) -> No
     assert alone.json["results"][0]["error"]["code"] == "tip_sent_alone"
     stored = {row["body"] for row in all_rows()["report"]}
     assert stored == {"Hỏi giấy tờ"}
+
+
+def test_c_a_device_token_sent_with_a_tip_is_not_used(app, demo, phone) -> None:
+    """A buggy or old phone that sends its device token with the tip: the server must not tie the two."""
+    tipster = TipPhone(phone, app)
+    assert tipster.fetch_tokens(1).status_code == 200
+    request = tipster.tip_body(
+        demo.groups["DONG-01"].village_id, "Tin kèm vé thiết bị", tipster.tokens[0], Mailbox.new()
+    )
+    answer = app.test_client().post("/api/v1/tips", json=request, headers=phone.headers)
+    assert answer.status_code in (201, 400, 401, 403, 422), answer.json
+    for row in all_rows()["report"]:
+        assert (row["group_id"], row["device_id"], row["household_id"]) == (None, None, None), row
 
 
 def test_d_no_client_time_is_stored_or_shown(app, demo, clock, scenario) -> None:
