@@ -338,9 +338,14 @@ def test_d_no_client_time_is_stored_or_shown(app, demo, clock, scenario) -> None
     chosen = "2026-11-20T03:31:09.876543+00:00"
     late = scenario.tipster.send_tip(scenario.group.village_id, "Tin thứ hai", created_at=chosen)
     assert late.answer.status_code in (201, 422), late.answer.json
+    named = scenario.tipster.send_tip(scenario.group.village_id, "Tin thứ ba", household_id=scenario.household.id)
+    assert named.answer.status_code in (201, 422), named.answer.json
     for rows in all_rows().values():
         for row in rows:
             assert "03:31:09" not in " ".join(as_text(v) for v in row.values())
+    tips = [row for row in all_rows()["report"] if row["anonymous"]]
+    assert len(tips) >= 1 + (late.answer.status_code == 201) + (named.answer.status_code == 201)
+    assert all(row["household_id"] is None for row in tips), tips
 
 
 # --- (e) the database, column by column ---------------------------------------------------------------------
@@ -385,6 +390,7 @@ def test_e_no_row_about_the_tip_names_a_group_device_household_or_client_time(ap
     linked = linked_rows(scenario)
     expected = {"report", "attachment", "message", "audit_event", "spent_tip_token", "tip_mailbox", "tip_mailbox_entry"}
     assert expected <= set(linked), f"every table about the tip was read: {sorted(linked)}"
+    assert "feed_entry" not in linked, "replies and statuses of the tip go to its mailbox, not to a group's feed"
     fks = foreign_keys()
     for table, rows in linked.items():
         source_columns = {c for cols, ref, _ in fks.get(table, []) if ref in REFERS_TO_SOURCE for c in cols}
