@@ -5,6 +5,11 @@ clock the test moves, and readers of everything an officer, the database and the
 tokens during its authenticated session (tests/tips/blinding.py is the phone's half of RFC 9474), files a tip in
 a request of its own with no device token and no cookie, uploads its photo with the mailbox secret, and opens
 the sealed mailbox entries with the tip's private key, as pwa/js/tips.js does.
+
+It overlaps tests/tips/tipster.py (the tips server's own test phone) on purpose in two places: it opens mailbox
+entries with its own reading of ADR 0004 (HKDF and AES-GCM here, not ``server.mailbox.sealing``), so that the
+adversarial suite checks the server against the contract rather than against itself; and it keeps every blinded
+value it sent and blind signature it got, which the token-unlinkability attack (g) looks for in the database.
 """
 
 from __future__ import annotations
