@@ -29,7 +29,9 @@ def load_config(instance_path: Path) -> dict[str, object]:
     return {
         "SECRET_KEY": env.get("SECRET_KEY") or _instance_secret(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a failed statement's error (and so a logged traceback) never quotes its values, such
+        # as a tip's text (DESIGN.md: logs hold no tip text).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "ATTACHMENTS_DIR": env.get("ATTACHMENTS_DIR") or str(instance_path / "attachments"),
         "REDIS_URL": redis_url,
         # Without Redis the counters live in a SQLite file that every gunicorn worker of the machine shares.

@@ -56,11 +56,3 @@ def seal(point: bytes, plaintext: bytes) -> str:
     sealed = AESGCM(key).encrypt(nonce, plaintext, None)
     eph = ephemeral.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
     return b64url(eph + nonce + sealed)
-
-
-def open_sealed(private_key: ec.EllipticCurvePrivateKey, sealed: str) -> bytes:
-    """The phone's side (tests use it): raises on a wrong key or a changed entry."""
-    raw = from_b64url(sealed)
-    eph = load_public_key(raw[:POINT_BYTES])
-    nonce, body = raw[POINT_BYTES : POINT_BYTES + NONCE_BYTES], raw[POINT_BYTES + NONCE_BYTES :]
-    return AESGCM(_key(private_key.exchange(ec.ECDH(), eph))).decrypt(nonce, body, None)

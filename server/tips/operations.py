@@ -10,6 +10,7 @@ hour only. These endpoints log nothing about a request.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import uuid
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import tokens
 from ..attachments import operations as attachments
+from ..attachments import storage
 from ..attachments.models import Attachment
 from ..communes.models import Village
 from ..database import coarse_now, utcnow
@@ -375,7 +377,18 @@ def upload_status(header: str | None, attachment_id: uuid.UUID) -> dict[str, Any
 
 
 def receive_chunk(header: str | None, attachment_id: uuid.UUID, offset: int, data: bytes) -> dict[str, Any]:
-    return attachments.receive_into(tip_attachment(header, attachment_id, lock=True), offset, data)
+    answer = attachments.receive_into(tip_attachment(header, attachment_id, lock=True), offset, data)
+    if answer["complete"]:
+        _coarse_file_times(attachment_id)
+    return answer
+
+
+def _coarse_file_times(attachment_id: uuid.UUID) -> None:
+    """The stored photo's file times to the hour, as its row's: a backup of the files keeps them."""
+    path = storage.final_path(attachment_id)
+    if path.exists():
+        stamp = coarse_now().timestamp()
+        os.utime(path, (stamp, stamp))
 
 
 # --- the mailbox -----------------------------------------------------------------------------------------

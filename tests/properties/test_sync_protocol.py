@@ -190,8 +190,9 @@ class SyncProtocol(RuleBasedStateMachine):
     def enrol_another_phone(self, group: str) -> None:
         self._enrol(group)
 
-    @rule(data=st.data(), anonymous=st.booleans(), kind=st.sampled_from(KINDS), follow_up=st.booleans())
-    def write(self, data: st.DataObject, anonymous: bool, kind: str, follow_up: bool) -> None:
+    # Anonymous tips travel alone (ADR 0004; /sync answers tip_sent_alone): tests/tips and the fault run cover them.
+    @rule(data=st.data(), kind=st.sampled_from(KINDS), follow_up=st.booleans())
+    def write(self, data: st.DataObject, kind: str, follow_up: bool) -> None:
         phone = data.draw(st.sampled_from(self.phones))
         report = report_item(
             data.draw(st.sampled_from(phone.households)),
@@ -199,7 +200,6 @@ class SyncProtocol(RuleBasedStateMachine):
             kind=kind,
             category=None,
             body=f"Tin {self.serial} của tổ {phone.group}",
-            anonymous=anonymous,
         )
         phone.outbox.append(report)
         if follow_up:

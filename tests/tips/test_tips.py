@@ -7,6 +7,9 @@ import hashlib
 import io
 import uuid
 
+import pytest
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.asymmetric import ec
 from PIL import Image
 
 from server.attachments import storage
@@ -17,7 +20,7 @@ from server.reports.models import Message, Report
 from server.tips.models import SpentTipToken, TipTokenIssue
 from tests.conftest import jpeg, make_other_commune, photo_declaration
 
-from .tipster import Tipster, b64url, follow_up, new_mailbox, receipt
+from .tipster import Tipster, b64url, follow_up, new_mailbox, open_entry, receipt
 
 TIPS = "/api/v1/tips"
 
@@ -176,7 +179,9 @@ def test_a_tips_photo_goes_up_with_its_mailbox_secret_only(tipster: Tipster, pho
     attachment = db.session.get(Attachment, uuid.UUID(declared["id"]))
     assert attachment.group_id is None
     assert _on_the_hour(attachment.created_at) and _on_the_hour(attachment.completed_at)
-    stored = Image.open(io.BytesIO(storage.final_path(attachment.id).read_bytes()))
+    path = storage.final_path(attachment.id)
+    assert path.stat().st_mtime == attachment.completed_at.timestamp(), "the file's time is the hour too"
+    stored = Image.open(io.BytesIO(path.read_bytes()))
     assert len(stored.getexif()) == 0, "the camera's metadata was stripped as for any photo"
 
 
@@ -198,6 +203,11 @@ def test_officers_answer_through_the_sealed_mailbox_and_the_console_keeps_the_th
     assert (message["type"], message["id"], message["body"]) == ("message", reply.json["id"], "Cảm ơn, đã nhận.")
     assert (status["type"], status["status"], status["reason"]) == ("status", "rejected", "Sai xã")
     assert all(entry["at"].endswith(":00:00+00:00") for entry in tip.opened)
+    sealed = answer.json["entries"][0]["sealed"]
+    with pytest.raises(InvalidTag):  # another phone's key opens nothing
+        open_entry(ec.generate_private_key(ec.SECP256R1()), sealed)
+    with pytest.raises(InvalidTag):  # nor does a changed entry
+        open_entry(tip.private_key, sealed[:-3] + ("A" if sealed[-3] != "A" else "B") + sealed[-2:])
     assert tipster.mailbox(tip).json["entries"] == []  # nothing new since 2
     assert len(tipster.mailbox(tip, since=1).json["entries"]) == 1
     # Nothing of it reached the group's feed (nor the commune's: a group-less feed entry would reach every phone).

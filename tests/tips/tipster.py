@@ -11,6 +11,7 @@ a test sees every 409 and 429 itself).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import secrets
@@ -18,8 +19,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from server.mailbox import sealing
 from tests.conftest import HttpClient
@@ -62,6 +65,18 @@ class Tip:
     @property
     def header(self) -> dict[str, str]:
         return {"Tip-Mailbox": b64url(self.secret)}
+
+
+def open_entry(private_key: ec.EllipticCurvePrivateKey, sealed: str) -> dict[str, Any]:
+    """Open a mailbox entry as the phone does, written from ADR 0004 alone (not with the server's code):
+    ephemeral P-256 point (65) ‖ nonce (12) ‖ AES-256-GCM ciphertext+tag, key = HKDF-SHA256(ECDH, salt empty,
+    info "binhan mailbox v1"), unpadded base64url."""
+    assert "=" not in sealed
+    raw = base64.urlsafe_b64decode(sealed + "=" * (-len(sealed) % 4))
+    ephemeral = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw[:65])
+    shared = private_key.exchange(ec.ECDH(), ephemeral)
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"", info=b"binhan mailbox v1").derive(shared)
+    return json.loads(AESGCM(key).decrypt(raw[65:77], raw[77:], None).decode("utf-8"))
 
 
 def new_mailbox() -> tuple[bytes, ec.EllipticCurvePrivateKey, dict[str, str]]:
@@ -193,7 +208,7 @@ class Tipster:
         answer = self._call("POST", "/api/v1/tips/mailbox", json=body)
         if answer.status_code == 200:
             for entry in answer.json["entries"]:
-                tip.opened.append(json.loads(sealing.open_sealed(tip.private_key, entry["sealed"])))
+                tip.opened.append(open_entry(tip.private_key, entry["sealed"]))
             tip.since = answer.json["since"]
         return answer
 
