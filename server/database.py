@@ -16,8 +16,17 @@ from .extensions import db
 M = TypeVar("M")
 
 
-def utcnow() -> datetime:
+def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+# What ``utcnow`` reads. Only tests replace it (tests/security/test_unlinkable_tips.py simulates a village's day:
+# the server must floor the times it stores, so the test must control them); production never does.
+clock: Callable[[], datetime] = system_clock
+
+
+def utcnow() -> datetime:
+    return clock()
 
 
 def hour_floor(moment: datetime) -> datetime:
