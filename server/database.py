@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any, TypeVar, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, Engine, Select, Table, event, func, select
 from sqlalchemy.types import TypeDecorator
@@ -37,6 +38,12 @@ def hour_floor(moment: datetime) -> datetime:
 def coarse_now() -> datetime:
     """Now, floored to the hour."""
     return hour_floor(utcnow())
+
+
+def local_day_start(moment: datetime, zone: str) -> datetime:
+    """The start (in UTC) of ``moment``'s day in the time zone ``zone``: a phone's "last seen" keeps only this."""
+    local = moment.astimezone(ZoneInfo(zone))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -35,7 +35,7 @@ FAST_TIPS_JS = """async () => {
   const meta = db.transaction('meta', 'readwrite').objectStore('meta');
   const kept = await new Promise((ok) => { const r = meta.get('rules'); r.onsuccess = () => ok(r.result); });
   kept.rules.tips = { ...kept.rules.tips, delay_seconds: { min: 1, max: 2 }, urgent_delay_seconds: { min: 1, max: 2 },
-    mailbox_poll_seconds: 2 };
+    mailbox_poll_seconds: 2, quiet_seconds: 0 };
   await new Promise((ok) => { const r = meta.put(kept, 'rules'); r.onsuccess = ok; });
   db.close();
 }"""

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -45,6 +46,7 @@ from tests.security.tipping import (
 )
 
 DAY = datetime(2026, 11, 20, tzinfo=UTC)
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 NAMED_SYNC_AT = DAY.replace(hour=2, minute=5, second=7, microsecond=111111)
 OTHER_GROUP_AT = DAY.replace(hour=2, minute=40, second=0, microsecond=0)
 TIP_AT = DAY.replace(hour=3, minute=37, second=12, microsecond=345678)
@@ -282,7 +284,7 @@ def test_a_the_database_holds_no_time_of_the_tipster_finer_than_the_hour(app, sc
     assert leaks == []
 
 
-def test_b_a_groups_last_seen_is_floored_to_the_hour(app, scenario) -> None:
+def test_b_a_groups_last_seen_is_only_the_communes_day(app, scenario) -> None:
     for role in ("head", "admin"):
         who = sign_in(app, role)
         listed = who.get("/api/v1/officer/groups")
@@ -290,11 +292,12 @@ def test_b_a_groups_last_seen_is_floored_to_the_hour(app, scenario) -> None:
         assert listed.status_code == 200 and detail.status_code == 200
         mine = next(g for g in listed.json if g["id"] == scenario.group.id)
         assert mine["last_seen_at"] is not None, "the group's last seen is shown"
-        assert datetime.fromisoformat(mine["last_seen_at"]) == LOOK_AT.replace(minute=0), mine
+        midnight = LOOK_AT.astimezone(VIETNAM).replace(hour=0, minute=0).astimezone(UTC)
+        assert datetime.fromisoformat(mine["last_seen_at"]) == midnight, mine
         seen = [d["last_seen_at"] for d in detail.json["devices"]] + [g["last_seen_at"] for g in listed.json]
         for value in filter(None, seen):
-            moment = datetime.fromisoformat(value)
-            assert (moment.minute, moment.second, moment.microsecond) == (0, 0, 0), (role, value)
+            moment = datetime.fromisoformat(value).astimezone(VIETNAM)
+            assert (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0), (role, value)
     for row in all_rows()["device"]:
         assert [t.minute for t in times_in(as_text(row["last_seen_at"]), None)] in ([], [0]), row
 
@@ -524,6 +527,18 @@ def in_window(tip: datetime, activity: dict[int, list[datetime]], rng: random.Ra
     return rng.choice(fits or list(activity))
 
 
+def quiet_moment(due: datetime, named_pushes: list[datetime], quiet: timedelta) -> datetime:
+    """When the phone really sends a tip due at ``due``: not within ``quiet`` after its own named pushes (the PWA's
+    rule, pwa/js/tips.js); its named items in the ``quiet`` after the tip wait for it to end (pwa/js/sync.js)."""
+    moved = True
+    while moved:
+        blocking = [t for t in named_pushes if t <= due < t + quiet]
+        moved = bool(blocking)
+        if blocking:
+            due = max(blocking) + quiet
+    return due
+
+
 def poisson(rng: random.Random, mean: float) -> int:
     count, total = 0, rng.expovariate(1)
     while total < mean:
@@ -576,8 +591,9 @@ def test_i_the_tips_group_is_not_picked_better_than_chance(app, demo, clock, mon
     clock.set(DAY + timedelta(days=9))
     head, officer = sign_in(app, "head"), sign_in(app, "officer")
     rng = random.Random(1010)
-    delays = app.test_client().get("/api/v1/rules").json["tips"]["delay_seconds"]
-    low, high = delays["min"], delays["max"]
+    tip_rules = app.test_client().get("/api/v1/rules").json["tips"]
+    low, high = tip_rules["delay_seconds"]["min"], tip_rules["delay_seconds"]["max"]
+    quiet = timedelta(seconds=tip_rules["quiet_seconds"])
     phones = [TipPhone(p, app) for p in village]
     village_id = db.session.scalar(db.select(Village.id).where(Village.name == "Thôn Thử"))
     group_ids = [p.group["id"] for p in village]
@@ -593,23 +609,34 @@ def test_i_the_tips_group_is_not_picked_better_than_chance(app, demo, clock, mon
         events: list[tuple[datetime, int, str]] = []
         for g in range(GROUPS):
             for _ in range(poisson(rng, SYNCS_PER_HOUR * window)):
-                events.append((start + timedelta(seconds=rng.uniform(0, window * 3600)), g, "sync"))
+                what = "named" if rng.random() < NAMED_SHARE else "sync"
+                events.append((start + timedelta(seconds=rng.uniform(0, window * 3600)), g, what))
         tipster = rng.randrange(GROUPS)
         carrier = start + timedelta(seconds=rng.uniform(3600, 7200))  # the sync after which the tip is due
-        tip_at = carrier + timedelta(seconds=rng.uniform(low, high))
-        events += [(carrier, tipster, "sync"), (tip_at, tipster, "tip")]
+        carried = "sync"  # the PWA counts a tip's delay only from a sync that pushed nothing named (tips.js)
+        tip_at = quiet_moment(
+            carrier + timedelta(seconds=rng.uniform(low, high)),
+            [t for t, g, what in [*events, (carrier, tipster, carried)] if g == tipster and what == "named"],
+            quiet,
+        )
+        events += [(carrier, tipster, carried), (tip_at, tipster, "tip")]
+        # ... and its named items wait for the quiet hour after the tip to end (urgent ones aside).
+        events = [
+            (tip_at + quiet if g == tipster and what == "named" and tip_at < t < tip_at + quiet else t, g, what)
+            for t, g, what in events
+        ]
         events.sort()
         precise: dict[int, list[datetime]] = {
-            g: [t for t, h, what in events if h == g and what == "sync"] for g in range(GROUPS)
+            g: [t for t, h, what in events if h == g and what != "tip"] for g in range(GROUPS)
         }
         seen: dict[int, str | None] = {}
         for when, g, what in events:
             clock.set(when)
             phone = phones[g]
-            if what == "sync":
+            if what != "tip":
                 household = phone.phone.group["households"][0]["id"]
                 named = [report_item(household, kind="question", category=None, created_at=when.isoformat())]
-                assert phone.phone.sync(named if rng.random() < NAMED_SHARE else []).status_code == 200
+                assert phone.phone.sync(named if what == "named" else []).status_code == 200
                 if g == tipster and when == carrier and not phone.tokens:
                     assert phone.fetch_tokens(3).status_code == 200  # during its authenticated sync
             else:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from cryptography.exceptions import InvalidTag
@@ -250,15 +252,18 @@ def test_an_unknown_mailbox_is_404(tipster: Tipster) -> None:
 # --- what moves when a phone syncs, and the rules ------------------------------------------------------------
 
 
-def test_last_seen_is_the_hour_and_the_rules_publish_the_tip_settings(phone, head, client) -> None:
+def test_last_seen_is_the_communes_day_and_the_rules_publish_the_tip_settings(phone, head, client) -> None:
     phone.sync()
     groups = head.get("/api/v1/officer/groups").json
-    seen = next(g["last_seen_at"] for g in groups if g["code"] == "DONG-01")
-    assert seen.endswith(":00:00+00:00")
+    seen = datetime.fromisoformat(next(g["last_seen_at"] for g in groups if g["code"] == "DONG-01"))
+    local = seen.astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert (local.hour, local.minute, local.second) == (0, 0, 0), "midnight of the commune's day"
+    assert datetime.now(UTC) - seen < timedelta(days=1)
     tips = client.get("/api/v1/rules").json["tips"]
     assert tips == {
         "tokens_per_day": 5,
-        "delay_seconds": {"min": 120, "max": 900},
+        "delay_seconds": {"min": 1800, "max": 10800},
         "urgent_delay_seconds": {"min": 20, "max": 120},
         "mailbox_poll_seconds": 900,
+        "quiet_seconds": 3600,
     }
