@@ -41,7 +41,7 @@ export const vi = {
   'report.photos': '{n} ảnh', 'report.purgedHelp': 'Nội dung đã xoá khỏi máy này; còn mã theo dõi và trạng thái.',
   'report.timeline': 'Diễn biến', 'report.more': 'Viết thêm cho công an xã', 'report.sendMore': 'Gửi thêm',
   'report.appt': 'Lịch hẹn: {at}',
-  'report.alone': 'Tin ẩn danh được gửi riêng sau nửa giờ đến ba giờ để không ai lần ra máy này. Trả lời của công an xã và tin bạn viết thêm đi qua hộp thư riêng của tin này.',
+  'report.alone': 'Tin ẩn danh được gửi riêng, sau nửa giờ đến ba giờ, để không ai lần ra máy này. Trả lời của công an xã và tin bạn viết thêm đi qua hộp thư riêng của tin này.',
   'news.title': 'Thông báo của xã', 'news.unread': '{n} chưa đọc', 'news.new': 'Mới', 'news.empty': 'Chưa có thông báo.',
   'news.notYet': 'chưa tải về, cần có sóng',
 };

@@ -141,7 +141,9 @@ def test_an_anonymous_tip_goes_alone_and_its_mailbox_carries_the_thread(
     expect(page.locator(".badge.answered")).to_have_count(1, timeout=30_000)  # opened from the mailbox
     page.get_by_role("button", name="Tin báo an ninh").click()
     expect(page.get_by_text(reply)).to_be_visible()
-    expect(page.get_by_text("Tin ẩn danh được gửi riêng, sau nửa giờ đến ba giờ, để không ai lần ra máy này")).to_be_visible()
+    expect(
+        page.get_by_text("Tin ẩn danh được gửi riêng, sau nửa giờ đến ba giờ, để không ai lần ra máy này")
+    ).to_be_visible()
     follow_up = f"Họ thường đến lúc 11 giờ đêm {mark}"
     page.get_by_label("Viết thêm cho công an xã").fill(follow_up)
     page.get_by_role("button", name="Gửi thêm").click()
