@@ -16,8 +16,7 @@ import time
 import pytest
 from PIL import Image, PngImagePlugin
 
-from server.attachments import images
-from tests.attachments.test_upload import stored_path
+from server.attachments import images, storage
 from tests.conftest import photo_declaration
 from tests.security.test_uploads import assert_clear_error, assert_nothing_behind
 
@@ -69,7 +68,7 @@ def test_what_no_phone_sends_is_refused_before_decoding(app, phone, demo, name, 
 def test_a_big_cmyk_jpeg_is_decoded_at_a_smaller_scale_and_stored_upright(app, phone, demo) -> None:
     declared, answer = _upload(phone, demo, cmyk_jpeg(4000, 3000), "image/jpeg")
     assert answer.status_code == 200 and answer.json["complete"], answer.json
-    with Image.open(stored_path(app, declared["id"])) as stored:
+    with Image.open(io.BytesIO(storage.read_final(declared["id"]))) as stored:
         assert stored.mode == "RGB"
         assert stored.size == (1500, 2000), "half scale, and turned upright by its EXIF orientation"
         assert not stored.getexif()
@@ -80,7 +79,7 @@ def test_a_phone_sized_photo_is_kept_at_full_size(app, phone, demo) -> None:
     Image.new("RGB", (1280, 960), (90, 60, 30)).save(out, "JPEG", quality=85)
     declared, answer = _upload(phone, demo, out.getvalue(), "image/jpeg")
     assert answer.status_code == 200 and answer.json["complete"]
-    assert stored_path(app, declared["id"]).read_bytes() == out.getvalue()
+    assert storage.read_final(declared["id"]) == out.getvalue()
 
 
 def test_one_image_at_a_time_per_process_and_503_when_the_slot_stays_busy(monkeypatch) -> None:
