@@ -5,20 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Response, current_app, g, request
+from flask import Response, g
 
 from ..api import Blueprint
-from ..errors import PayloadTooLarge, UnsupportedMediaType
 from ..extensions import device_key, device_limit, limiter
 from ..fields import printable_name
 from ..groups.auth import device_required
 from ..officers.auth import officer_required
 from . import operations, storage
+from .chunks import CHUNK_BODY, chunk_from_request
 from .schemas import FILE_RESPONSE, ChunkArgsSchema, UploadStatusSchema
 
 blp = Blueprint("attachments", __name__, url_prefix="/api/v1", description="Resumable photo uploads")
-
-_CHUNK_TYPES = {"application/octet-stream", "application/offset+octet-stream"}
 
 
 @blp.route("/attachments/<uuid:attachment_id>", methods=["GET"])
@@ -30,23 +28,14 @@ def upload_status(attachment_id: uuid.UUID) -> dict[str, Any]:
 
 
 @blp.route("/attachments/<uuid:attachment_id>", methods=["PATCH"])
-@blp.doc(
-    requestBody={
-        "required": True,
-        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
-    },
-)
+@blp.doc(requestBody=CHUNK_BODY)
 @limiter.limit(device_limit("DEVICE_UPLOAD_LIMIT"), key_func=device_key)
 @device_required
 @blp.arguments(ChunkArgsSchema, location="query")
 @blp.response(200, UploadStatusSchema)
 def upload_chunk(args: dict[str, Any], attachment_id: uuid.UUID) -> dict[str, Any]:
     """Append the bytes in the body at ``offset``, which must equal what the server holds."""
-    if request.mimetype not in _CHUNK_TYPES:
-        raise UnsupportedMediaType("Send the chunk as application/octet-stream.")
-    if (request.content_length or 0) > current_app.config["ATTACHMENT_CHUNK_MAX_BYTES"]:
-        raise PayloadTooLarge("Chunks are at most 512 KB.")
-    return operations.receive_chunk(g.device, attachment_id, args["offset"], request.get_data())
+    return operations.receive_chunk(g.device, attachment_id, args["offset"], chunk_from_request())
 
 
 @blp.route("/officer/attachments/<uuid:attachment_id>", methods=["GET"])

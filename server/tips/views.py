@@ -10,11 +10,11 @@ import hashlib
 import uuid
 from typing import Any
 
-from flask import current_app, g, request
+from flask import g, request
 
 from ..api import Blueprint
+from ..attachments.chunks import CHUNK_BODY, chunk_from_request
 from ..attachments.schemas import ChunkArgsSchema, UploadStatusSchema
-from ..errors import PayloadTooLarge, UnsupportedMediaType
 from ..extensions import device_key, device_limit, limiter
 from ..groups.auth import device_required
 from . import operations
@@ -30,7 +30,13 @@ from .schemas import (
 
 blp = Blueprint("tips", __name__, url_prefix="/api/v1/tips", description="Anonymous tips sent alone (ADR 0004)")
 
-_CHUNK_TYPES = {"application/octet-stream", "application/offset+octet-stream"}
+_MAILBOX_HEADER = {
+    "in": "header",
+    "name": "Tip-Mailbox",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "base64url mailbox secret",
+}
 _NO_AUTH: list[dict[str, list[str]]] = []  # the spec's way to say: no device token, no cookie
 
 
@@ -87,15 +93,7 @@ def send_tip(args: dict[str, Any]) -> tuple[dict[str, Any], int]:
 @blp.route("/attachments/<uuid:attachment_id>", methods=["GET"])
 @blp.doc(
     security=_NO_AUTH,
-    parameters=[
-        {
-            "in": "header",
-            "name": "Tip-Mailbox",
-            "required": True,
-            "schema": {"type": "string"},
-            "description": "base64url mailbox secret",
-        }
-    ],
+    parameters=[_MAILBOX_HEADER],
 )
 @blp.response(200, UploadStatusSchema)
 def upload_status(attachment_id: uuid.UUID) -> dict[str, Any]:
@@ -106,31 +104,16 @@ def upload_status(attachment_id: uuid.UUID) -> dict[str, Any]:
 @blp.route("/attachments/<uuid:attachment_id>", methods=["PATCH"])
 @blp.doc(
     security=_NO_AUTH,
-    parameters=[
-        {
-            "in": "header",
-            "name": "Tip-Mailbox",
-            "required": True,
-            "schema": {"type": "string"},
-            "description": "base64url mailbox secret",
-        }
-    ],
-    requestBody={
-        "required": True,
-        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
-    },
+    parameters=[_MAILBOX_HEADER],
+    requestBody=CHUNK_BODY,
 )
 @limiter.limit(device_limit("TIP_UPLOAD_LIMIT"), key_func=_upload_key)
 @blp.arguments(ChunkArgsSchema, location="query")
 @blp.response(200, UploadStatusSchema)
 def upload_chunk(args: dict[str, Any], attachment_id: uuid.UUID) -> dict[str, Any]:
     """Append the bytes in the body at ``offset`` to a photo of the tip whose mailbox secret is given."""
-    if request.mimetype not in _CHUNK_TYPES:
-        raise UnsupportedMediaType("Send the chunk as application/octet-stream.")
-    if (request.content_length or 0) > current_app.config["ATTACHMENT_CHUNK_MAX_BYTES"]:
-        raise PayloadTooLarge("Chunks are at most 512 KB.")
     return operations.receive_chunk(
-        request.headers.get(operations.MAILBOX_HEADER), attachment_id, args["offset"], request.get_data()
+        request.headers.get(operations.MAILBOX_HEADER), attachment_id, args["offset"], chunk_from_request()
     )
 
 
