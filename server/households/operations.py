@@ -104,13 +104,7 @@ def claim(device: Device, household: Household, args: dict[str, Any]) -> dict[st
     db.session.flush()
     code.used_at, code.request_hash, code.key_id = utcnow(), request_hash, key.id
     action = "household.claimed" if code.purpose is CodePurpose.CLAIM else "household.pin_reset"
-    audit.record(
-        action,
-        commune_id=household.group.commune_id,
-        device_id=device.id,
-        target_type="household",
-        target_id=household.id,
-    )
+    _audit(action, household, device_id=device.id)
     db.session.commit()
     return {"household_id": household.id, "key_id": key.id, "share": share}
 
@@ -146,14 +140,13 @@ def unlock(household: Household, pin_check: bytes) -> dict[str, Any]:
     remaining = current_app.config["HOUSEHOLD_PIN_TRIES"] - key.failed_count
     if remaining <= 0:
         key.locked_at = utcnow()
-        audit.record(
-            "household.locked",
-            commune_id=household.group.commune_id,
-            target_type="household",
-            target_id=household.id,
-        )
+        _audit("household.locked", household)
     db.session.commit()
     raise HouseholdLocked() if remaining <= 0 else PinWrong(remaining)
+
+
+def _audit(action: str, household: Household, **who: int) -> None:
+    audit.record(action, commune_id=household.group.commune_id, target_type="household", target_id=household.id, **who)
 
 
 def _share_answer(key: HouseholdKey) -> dict[str, Any]:
@@ -227,13 +220,7 @@ def _new_code(actor: Officer, household: Household, purpose: CodePurpose) -> Iss
             created_by_id=actor.id,
         )
     )
-    audit.record(
-        f"household_code.{purpose.value}_issued",
-        commune_id=household.group.commune_id,
-        officer_id=actor.id,
-        target_type="household",
-        target_id=household.id,
-    )
+    _audit(f"household_code.{purpose.value}_issued", household, officer_id=actor.id)
     return issued
 
 
@@ -242,13 +229,7 @@ def unlock_household(actor: Officer, household: Household) -> dict[str, Any]:
     key = current_key(household.id, lock=True)
     if key is not None and key.locked_at is not None:
         key.locked_at, key.failed_count = None, 0
-        audit.record(
-            "household.unlocked",
-            commune_id=household.group.commune_id,
-            officer_id=actor.id,
-            target_type="household",
-            target_id=household.id,
-        )
+        _audit("household.unlocked", household, officer_id=actor.id)
     db.session.commit()
     return key_state(household, key)
 
