@@ -17,7 +17,7 @@ from ..attachments.chunks import CHUNK_BODY, chunk_from_request
 from ..attachments.schemas import ChunkArgsSchema, UploadStatusSchema
 from ..extensions import device_key, device_limit, limiter
 from ..groups.auth import device_required
-from . import operations
+from . import issuance, sending, thread
 from .schemas import (
     MailboxRequestSchema,
     MailboxResponseSchema,
@@ -57,7 +57,7 @@ def _mailbox_key() -> str:
 
 
 def _upload_key() -> str:
-    return _hashed("mailbox", request.headers.get(operations.MAILBOX_HEADER, ""))
+    return _hashed("mailbox", request.headers.get(sending.MAILBOX_HEADER, ""))
 
 
 @blp.route("/key", methods=["GET"])
@@ -66,7 +66,7 @@ def _upload_key() -> str:
 @blp.response(200, TipKeySchema)
 def tip_key() -> dict[str, Any]:
     """The commune's current tip key and how many tokens this phone may still get today under it."""
-    return operations.key_for(g.device)
+    return issuance.key_for(g.device)
 
 
 @blp.route("/tokens", methods=["POST"])
@@ -76,7 +76,7 @@ def tip_key() -> dict[str, Any]:
 @blp.response(200, TokenResponseSchema)
 def tokens(args: dict[str, Any]) -> dict[str, Any]:
     """Blind-sign the phone's blinded token messages (RFC 9474), up to its tokens left today; retry-safe."""
-    return operations.issue_tokens(g.device, args["request_id"], args["key_id"], args["blinded"])
+    return issuance.issue_tokens(g.device, args["request_id"], args["key_id"], args["blinded"])
 
 
 @blp.route("", methods=["POST"])
@@ -87,7 +87,7 @@ def tokens(args: dict[str, Any]) -> dict[str, Any]:
 @blp.alt_response(200, schema=SentTipSchema, description="duplicate: this token and tip were already stored")
 def send_tip(args: dict[str, Any]) -> tuple[dict[str, Any], int]:
     """An anonymous tip, sent alone with a one-use token: no device token, no cookie."""
-    return operations.send_tip(args)
+    return sending.send_tip(args)
 
 
 @blp.route("/attachments/<uuid:attachment_id>", methods=["GET"])
@@ -98,7 +98,7 @@ def send_tip(args: dict[str, Any]) -> tuple[dict[str, Any], int]:
 @blp.response(200, UploadStatusSchema)
 def upload_status(attachment_id: uuid.UUID) -> dict[str, Any]:
     """How many bytes of this tip's photo the server holds: resume from there."""
-    return operations.upload_status(request.headers.get(operations.MAILBOX_HEADER), attachment_id)
+    return sending.upload_status(request.headers.get(sending.MAILBOX_HEADER), attachment_id)
 
 
 @blp.route("/attachments/<uuid:attachment_id>", methods=["PATCH"])
@@ -112,8 +112,8 @@ def upload_status(attachment_id: uuid.UUID) -> dict[str, Any]:
 @blp.response(200, UploadStatusSchema)
 def upload_chunk(args: dict[str, Any], attachment_id: uuid.UUID) -> dict[str, Any]:
     """Append the bytes in the body at ``offset`` to a photo of the tip whose mailbox secret is given."""
-    return operations.receive_chunk(
-        request.headers.get(operations.MAILBOX_HEADER), attachment_id, args["offset"], chunk_from_request()
+    return sending.receive_chunk(
+        request.headers.get(sending.MAILBOX_HEADER), attachment_id, args["offset"], chunk_from_request()
     )
 
 
@@ -124,4 +124,4 @@ def upload_chunk(args: dict[str, Any], attachment_id: uuid.UUID) -> dict[str, An
 @blp.response(200, MailboxResponseSchema)
 def mailbox(args: dict[str, Any]) -> dict[str, Any]:
     """The tipster's follow-ups and read receipts (exactly once), then the sealed entries since ``since``."""
-    return operations.open_mailbox(args["secret"], args["since"], args["items"])
+    return thread.open_mailbox(args["secret"], args["since"], args["items"])

@@ -1,0 +1,162 @@
+"""A tip sent alone with a one-use token, and its photos authorised by the mailbox secret (ADR 0004).
+
+The tip is stored with no group, device, household or phone time, and with its hour only; spending the token and
+storing the tip are one transaction. These endpoints log nothing about a request."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+
+from .. import tokens
+from ..attachments import operations as attachments
+from ..attachments import storage
+from ..attachments.models import Attachment
+from ..communes.models import Village
+from ..database import coarse_now
+from ..errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
+from ..extensions import db
+from ..mailbox import sealing
+from ..mailbox.models import TipMailbox
+from ..reports import intake
+from ..reports.models import Report, ReportKind, ReportStatus
+from ..reports.operations import content_hash
+from . import blind
+from .keys import is_retired, public_key, retrying
+from .models import SpentTipToken, TipKey
+
+
+def _sent(status: str, report: Report) -> dict[str, Any]:
+    return {"status": status, "id": str(report.id), "tracking_code": report.tracking_code}
+
+
+def send_tip(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """``POST /api/v1/tips``: check the token, then spend it and store the tip in one transaction.
+
+    Returns the answer and its status: 201 created, or 200 duplicate for a retry of the same token and tip.
+    """
+    return retrying(lambda: _send_tip(data["token"], data["tip"]))
+
+
+def _send_tip(token: dict[str, Any], tip: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    key = db.session.scalar(select(TipKey).where(TipKey.key_id == token["key_id"]))
+    message = sealing.from_b64url(token["message"])
+    if key is None or not blind.verify(public_key(key), message, sealing.from_b64url(token["signature"])):
+        raise Forbidden("This tip token is not valid; drop it.", code="tip_token_invalid")
+    digest = content_hash(tip)
+    message_hash = hashlib.sha256(message).hexdigest()
+    spent = db.session.get(SpentTipToken, message_hash)
+    if spent is not None:
+        if spent.report_id != tip["id"]:
+            raise Conflict("This tip token was already spent on another tip.", code="tip_token_spent")
+        report = db.session.get(Report, spent.report_id)
+        if report is None or report.content_hash != digest:
+            raise Conflict("This tip id was already used for a different tip.", code="conflict")
+        return _sent("duplicate", report), 200
+    if is_retired(key):
+        raise Conflict(
+            "The commune changed its tip key: get new tokens at the next sync and send again.",
+            code="tip_token_retired",
+        )
+    village = db.session.get(Village, tip["village_id"])
+    if village is None or village.commune_id != key.commune_id:
+        raise Unprocessable(fields={"village_id": ["Not a village of the commune this token is for."]})
+    if db.session.get(Report, tip["id"]) is not None:
+        raise Conflict("This tip id was already used for a different tip.", code="conflict")
+    photos = tip["attachments"]
+    if attachments.taken_ids({photo["id"] for photo in photos}):
+        raise Conflict("An attachment id is already used by another record.", code="conflict")
+    verifier = tip["mailbox"]["verifier"]
+    if db.session.scalar(select(TipMailbox.id).where(TipMailbox.verifier == verifier)) is not None:
+        raise Conflict("This mailbox is already used by another tip.", code="conflict")
+    now = coarse_now()
+    report = Report(
+        id=tip["id"],
+        commune_id=village.commune_id,
+        village_id=village.id,
+        group_id=None,
+        household_id=None,
+        device_id=None,
+        kind=ReportKind.TIP,
+        category=tip["category"],
+        body=tip["body"],
+        location=tip["location"],
+        urgency=tip["urgency"],
+        anonymous=True,
+        status=ReportStatus.NEW,
+        status_reason="",
+        content_hash=digest,
+        created_at=None,
+        received_at=now,
+        updated_at=now,
+    )
+    intake.set_tracking_code(report, tokens.new_tracking_code())
+    db.session.add(report)
+    db.session.flush()
+    attachments.insert_photo_rows(
+        attachments.photo_rows(photos, commune_id=village.commune_id, report_id=report.id, group_id=None, at=now)
+    )
+    db.session.add(
+        TipMailbox(
+            verifier=verifier,
+            public_key=sealing.from_b64url(tip["mailbox"]["public_key"]),
+            report_id=report.id,
+            last_seq=0,
+        )
+    )
+    db.session.add(SpentTipToken(message_hash=message_hash, key_id=key.id, report_id=report.id))
+    db.session.commit()
+    return _sent("created", report), 201
+
+
+# --- photos, authorised by the mailbox secret -------------------------------------------------------------
+
+MAILBOX_HEADER = "Tip-Mailbox"
+
+
+def verifier(secret: bytes) -> str:
+    return hashlib.sha256(secret).hexdigest()
+
+
+def _mailbox_by_header(header: str | None) -> TipMailbox:
+    if not header:
+        raise Unauthorized(f"The {MAILBOX_HEADER} header is required.")
+    try:
+        secret = sealing.from_b64url(header.strip())
+    except ValueError:
+        secret = b""
+    mailbox = db.session.scalar(select(TipMailbox).where(TipMailbox.verifier == verifier(secret)))
+    if len(secret) != 32 or mailbox is None:
+        raise NotFound("No such attachment for this tip.")
+    return mailbox
+
+
+def tip_attachment(header: str | None, attachment_id: uuid.UUID, *, lock: bool = False) -> Attachment:
+    """A photo the tip of this mailbox declared; anything else is 404, whether it exists or not."""
+    mailbox = _mailbox_by_header(header)
+    query = select(Attachment).where(Attachment.id == attachment_id)
+    if lock:
+        query = query.with_for_update()
+    attachment = db.session.scalar(query)
+    if attachment is None or attachment.report_id != mailbox.report_id:
+        raise NotFound("No such attachment for this tip.")
+    return attachment
+
+
+def upload_status(header: str | None, attachment_id: uuid.UUID) -> dict[str, Any]:
+    return attachments.status(tip_attachment(header, attachment_id))
+
+
+def receive_chunk(header: str | None, attachment_id: uuid.UUID, offset: int, data: bytes) -> dict[str, Any]:
+    answer = attachments.receive_into(tip_attachment(header, attachment_id, lock=True), offset, data)
+    if answer["complete"]:
+        _coarse_file_times(attachment_id)
+    return answer
+
+
+def _coarse_file_times(attachment_id: uuid.UUID) -> None:
+    """The stored photo's file times to the hour, as its row's: a backup of the files keeps them."""
+    storage.blur_time(attachment_id, coarse_now())
