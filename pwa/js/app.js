@@ -90,7 +90,10 @@ async function status() {
   if (!navigator.onLine) parts.push(t('app.offline'));
   if (sync.state.syncing) parts.push(t('app.syncing'));
   else parts.push(last ? t('app.lastSync', { at: when(last) }) : t('app.never'));
-  const waiting = items.filter((i) => i.type !== 'receipt' && i.state !== 'attention').length;
+  // Each household sees its own queue only; the household list shows none (issue 11).
+  const hid = app.household?.id;
+  const waiting = hid == null ? 0
+    : items.filter((i) => i.type !== 'receipt' && i.state !== 'attention' && i.householdId === hid).length;
   if (waiting) parts.push(t('app.queued', { n: waiting }));
   $('status').textContent = parts.join(' · ');
   const v = await bridge.version();
