@@ -4,7 +4,7 @@
 // /api/ is never cached here: the outbox in IndexedDB is the only store of what is sent.
 import { syncNow, setNotifier } from './js/sync.js';
 
-const VERSION = '7ac204bbd468';
+const VERSION = 'd9181251fcba';
 const PREFIX = 'binh-an-shell-';
 const CACHE = PREFIX + VERSION;
 const SHELL = [

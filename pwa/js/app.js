@@ -8,6 +8,7 @@ import { when } from '../lib/time.js';
 import * as strings from './strings.js';
 import { getMeta, outboxItems } from './store.js';
 import * as sync from './sync.js';
+import { openSealed } from './apply.js';
 import * as bridge from './sw-bridge.js';
 import * as enrol from './screens/enrol.js';
 import * as households from './screens/households.js';
@@ -130,12 +131,15 @@ function init() {
   addEventListener('hashchange', () => render());
   addEventListener('online', () => status());
   addEventListener('offline', () => status());
-  sync.setNotifier(() => render(true).then(status));
+  // Entries sealed to the open household (ADR 0005) that a sync just brought: open them while it is unlocked.
+  const openNew = (m) => (m?.type === 'synced' && app.session?.privateKey
+    ? openSealed(app.household.id, app.session).catch((e) => console.warn('sealed entries', e)) : null);
+  sync.setNotifier((m) => Promise.resolve(openNew(m)).then(() => render(true)).then(status));
   idleWatch();
   render();
   bridge.register({
     onUpdate: showUpdate,
-    onMessage: (m) => m?.from === 'sw' && render(true).then(status),
+    onMessage: (m) => m?.from === 'sw' && Promise.resolve(openNew(m)).then(() => render(true)).then(status),
     onControl: () => status(),
   }).then(() => status()).catch((e) => console.warn('service worker', e));
   navigator.storage?.persist?.().catch(() => {});

@@ -1,22 +1,15 @@
-// A household's PIN on the server's terms (docs/adr/0005-household-keys.md): the first PIN (or a new one after a
-// reset) needs the household code printed by the commune (claim); every unlock checks the PIN online, where wrong
-// PINs are counted, and brings back the share without which nothing the household received can be read.
-// Offline, the PIN opens the sign key alone: the household writes and queues, and reads once it is online.
+// A household's PIN on the server's terms (ADR 0005): a household or reset code sets it (claim); unlock checks
+// it online (counted) for the share that opens the reading keys; offline, it opens the sign key alone.
 import { request, ApiError } from '../lib/api.js';
 import * as store from './store.js';
 import { fromB64u, toB64u } from './bytes.js';
 import { newKeys, openAll, openSign, pinValues, sealKeys } from './keys.js';
 import { lockUp, open } from './crypto.js';
 
-// The key material of a claim whose answer was lost, in memory only: a second tap with the same code repeats
-// the same request (same request_id and keys), and the server answers with the same share.
+// A claim whose answer was lost: the same tap again repeats it (same request_id and keys), in memory only.
 const pending = new Map();
 
-/**
- * Sets the household's PIN with a household code (claim) or a reset code. A legacy household unlocked with its
- * local PIN (`legacy` session) has its own records re-encrypted to the new keys. Throws ApiError.
- * @returns {Promise<object>} the open session
- */
+/** Sets the PIN with a household or reset code; a `legacy` session's records move to the new keys. */
 export async function claim(householdId, code, pin, legacy = null) {
   const token = await store.getMeta('token');
   const tag = `${householdId}:${code.trim()}:${pin}`;
@@ -48,12 +41,7 @@ async function rewrap(householdId, legacy, session) {
   });
 }
 
-/**
- * Unlocks a claimed household: online, the server checks the PIN (and counts it) and releases the share;
- * with no answer at all, the PIN opens the sign key alone (writing, not reading).
- * @returns {Promise<object>} the session ({online: false} when only writing is possible)
- * @throws {ApiError} pin_wrong (with .remaining), household_locked, …; code pin_wrong offline too
- */
+/** The session: online (reading), or with no answer the sign key only. Throws ApiError (pin_wrong, …). */
 export async function unlock(household, pin) {
   const keys = household.keys;
   const { check, wrap } = await pinValues(pin, keys.salt, keys.iterations);

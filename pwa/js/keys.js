@@ -1,8 +1,5 @@
-// A household's keys (docs/adr/0005-household-keys.md). PIN --PBKDF2 (salt, 100 000)--> stretched;
-// pin_check = HKDF(stretched, "binhan pin check") is the only PIN-derived value that leaves the phone;
-// wrap = HKDF(stretched, "binhan pin wrap") wraps the sign key alone (writing works offline);
-// KEK = HKDF(wrap ‖ share, "binhan household kek") wraps the box key and the records key: every key that reads
-// needs the server's share, released after an online, counted PIN check. No network here (household-keys.js).
+// A household's keys (docs/adr/0005-household-keys.md): wrap (PIN alone) wraps the sign key; KEK (wrap + the
+// server's share) wraps every key that reads. No network here (household-keys.js).
 import { toB64u } from './bytes.js';
 
 const subtle = crypto.subtle;
@@ -18,10 +15,7 @@ async function hkdf(ikm, info, length = 256) {
     info: enc.encode(info) }, base, length));
 }
 
-/**
- * The PIN's two values. @param {string} pin @param {Uint8Array} salt 16 random bytes kept on the phone
- * @returns {Promise<{check: Uint8Array, wrap: Uint8Array}>} check is sent (as pin_check), wrap never leaves
- */
+/** PBKDF2(PIN, salt) then HKDF: check is sent as pin_check, wrap never leaves the phone. */
 export async function pinValues(pin, salt, iterations = ITERATIONS) {
   const base = await subtle.importKey('raw', enc.encode(pin), 'PBKDF2', false, ['deriveBits']);
   const stretched = await subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations }, base, 256);
@@ -45,10 +39,7 @@ async function seal(key, bytes) {
 }
 const unseal = (key, box) => subtle.decrypt({ name: 'AES-GCM', iv: box.iv }, key, box.ct);
 
-/**
- * New key pairs for a PIN, before the claim (the share comes back from it).
- * @returns {Promise<{salt, iterations, check, wrap, pairs, body}>} body holds what the claim sends
- */
+/** New key pairs for a PIN, before the claim; body is what the claim sends. */
 export async function newKeys(pin) {
   const salt = crypto.getRandomValues(new Uint8Array(16));
   const [{ check, wrap }, box, sign] = await Promise.all([pinValues(pin, salt),
@@ -59,10 +50,8 @@ export async function newKeys(pin) {
     body: { box_public_key: toB64u(boxPublic), sign_public_key: toB64u(signPublic), pin_check: toB64u(check) } };
 }
 
-/**
- * What the household record keeps once the server answered the claim with its share: the salt, the sign key
- * under wrap, the box key and a fresh records key under the KEK, the public keys. Also the open session.
- */
+/** The household record's keys once the claim gave the share (sign key under wrap; box and records keys under
+ *  the KEK), and the open session. */
 export async function sealKeys(fresh, share, keyId) {
   const records = await subtle.generateKey(AES, true, ['encrypt', 'decrypt']);
   const [wrapKey, k] = await Promise.all([aesKey(fresh.wrap), kek(fresh.wrap, share)]);
@@ -76,11 +65,7 @@ export async function sealKeys(fresh, share, keyId) {
   return { keys, session: await openAll(keys, fresh.wrap, share) };
 }
 
-/**
- * The sign key alone, with the PIN alone (offline). AES-GCM fails on a wrong PIN: an offline oracle for the sign
- * key only, as ADR 0005 accepts (it posts in the household's name from this phone, it never reads).
- * @returns {Promise<object|null>} a writing session {sign, publicKey, key: null, privateKey: null}, or null
- */
+/** The sign key with the PIN alone (offline), or null on a wrong PIN: an oracle for writing only (ADR 0005). */
 export async function openSign(keys, wrap) {
   try {
     const pkcs8 = await unseal(await aesKey(wrap), keys.wrappedSign);

@@ -83,3 +83,49 @@ def test_first_pin_needs_the_household_code_and_queued_reports_are_signed(
     page.get_by_role("button", name="Gửi ngay").click()
     eventually(page, lambda: count(page, "outbox") == 0)
     assert [r for r in live_server.officer().reports() if mark in str(r.get("body", ""))]
+
+
+LEGACY_JS = """async (name) => {
+  const store = await import('/js/store.js');
+  const c = await import('/js/crypto.js');
+  const hh = (await store.households()).find((x) => x.name === name);
+  const { keys } = await c.setupPin('1357');  // the PIN screen before household codes
+  await store.updateHousehold(hh.id, (x) => ({ ...x, keys }));
+  return hh.id;
+}"""
+
+
+def test_a_household_from_before_keeps_its_reports_and_queue_when_it_enters_its_code(
+    context: BrowserContext, page: Page, live_server: LiveServer
+) -> None:
+    mark = uuid.uuid4().hex[:10].upper()
+    name = "Hộ bà Ngô Thị Nga"  # only in BAC-01
+    enrol(page, live_server.enrolment_code("BAC-01"))
+    household_id = page.evaluate(LEGACY_JS, name)
+    page.reload()
+    page.get_by_role("button", name=name).click()
+    page.get_by_label("Mã PIN (4–6 số)").fill("1357")
+    page.get_by_role("button", name="Mở khoá").click()
+    expect(page.get_by_text("Hãy nhập mã hộ do công an xã cấp")).to_be_visible()
+
+    context.set_offline(True)
+    body = f"Đèn đường hỏng ở đầu thôn {mark}"
+    write_report(page, "Cần giúp đỡ", body)
+    assert "signature" not in page.evaluate(QUEUED_JS)[0]  # no key yet: nothing to sign with
+
+    context.set_offline(False)
+    page.get_by_role("button", name="Nhập mã hộ").click()
+    page.get_by_label("Mã hộ (in trên phiếu của công an xã)").fill(household_code(page, household_id))
+    page.get_by_label("Mã PIN (4–6 số)").fill(PIN)
+    page.get_by_label("Nhập lại mã PIN").fill(PIN)
+    page.get_by_role("button", name="Đặt mã PIN").click()
+    expect(page.get_by_text(body)).to_be_visible()  # its report, re-encrypted to the new keys
+    expect(page.get_by_text("Hãy nhập mã hộ do công an xã cấp")).to_have_count(0)
+
+    page.get_by_role("button", name="Đổi hộ").click()
+    page.get_by_role("button", name=name).click()
+    page.get_by_label("Mã PIN (4–6 số)").fill(PIN)
+    page.get_by_role("button", name="Mở khoá").click()
+    expect(page.get_by_text(body)).to_be_visible()
+    eventually(page, lambda: count(page, "outbox") == 0)
+    assert [r for r in live_server.officer().reports() if mark in str(r.get("body", ""))]

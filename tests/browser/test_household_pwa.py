@@ -96,12 +96,18 @@ def test_reports_written_offline_survive_a_restart_and_arrive_once(
     page.close()
     page = context.new_page()
     page.goto("/")
+    # Offline, the PIN opens the writing key only (ADR 0005): the household sees its queue, reads after a link.
     open_household(page, HOUSEHOLD_A)
-    expect(page.locator(".badge.waiting")).to_have_count(3)
+    expect(page.get_by_text("Cần có sóng một lần để đọc tin của hộ")).to_be_visible()
+    expect(page.get_by_role("button", name="Gửi ngay (3)")).to_be_visible()
     assert _ours(live_server, mark) == []
 
     context.set_offline(False)
     page.get_by_role("button", name="Gửi ngay").click()
+    eventually(page, lambda: outbox(page) == [])
+    page.get_by_role("button", name="Mở khoá lại khi có sóng").click()
+    page.get_by_label("Mã PIN (4–6 số)").fill(PIN)
+    page.get_by_role("button", name="Mở khoá").click()
     expect(page.locator(".badge.sent")).to_have_count(3, timeout=30_000)
     expect(page.get_by_text(re.compile("Mã theo dõi"))).to_have_count(3)
     assert outbox(page) == []
@@ -577,6 +583,8 @@ def test_the_servers_rules_reach_the_form_and_stay_offline(
 ) -> None:
     """Kinds, tip categories and the photo limit come from GET /api/v1/rules with enrolment, then work offline."""
     enrol(page, live_server.enrolment_code("BAC-01"))
+    open_household(page, HOUSEHOLD_A)  # the first PIN needs the household code, online
+    switch_household(page)
     context.set_offline(True)
     page.reload()
     open_household(page, HOUSEHOLD_A)

@@ -103,7 +103,6 @@ function unlockForm(app, hh) {
     try {
       const session = await unlock(hh, pin);
       if (session.online) await openSealed(hh.id, session).catch((x) => console.warn('sealed entries', x));
-      else app.toast(t('pin.offline'));
       return app.unlock(hh, session);
     } catch (x) {
       form.querySelector('#pin').value = '';
