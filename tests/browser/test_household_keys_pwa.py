@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from playwright.sync_api import BrowserContext, Page, expect
 
 from .conftest import LiveServer
-from .household import PIN, count, enrol, eventually, household_code, idb_dump, write_report
+from .household import PIN, count, enrol, eventually, household_code, idb_dump, open_household, write_report
 
 pytestmark = pytest.mark.browser
 
@@ -129,3 +129,38 @@ def test_a_household_from_before_keeps_its_reports_and_queue_when_it_enters_its_
     expect(page.get_by_text(body)).to_be_visible()
     eventually(page, lambda: count(page, "outbox") == 0)
     assert [r for r in live_server.officer().reports() if mark in str(r.get("body", ""))]
+
+
+def test_a_forgotten_pin_is_reset_with_the_communes_code_after_a_warning(page: Page, live_server: LiveServer) -> None:
+    name = "Hộ bà Bùi Thị Lan"  # BAC-01's, which no other test opens
+    mark = uuid.uuid4().hex[:10].upper()
+    enrol(page, live_server.enrolment_code("BAC-01"))
+    page.get_by_role("button", name=name).click()
+    household_id = int(page.url.rsplit("/", 1)[-1])
+    page.get_by_role("button", name="Quay lại").click()
+    open_household(page, name)
+    write_report(page, "Hỏi thủ tục", f"Xin cấp lại giấy khai sinh {mark}")
+    expect(page.locator(".badge.sent")).to_have_count(1, timeout=30_000)
+
+    page.get_by_role("button", name="Đổi hộ").click()
+    page.get_by_role("button", name=name).click()
+    page.get_by_role("button", name="Quên mã PIN").click()
+    expect(
+        page.get_by_text("Những tin trả lời cũ trên máy sẽ không đọc được nữa; các tin đang chờ gửi vẫn được gửi.")
+    ).to_be_visible()
+    page.get_by_label("Mã đặt lại PIN (do công an xã cấp)").fill(household_code(page, household_id))
+    page.get_by_label("Mã PIN (4–6 số)").fill("8642")
+    page.get_by_label("Nhập lại mã PIN").fill("8642")
+    page.get_by_role("button", name="Đặt mã PIN").click()
+    expect(page.get_by_role("button", name="Viết tin mới")).to_be_visible()
+    expect(page.get_by_role("button", name="Tin đã xoá khỏi máy")).to_have_count(1)  # sealed to the old keys
+    expect(page.get_by_text(mark)).to_have_count(0)
+
+    page.get_by_role("button", name="Đổi hộ").click()
+    page.get_by_role("button", name=name).click()
+    page.get_by_label("Mã PIN (4–6 số)").fill(PIN)
+    page.get_by_role("button", name="Mở khoá").click()
+    expect(page.get_by_role("alert")).to_have_text("Sai mã PIN. Còn 9 lần thử hôm nay.")
+    page.get_by_label("Mã PIN (4–6 số)").fill("8642")
+    page.get_by_role("button", name="Mở khoá").click()
+    expect(page.get_by_role("button", name="Viết tin mới")).to_be_visible()

@@ -105,6 +105,7 @@ function unlockForm(app, hh) {
       if (session.online) await openSealed(hh.id, session).catch((x) => console.warn('sealed entries', x));
       return app.unlock(hh, session);
     } catch (x) {
+      if (x?.code === 'household_unclaimed') return app.go(`#/pin/${hh.id}/claim`); // keys reset on the server
       form.querySelector('#pin').value = '';
       msg.textContent = failure(x);
       btn.disabled = x?.code === 'household_locked';
