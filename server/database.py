@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any, TypeVar, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, Engine, Select, Table, event, func, select
 from sqlalchemy.types import TypeDecorator
@@ -16,8 +17,17 @@ from .extensions import db
 M = TypeVar("M")
 
 
-def utcnow() -> datetime:
+def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+# What ``utcnow`` reads. Only tests replace it (tests/security/test_unlinkable_tips.py simulates a village's day:
+# the server must floor the times it stores, so the test must control them); production never does.
+clock: Callable[[], datetime] = system_clock
+
+
+def utcnow() -> datetime:
+    return clock()
 
 
 def hour_floor(moment: datetime) -> datetime:
@@ -28,6 +38,12 @@ def hour_floor(moment: datetime) -> datetime:
 def coarse_now() -> datetime:
     """Now, floored to the hour."""
     return hour_floor(utcnow())
+
+
+def local_day_start(moment: datetime, zone: str) -> datetime:
+    """The start (in UTC) of ``moment``'s day in the time zone ``zone``: a phone's "last seen" keeps only this."""
+    local = moment.astimezone(ZoneInfo(zone))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

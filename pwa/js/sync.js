@@ -73,7 +73,7 @@ async function run(reason) {
   notify({ type: 'state' });
   try {
     await tips.migrateLegacy(); // an anonymous report queued by an older version never goes through /sync
-    await pushAndPull(token);
+    const pushed = await pushAndPull(token);
     await uploadPhotos(token, notify);
     await fetchFiles(token);
     await refreshRules();
@@ -82,7 +82,7 @@ async function run(reason) {
     await store.setMeta('lastSync', Date.now());
     schedule(POLL_MS);
     // Anonymous tips: tokens now (authenticated); the tips themselves later, alone (tips.js).
-    await tips.afterSync(token).catch((e) => console.warn('tips', e));
+    await tips.afterSync(token, pushed).catch((e) => console.warn('tips', e));
     return true;
   } catch (e) {
     state.error = e.code || e.message;
@@ -99,10 +99,13 @@ async function run(reason) {
   }
 }
 
+/** Pushes the outbox and pulls the feed; true if named items went (officers see those to the second). */
 async function pushAndPull(token) {
+  let pushed = false;
   const key = await deviceKey();
   let cursor = (await store.getMeta('cursor')) ?? null;
   const queue = (await store.outboxItems()).filter((i) => i.payload && i.state !== 'attention');
+  const holding = Date.now() < await tips.namedHoldUntil(); // an anonymous tip left within the quiet hour
   let more = true;
   while (queue.length || more) {
     const batch = [];
@@ -110,8 +113,10 @@ async function pushAndPull(token) {
     let bytes = 0;
     while (queue.length && batch.length < BATCH && bytes < BATCH_BYTES) {
       const item = queue.shift();
+      const payload = await decrypt(key, item.payload);
+      if (holding && payload.urgency !== 'urgent') continue; // it goes after the quiet hour; urgent ones now
       batch.push(item);
-      push.push(await decrypt(key, item.payload));
+      push.push(payload);
       bytes += item.payload.ct.byteLength;
     }
     await Promise.all(batch.map((i) => store.updateItem(i.id, { state: 'sending' })));
@@ -131,11 +136,17 @@ async function pushAndPull(token) {
       throw e;
     }
     await applyResults(batch, res.results || []);
+    // Officers see named items to the second: an anonymous tip keeps out of the hour around them (tips.js).
+    if (batch.length) {
+      pushed = true;
+      await store.setMeta('lastNamedPush', Date.now());
+    }
     await applyChanges(res.changes || []);
     cursor = res.cursor;
     await store.setMeta('cursor', cursor);
     more = !!res.more;
   }
+  return pushed;
 }
 
 async function applyResults(batch, results) {

@@ -50,10 +50,12 @@ export async function migrateLegacy() {
 }
 
 /**
- * Called by the sync engine after a successful authenticated sync (`token`: the device token): tokens, then the
- * moment of each waiting tip, max(queued, this sync) + its delay; the sends themselves happen later, on a timer.
+ * Called by the sync engine after a successful authenticated sync (`token`: the device token; `pushed`: it sent
+ * named items): tokens, then the moment of each waiting tip, this sync + its delay, counted only from a sync
+ * that pushed nothing officers can see (otherwise the tip's time would point back at that push); the sends
+ * themselves happen later, on a timer.
  */
-export async function afterSync(token) {
+export async function afterSync(token, pushed = false) {
   try {
     await refillTokens(token);
   } catch (e) {
@@ -65,8 +67,15 @@ export async function afterSync(token) {
       // A tip whose moment passed unsent (no link, no token, a server error) gets a new one after this sync; one
       // left "sending" (the page closed mid-request: under the lock nothing else is sending) goes again, with the
       // token it holds.
-      if ((t.state === 'waiting' && (!t.dueAt || t.dueAt <= now)) || t.state === 'sending') {
-        await store.updateTip(t.id, (x) => ({ ...x, state: 'waiting', dueAt: Math.max(x.queuedAt, now) + x.delayMs }));
+      if (t.state === 'sending') {
+        await store.updateTip(t.id, (x) => ({ ...x, state: 'waiting', dueAt: now }));
+      } else if (t.state === 'waiting' && !t.dueAt && !pushed) {
+        await store.updateTip(t.id, (x) => ({ ...x, dueAt: Math.max(x.queuedAt, now) + x.delayMs }));
+      } else if (t.state === 'waiting' && t.dueAt <= now) {
+        // Its moment passed with the app closed: it goes in this session after a short random wait (a new long
+        // delay would outlast most sessions, and the tip might never go), unless the quiet hour forbids it.
+        const soon = now + await tipDelay(true);
+        await store.updateTip(t.id, (x) => ({ ...x, dueAt: soon }));
       }
     }
   });
@@ -141,6 +150,24 @@ async function schedule() {
   timer = setTimeout(() => runTips().catch((e) => console.warn('tips', e)), Math.min(wait, 2 ** 31 - 1));
 }
 
+/**
+ * Until when a tip may not leave: within quiet_seconds of this phone's last push of named items, which officers
+ * see to the second. Without it the tip's hour would hold that phone's named activity (docs/threat-model.md).
+ */
+async function quietEnd() {
+  return ((await store.getMeta('lastNamedPush')) || 0) + await quietMs();
+}
+
+const quietMs = async () => 1e3 * ((await rulesOf()).tips?.quiet_seconds ?? 3600);
+
+/**
+ * Until when named items that are not urgent stay queued: quiet_seconds after this phone last sent a tip, so
+ * that officers see nothing of the phone in the tip's hour (the sync engine still pulls meanwhile).
+ */
+export async function namedHoldUntil() {
+  return ((await store.getMeta('lastTipSent')) || 0) + await quietMs();
+}
+
 const pollable = (t) => !t.gone && (!t.closedAt || Date.now() - t.closedAt < CLOSED_POLL_MS);
 
 /** Does what is due now: send tips, upload their photos, poll mailboxes; one tip at a time, one request each. */
@@ -148,7 +175,12 @@ export function runTips() {
   const go = async () => {
     const now = Date.now();
     const all = await store.tips();
-    for (const t of all) if (t.state === 'waiting' && t.dueAt && t.dueAt <= now) await sendTip(t);
+    const quietUntil = await quietEnd();
+    for (const t of all) {
+      if (t.state !== 'waiting' || !t.dueAt || t.dueAt > now) continue;
+      if (now < quietUntil) await store.updateTip(t.id, (x) => ({ ...x, dueAt: quietUntil })); // not beside named items
+      else await sendTip(t);
+    }
     for (const t of await store.tips()) if (t.state === 'uploading' && (t.retryAt || 0) <= now) await uploadTip(t);
     const due = (await store.tips()).filter((t) => t.trackingCode && pollable(t) && (t.pollAt || 0) <= now);
     for (const t of shuffle(due)) if (!(await pollMailbox(t))) break; // no link: the rest wait too
@@ -174,6 +206,7 @@ async function sendTip(t) {
     const token = await store.takeToken(t.id, keyId);
     if (!token) break; // none in stock: the next sync fetches some, and gives the tip a new moment
     await store.updateTip(t.id, (x) => ({ ...x, state: 'sending' }));
+    await store.setMeta('lastTipSent', Date.now()); // named items now keep out of the quiet hour (sync.js)
     notify({ type: 'state' });
     try {
       const res = await request('/api/v1/tips', { method: 'POST', json: { token: { key_id: token.key_id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 from flask import Response, send_file
@@ -67,6 +68,11 @@ class LocalStore:
 
     def delete_final(self, name: str) -> None:
         self.final_path(name).unlink(missing_ok=True)
+
+    def blur_time(self, name: str, when: datetime) -> None:
+        path = self.final_path(name)
+        if path.exists():
+            os.utime(path, (when.timestamp(), when.timestamp()))
 
     def send(self, name: str, *, mimetype: str, download_name: str | None) -> Response:
         return send_file(

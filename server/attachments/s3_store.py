@@ -35,6 +35,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 
 import boto3
@@ -119,6 +120,10 @@ class S3Store:
     def delete_final(self, name: str) -> None:
         with _reaching(self.bucket):
             self.client.delete_object(Bucket=self.bucket, Key=self._final_key(name))
+
+    def blur_time(self, name: str, when: datetime) -> None:
+        """Nothing to do: an object's LastModified is the store's own (docs/threat-model.md: the bucket's times
+        are precise, as are its access logs; its readers are the operators)."""
 
     def send(self, name: str, *, mimetype: str, download_name: str | None) -> Response:
         """Stream the object (64 KiB at a time) with its ETag; an If-None-Match that matches answers 304."""

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Protocol
 
 from flask import Flask, Response, current_app
@@ -72,6 +73,9 @@ class Store(Protocol):
 
     def delete_final(self, attachment_id: str) -> None:
         """Remove the finished file (nothing happens if there is none)."""
+
+    def blur_time(self, attachment_id: str, when: datetime) -> None:
+        """Make the finished file's own time ``when`` where the store lets us (a tip's photo: the hour only)."""
 
     def send(self, attachment_id: str, *, mimetype: str, download_name: str | None) -> Response:
         """The finished file as a streamed answer with ``mimetype``, conditional on its ETag."""
@@ -151,6 +155,10 @@ def delete_final(attachment_id: object) -> None:
 
 def send(attachment_id: object, *, mimetype: str, download_name: str | None) -> Response:
     return current().send(_name(attachment_id), mimetype=mimetype, download_name=download_name)
+
+
+def blur_time(attachment_id: object, when: datetime) -> None:
+    current().blur_time(_name(attachment_id), when)
 
 
 def check() -> None:

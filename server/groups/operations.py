@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from .. import tokens
 from ..audit import operations as audit
 from ..communes.models import Village
-from ..database import coarse_now, utcnow
+from ..database import local_day_start, utcnow
 from ..errors import Conflict, Gone, NotFound, Unauthorized
 from ..extensions import db
 from ..feed import operations as feed
@@ -156,11 +156,11 @@ def authenticate_device(authorization: str | None) -> Device:
 
 
 def touch(device: Device) -> None:
-    """Remember when a phone was last heard from (shown to officers managing devices), to the hour only: a
-    precise time would tell an officer which group's sync an anonymous tip followed (issue 10)."""
-    hour = coarse_now()
-    if device.last_seen_at != hour:
-        device.last_seen_at = hour
+    """Remember on which day a phone was last heard from (enough to spot a lost phone), the commune's day only:
+    an hour still told an officer which groups synced in the hour an anonymous tip arrived (issue 10)."""
+    day = local_day_start(utcnow(), current_app.config["TIMEZONE"])
+    if device.last_seen_at != day:
+        device.last_seen_at = day
 
 
 def revoke_device(device: Device, officer_id: int | None) -> Device:

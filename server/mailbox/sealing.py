@@ -44,14 +44,15 @@ def load_public_key(point: bytes) -> ec.EllipticCurvePublicKey:
     return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
 
 
-def _key(shared: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"", info=INFO).derive(shared)
+def _key(shared: bytes, info: bytes = INFO) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"", info=info).derive(shared)
 
 
-def seal(point: bytes, plaintext: bytes) -> str:
+def seal(point: bytes, plaintext: bytes, info: bytes = INFO) -> str:
+    """Seal to the P-256 ``point``; ``info`` separates uses (a tip's mailbox, a household's feed: ADR 0005)."""
     recipient = load_public_key(point)
     ephemeral = ec.generate_private_key(ec.SECP256R1())
-    key = _key(ephemeral.exchange(ec.ECDH(), recipient))
+    key = _key(ephemeral.exchange(ec.ECDH(), recipient), info)
     nonce = os.urandom(NONCE_BYTES)
     sealed = AESGCM(key).encrypt(nonce, plaintext, None)
     eph = ephemeral.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)

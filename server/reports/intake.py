@@ -30,6 +30,7 @@ from ..attachments import operations as attachments
 from ..database import table_of, utcnow
 from ..extensions import db
 from ..groups.models import Device, Household
+from ..households import envelopes
 from .models import Message, Report, ReportKind, ReportStatus
 from .search import report_search_text
 
@@ -50,6 +51,7 @@ class Intake:
     households: dict[int, Household] = field(default_factory=dict)
     messages: dict[uuid.UUID, Message] = field(default_factory=dict)
     attachment_ids: set[uuid.UUID] = field(default_factory=set)
+    signing_keys: dict[int, list[bytes]] = field(default_factory=dict)  # ADR 0005: who may sign for a household
     new_reports: list[Report] = field(default_factory=list)
     new_attachments: list[dict[str, Any]] = field(default_factory=list)
     new_messages: list[Message] = field(default_factory=list)
@@ -80,6 +82,14 @@ class Intake:
         if message_ids:
             query = select(Message).options(joinedload(Message.report)).where(Message.id.in_(message_ids))
             self.messages.update((message.id, message) for message in db.session.scalars(query))
+        self.signing_keys.update(envelopes.signing_keys(self._signers(household_ids)))
+
+    def _signers(self, household_ids: set[int]) -> set[int]:
+        """Households whose keys the items' signatures are checked against: the reports', and the households of
+        the reports that follow-ups and receipts name."""
+        named = {report.household_id for report in self.reports.values()}
+        named |= {message.report.household_id for message in self.messages.values()}
+        return {household for household in household_ids | named if household is not None}
 
     def stage_report(self, report: Report, photos: list[dict[str, Any]]) -> None:
         self.reports[report.id] = report

@@ -18,6 +18,7 @@ from ..errors import ApiError, Conflict, ItemRejected
 from ..extensions import db
 from ..feed import operations as feed
 from ..groups.models import Device
+from ..households import envelopes
 from ..mailbox import operations as mailboxes
 from ..officers.models import Officer
 from . import intake
@@ -26,7 +27,9 @@ from .models import NEEDS_REASON, TRANSITIONS, Message, MessageAuthor, Report, R
 
 def content_hash(data: dict[str, Any], *, exclude: tuple[str, ...] = ()) -> str:
     """SHA-256 of the item's canonical JSON: what "the same content" means for idempotency."""
-    canonical = {key: value for key, value in data.items() if key not in exclude and key != "type"}
+    # The signature and "_signed" (push.py) are not content: a signature is random, each send may carry another.
+    unsigned = ("type", "signature", "_signed")
+    canonical = {key: value for key, value in data.items() if key not in exclude and key not in unsigned}
     encoded = json.dumps(canonical, sort_keys=True, default=_json_default, ensure_ascii=False)
     return hashlib.sha256(encoded.encode()).hexdigest()
 
@@ -75,9 +78,23 @@ def _receive_report(batch: intake.Intake, device: Device, data: dict[str, Any]) 
         raise ItemRejected("This household is not in the phone's group.", code="unknown_household")
     if any(declared["id"] in batch.attachment_ids for declared in data["attachments"]):
         raise ItemRejected("An attachment id is already used by another record.", code="conflict")
+    _check_signature(batch, household.id, data)
     report = intake.new_report(device, data, household.id, digest)
     batch.stage_report(report, data["attachments"])
     return report, True
+
+
+Item = dict[str, Any]
+
+
+def _check_signature(batch: intake.Intake, household_id: int | None, data: Item) -> None:
+    """A household with keys signs what it sends (ADR 0005): the neighbour with the device token cannot post in
+    its name. ``data["_signed"]`` is the raw item's canonical bytes and signature (server/sync/push.py)."""
+    keys = batch.signing_keys.get(household_id) if household_id is not None else None
+    if keys and not envelopes.signed_by(keys, *data.get("_signed", (None, None))):
+        raise ItemRejected(
+            "Tin này không mang chữ ký của hộ gửi; hãy mở khoá hộ bằng mã PIN rồi gửi lại.", code="signature_invalid"
+        )
 
 
 def receive_message(device: Device, data: dict[str, Any]) -> tuple[Message, bool]:
@@ -95,6 +112,7 @@ def _receive_message(batch: intake.Intake, device: Device, data: dict[str, Any])
         raise ItemRejected(TIP_SENT_ALONE, code="tip_sent_alone")  # its follow-ups go through its mailbox
     if report is None or report.group_id != device.group_id:
         raise ItemRejected("The report this message follows is not known.", code="unknown_report")
+    _check_signature(batch, report.household_id, data)
     digest = content_hash(data)
     existing = batch.messages.get(data["id"])
     if existing is not None:
@@ -107,16 +125,19 @@ def _receive_message(batch: intake.Intake, device: Device, data: dict[str, Any])
     return message, True
 
 
-def mark_reply_read(device: Device, message_id: uuid.UUID, read_at: datetime) -> bool:
-    """Record that the phone showed an officer reply; returns False if it was already recorded."""
+def mark_reply_read(device: Device, message_id: uuid.UUID, read_at: datetime, item: Item | None = None) -> bool:
+    """Record that the phone showed an officer reply; returns False if it was already recorded. ``item``: the
+    pushed receipt, whose signature is checked when the reply's household has keys (ADR 0005)."""
     batch = intake.current()
     if batch is None:
         with intake.batch(device, [{"type": "receipt", "target": "message", "target_id": message_id}]) as batch:
-            return _mark_reply_read(batch, device, message_id, read_at)
-    return _mark_reply_read(batch, device, message_id, read_at)
+            return _mark_reply_read(batch, device, message_id, read_at, item or {})
+    return _mark_reply_read(batch, device, message_id, read_at, item or {})
 
 
-def _mark_reply_read(batch: intake.Intake, device: Device, message_id: uuid.UUID, read_at: datetime) -> bool:
+def _mark_reply_read(
+    batch: intake.Intake, device: Device, message_id: uuid.UUID, read_at: datetime, item: Item
+) -> bool:
     message = batch.messages.get(message_id)
     if message is not None and message.report.anonymous:
         raise ItemRejected(TIP_SENT_ALONE, code="tip_sent_alone")
@@ -127,6 +148,7 @@ def _mark_reply_read(batch: intake.Intake, device: Device, message_id: uuid.UUID
         or message.report.group_id != device.group_id
     ):
         raise ItemRejected("No reply with this id was sent to this phone.", code="unknown_message")
+    _check_signature(batch, message.report.household_id, item)
     if message.read_at is not None:
         return False
     message.read_at = read_at  # the ORM writes all of a batch's receipts in one executemany
@@ -183,7 +205,14 @@ def _publish_status(report: Report) -> None:
             },
         )
         return
-    feed.append("report_status", _status_change(report), commune_id=report.commune_id, group_id=report.group_id)
+    _to_household(report, "report_status", _status_change(report))
+
+
+def _to_household(report: Report, kind: str, payload: dict[str, Any]) -> None:
+    """A change for the household that sent ``report``, through its group's feed, sealed to the household's key
+    when it has one (ADR 0005): the group's phone carries it, only that household reads it."""
+    sealed = envelopes.sealed_payload(report.household_id, payload)
+    feed.append(kind, sealed, commune_id=report.commune_id, group_id=report.group_id)
 
 
 def post_message(report: Report, officer: Officer, body: str, *, internal: bool = False) -> Message:
@@ -211,7 +240,8 @@ def post_message(report: Report, officer: Officer, body: str, *, internal: bool 
     elif not internal:
         report.first_response_at = report.first_response_at or now
         report.updated_at = now
-        feed.append(
+        _to_household(
+            report,
             "message",
             {
                 "id": str(message.id),
@@ -220,8 +250,6 @@ def post_message(report: Report, officer: Officer, body: str, *, internal: bool 
                 "created_at": now.isoformat(),
                 "author": "officer",
             },
-            commune_id=report.commune_id,
-            group_id=report.group_id,
         )
     db.session.commit()
     return message

@@ -68,6 +68,7 @@ def _tips(config: Any) -> dict[str, Any]:
         "delay_seconds": span("TIP_DELAY_SECONDS"),
         "urgent_delay_seconds": span("TIP_URGENT_DELAY_SECONDS"),
         "mailbox_poll_seconds": config["TIP_MAILBOX_POLL_SECONDS"],
+        "quiet_seconds": config["TIP_QUIET_SECONDS"],
     }
 
 

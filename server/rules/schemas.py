@@ -29,6 +29,9 @@ class TipRulesSchema(Schema):
     delay_seconds = fields.Nested(SpanSchema, metadata={"description": "A queued tip waits a uniform delay in this."})
     urgent_delay_seconds = fields.Nested(SpanSchema, metadata={"description": "The same for an urgent tip."})
     mailbox_poll_seconds = fields.Integer(metadata={"description": "At most one mailbox fetch per tip this often."})
+    quiet_seconds = fields.Integer(
+        metadata={"description": "A tip is not sent until this long after the phone last pushed named items."}
+    )
 
 
 class RulesSchema(Schema):

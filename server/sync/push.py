@@ -26,6 +26,7 @@ from ..announcements import operations as announcements
 from ..errors import UNSTORABLE, ItemRejected, is_refused_value
 from ..extensions import db
 from ..groups.models import Device
+from ..households import envelopes
 from ..reports import intake
 from ..reports import operations as reports
 from .schemas import MessageItemSchema, ReceiptItemSchema, ReportItemSchema
@@ -51,7 +52,7 @@ def _apply_message(device: Device, data: dict[str, Any]) -> Outcome:
 
 def _apply_receipt(device: Device, data: dict[str, Any]) -> Outcome:
     if data["target"] == "message":
-        recorded = reports.mark_reply_read(device, data["target_id"], data["read_at"])
+        recorded = reports.mark_reply_read(device, data["target_id"], data["read_at"], data)
     else:
         recorded = announcements.mark_read(device, data["target_id"], data["read_at"])
     result = {"status": "created" if recorded else "duplicate"}
@@ -81,9 +82,12 @@ def _load(raw: Any) -> tuple[dict[str, Any], Handler] | Result:
         return _rejected(item_id, "validation_error", "Unknown item type.", {"type": ["Unknown item type."]})
     schema, apply_one = handler
     try:
-        return schema.load(raw), apply_one
+        data = schema.load(raw)
     except ValidationError as exc:
         return _rejected(item_id, "validation_error", "The item is not valid.", exc.normalized_messages())
+    # What the household signed, kept beside the validated item (ADR 0005; reports/operations._check_signature).
+    data["_signed"] = (envelopes.canonical(raw), raw.get("signature"))
+    return data, apply_one
 
 
 REFUSALS = (*UNSTORABLE, UnicodeError)  # what a value the database refuses raises (errors.is_refused_value)

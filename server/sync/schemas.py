@@ -35,6 +35,11 @@ class ItemSchema(Schema):
 
     type = fields.String(required=True)
     id = fields.UUID(required=True)
+    signature = fields.String(
+        load_only=True,
+        validate=validate.Length(max=100),
+        metadata={"description": "ECDSA P-256 r‖s (base64url) of the household's sign key (ADR 0005)."},
+    )
 
 
 class AttachmentDeclarationSchema(Schema):

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import tokens
 from ..attachments import operations as attachments
+from ..attachments import storage
 from ..attachments.models import Attachment
 from ..communes.models import Village
 from ..database import coarse_now, utcnow
@@ -375,7 +376,15 @@ def upload_status(header: str | None, attachment_id: uuid.UUID) -> dict[str, Any
 
 
 def receive_chunk(header: str | None, attachment_id: uuid.UUID, offset: int, data: bytes) -> dict[str, Any]:
-    return attachments.receive_into(tip_attachment(header, attachment_id, lock=True), offset, data)
+    answer = attachments.receive_into(tip_attachment(header, attachment_id, lock=True), offset, data)
+    if answer["complete"]:
+        _coarse_file_times(attachment_id)
+    return answer
+
+
+def _coarse_file_times(attachment_id: uuid.UUID) -> None:
+    """The stored photo's file times to the hour, as its row's: a backup of the files keeps them."""
+    storage.blur_time(attachment_id, coarse_now())
 
 
 # --- the mailbox -----------------------------------------------------------------------------------------

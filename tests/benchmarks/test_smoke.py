@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import (
+    anonymity_cost,
     image_bombs,
     load,
     pull_month,
@@ -55,6 +56,17 @@ def test_round_trips(server: Server, tmp_path: Path) -> None:
     assert set(rows) == {1, 10}
     assert rows[1]["round_trips"] == 1 and rows[10]["round_trips"] == 1, "one round trip syncs everything"
     assert rows[10]["bytes_total"] > rows[10]["floor_gzip_json_bytes"] > 0
+
+
+def test_anonymity_cost(server: Server, tmp_path: Path) -> None:
+    figures = anonymity_cost.main(["--out", str(tmp_path / "out.json")], server)
+    rows = figures["rows"]
+    assert rows["named report in /sync"]["round_trips"] == 1
+    assert rows["tip: the tip alone"]["round_trips"] == 1 and rows["tip: the tip alone"]["bytes_sent"] > 0
+    assert (
+        rows["tip: mailbox poll, one sealed reply"]["bytes_received"]
+        > rows["tip: mailbox poll, nothing new"]["bytes_received"]
+    ), "the sealed reply came in the poll"
 
 
 def test_load(server: Server, tmp_path: Path) -> None:

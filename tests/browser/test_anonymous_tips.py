@@ -35,7 +35,7 @@ FAST_TIPS_JS = """async () => {
   const meta = db.transaction('meta', 'readwrite').objectStore('meta');
   const kept = await new Promise((ok) => { const r = meta.get('rules'); r.onsuccess = () => ok(r.result); });
   kept.rules.tips = { ...kept.rules.tips, delay_seconds: { min: 1, max: 2 }, urgent_delay_seconds: { min: 1, max: 2 },
-    mailbox_poll_seconds: 2 };
+    mailbox_poll_seconds: 2, quiet_seconds: 0 };
   await new Promise((ok) => { const r = meta.put(kept, 'rules'); r.onsuccess = ok; });
   db.close();
 }"""
@@ -143,7 +143,9 @@ def test_an_anonymous_tip_goes_alone_and_its_mailbox_carries_the_thread(
     expect(page.locator(".badge.answered")).to_have_count(1, timeout=30_000)  # opened from the mailbox
     page.get_by_role("button", name="Tin báo an ninh").click()
     expect(page.get_by_text(reply)).to_be_visible()
-    expect(page.get_by_text("Tin ẩn danh được gửi riêng sau vài phút để không ai lần ra máy này")).to_be_visible()
+    expect(
+        page.get_by_text("Tin ẩn danh được gửi riêng, sau nửa giờ đến ba giờ, để không ai lần ra máy này")
+    ).to_be_visible()
     follow_up = f"Họ thường đến lúc 11 giờ đêm {mark}"
     page.get_by_label("Viết thêm cho công an xã").fill(follow_up)
     page.get_by_role("button", name="Gửi thêm").click()

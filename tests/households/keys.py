@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import uuid
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, utils
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
@@ -39,3 +40,26 @@ def claim_body(code: str, pin: str, request_id: str | None = None) -> dict[str, 
         "sign_public_key": public_point(),
         "pin_check": b64(pin_check(pin)),
     }
+
+
+def point_of(key: ec.EllipticCurvePrivateKey) -> str:
+    return b64(key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint))
+
+
+class HouseholdKeys:
+    """A household's two key pairs as the phone keeps them (box: what is sealed to it; sign: what it sends)."""
+
+    def __init__(self) -> None:
+        self.box = ec.generate_private_key(ec.SECP256R1())
+        self.sign_key = ec.generate_private_key(ec.SECP256R1())
+
+    def claim_body(self, code: str, pin: str) -> dict[str, Any]:
+        body = claim_body(code, pin)
+        return {**body, "box_public_key": point_of(self.box), "sign_public_key": point_of(self.sign_key)}
+
+    def sign(self, item: dict[str, Any]) -> dict[str, Any]:
+        """``item`` with its ``signature``: ECDSA P-256/SHA-256, r‖s, over the key-sorted compact JSON (ADR 0005)."""
+        unsigned = {key: value for key, value in item.items() if key != "signature"}
+        message = json.dumps(unsigned, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        r, s = utils.decode_dss_signature(self.sign_key.sign(message, ec.ECDSA(hashes.SHA256())))
+        return {**item, "signature": b64(r.to_bytes(32, "big") + s.to_bytes(32, "big"))}

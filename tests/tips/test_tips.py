@@ -6,6 +6,9 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from cryptography.exceptions import InvalidTag
@@ -160,7 +163,7 @@ def test_a_tip_names_a_village_of_its_tokens_commune_only(tipster: Tipster) -> N
 # --- photos ----------------------------------------------------------------------------------------------
 
 
-def test_a_tips_photo_goes_up_with_its_mailbox_secret_only(tipster: Tipster, phone) -> None:
+def test_a_tips_photo_goes_up_with_its_mailbox_secret_only(app, tipster: Tipster, phone) -> None:
     photo = jpeg(exif=True)
     declared = photo_declaration(photo, "image/jpeg")
     tip = tipster.tip(attachments=[declared])
@@ -179,7 +182,11 @@ def test_a_tips_photo_goes_up_with_its_mailbox_secret_only(tipster: Tipster, pho
     attachment = db.session.get(Attachment, uuid.UUID(declared["id"]))
     assert attachment.group_id is None
     assert _on_the_hour(attachment.created_at) and _on_the_hour(attachment.completed_at)
-    stored = Image.open(io.BytesIO(storage.read_final(attachment.id)))
+    data = storage.read_final(attachment.id)
+    if app.config.get("ATTACHMENTS_STORE", "local") == "local":
+        path = Path(app.config["ATTACHMENTS_DIR"]) / attachment.id.hex[:2] / attachment.id.hex
+        assert path.stat().st_mtime == attachment.completed_at.timestamp(), "the file's time is the hour too"
+    stored = Image.open(io.BytesIO(data))
     assert len(stored.getexif()) == 0, "the camera's metadata was stripped as for any photo"
 
 
@@ -245,15 +252,18 @@ def test_an_unknown_mailbox_is_404(tipster: Tipster) -> None:
 # --- what moves when a phone syncs, and the rules ------------------------------------------------------------
 
 
-def test_last_seen_is_the_hour_and_the_rules_publish_the_tip_settings(phone, head, client) -> None:
+def test_last_seen_is_the_communes_day_and_the_rules_publish_the_tip_settings(phone, head, client) -> None:
     phone.sync()
     groups = head.get("/api/v1/officer/groups").json
-    seen = next(g["last_seen_at"] for g in groups if g["code"] == "DONG-01")
-    assert seen.endswith(":00:00+00:00")
+    seen = datetime.fromisoformat(next(g["last_seen_at"] for g in groups if g["code"] == "DONG-01"))
+    local = seen.astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert (local.hour, local.minute, local.second) == (0, 0, 0), "midnight of the commune's day"
+    assert datetime.now(UTC) - seen < timedelta(days=1)
     tips = client.get("/api/v1/rules").json["tips"]
     assert tips == {
         "tokens_per_day": 5,
-        "delay_seconds": {"min": 120, "max": 900},
+        "delay_seconds": {"min": 1800, "max": 10800},
         "urgent_delay_seconds": {"min": 20, "max": 120},
         "mailbox_poll_seconds": 900,
+        "quiet_seconds": 3600,
     }

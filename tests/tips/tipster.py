@@ -67,15 +67,15 @@ class Tip:
         return {"Tip-Mailbox": b64url(self.secret)}
 
 
-def open_entry(private_key: ec.EllipticCurvePrivateKey, sealed: str) -> dict[str, Any]:
+def open_entry(private_key: ec.EllipticCurvePrivateKey, sealed: str, info: bytes = b"binhan mailbox v1") -> Any:
     """Open a mailbox entry as the phone does, written from ADR 0004 alone (not with the server's code):
     ephemeral P-256 point (65) ‖ nonce (12) ‖ AES-256-GCM ciphertext+tag, key = HKDF-SHA256(ECDH, salt empty,
-    info "binhan mailbox v1"), unpadded base64url."""
+    info "binhan mailbox v1"; "binhan household v1" for a household's feed entry, ADR 0005), unpadded base64url."""
     assert "=" not in sealed
     raw = base64.urlsafe_b64decode(sealed + "=" * (-len(sealed) % 4))
     ephemeral = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw[:65])
     shared = private_key.exchange(ec.ECDH(), ephemeral)
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"", info=b"binhan mailbox v1").derive(shared)
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"", info=info).derive(shared)
     return json.loads(AESGCM(key).decrypt(raw[65:77], raw[77:], None).decode("utf-8"))
 
 
