@@ -3,8 +3,8 @@
 import { request, ApiError } from '../lib/api.js';
 import * as store from './store.js';
 import { fromB64u, toB64u } from './bytes.js';
-import { newKeys, openAll, openSign, pinValues, sealKeys } from './keys.js';
-import { lockUp, open } from './crypto.js';
+import { newKeys, openAll, openSign, pinValues, sealKeys, signItem } from './keys.js';
+import { decrypt, deviceKey, encrypt, lockUp, open } from './crypto.js';
 
 // A claim whose answer was lost: the same tap again repeats it (same request_id and keys), in memory only.
 const pending = new Map();
@@ -34,6 +34,12 @@ async function rewrap(householdId, legacy, session) {
       return { ...rec, sealed: null };
     }
   };
+  // Its queue stays and is signed now: the server refuses an unsigned item of a household with keys.
+  const key = await deviceKey();
+  for (const item of await store.outboxItems()) {
+    if (item.householdId !== householdId || !item.payload || item.state === 'sending') continue;
+    await store.updateItem(item.id, { payload: await encrypt(key, await signItem(session, await decrypt(key, item.payload))) });
+  }
   await store.replaceHouseholdRecords(householdId, {
     reports: await Promise.all(reports.map(again)),
     events: await Promise.all(events.map(again)),

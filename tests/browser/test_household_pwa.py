@@ -146,9 +146,11 @@ def test_officer_reply_reaches_only_its_household(page: Page, live_server: LiveS
     assert status == 200, body
 
     # Household B is open when the reply and the status change arrive: they must not show up there.
-    events = count(page, "events")
+    # They arrive sealed to household A's key (ADR 0005) and wait in its inbox until A unlocks online.
+    waiting = count(page, "inbox")
     page.get_by_role("button", name="Gửi ngay").click()
-    eventually(page, lambda: count(page, "events") >= events + 2)
+    eventually(page, lambda: count(page, "inbox") >= waiting + 2)
+    assert reply not in idb_dump(page)
     page.get_by_role("button", name="Cần giúp đỡ").click()
     expect(page.get_by_role("heading", name="Diễn biến")).to_be_visible()
     assert reply not in page.content()
