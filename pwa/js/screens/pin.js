@@ -6,7 +6,8 @@ import { h } from '../../lib/dom.js';
 import { t } from '../../lib/i18n.js';
 import * as store from '../store.js';
 import { unlock as unlockLegacy } from '../crypto.js';
-import { claim, unlock } from '../household-keys.js';
+// The key schedule loads when a PIN is entered, not with the shell's first load (precached all the same).
+const keys = () => import('../household-keys.js');
 import { openSealed } from '../apply.js';
 
 /** Wait after n wrong PINs of a legacy household: none for the first 2, then 30 s doubling, at most an hour. */
@@ -78,7 +79,7 @@ function claimForm(app, hh, mode, legacy) {
     // A legacy household unlocked with its old PIN brings its records along (re-encrypted to the new keys).
     const old = legacy && app.household?.id === hh.id ? app.session : null;
     try {
-      const session = await claim(hh.id, code, pin, old);
+      const session = await (await keys()).claim(hh.id, code, pin, old);
       await openSealed(hh.id, session).catch((x) => console.warn('sealed entries', x));
       return app.unlock(await store.household(hh.id), session);
     } catch (x) {
@@ -101,7 +102,7 @@ function unlockForm(app, hh) {
     btn.disabled = true;
     msg.textContent = t('pin.checking');
     try {
-      const session = await unlock(hh, pin);
+      const session = await (await keys()).unlock(hh, pin);
       if (session.online) await openSealed(hh.id, session).catch((x) => console.warn('sealed entries', x));
       return app.unlock(hh, session);
     } catch (x) {
