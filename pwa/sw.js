@@ -4,12 +4,12 @@
 // /api/ is never cached here: the outbox in IndexedDB is the only store of what is sent.
 import { syncNow, setNotifier } from './js/sync.js';
 
-const VERSION = '941196db7bdc';
+const VERSION = '92e47e865700';
 const PREFIX = 'binh-an-shell-';
 const CACHE = PREFIX + VERSION;
 const SHELL = [
   './', 'manifest.webmanifest', 'css/app.css',
-  'js/app.js', 'js/apply.js', 'js/blind.js', 'js/bytes.js', 'js/crypto.js', 'js/downloads.js', 'js/enrolment.js',
+  'js/app.js', 'js/apply.js', 'js/blind.js', 'js/bytes.js', 'js/crypto.js', 'js/downloads.js', 'js/enrolment.js', 'js/household-keys.js', 'js/keys.js',
   'js/outbox.js', 'js/photos.js', 'js/seal.js', 'js/store.js', 'js/strings.js', 'js/sw-bridge.js', 'js/sync.js', 'js/tips.js',
   'js/ui.js', 'js/uploads.js',
   'js/screens/compose.js', 'js/screens/enrol.js', 'js/screens/home.js', 'js/screens/households.js',

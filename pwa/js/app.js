@@ -8,6 +8,7 @@ import { when } from '../lib/time.js';
 import * as strings from './strings.js';
 import { getMeta, outboxItems } from './store.js';
 import * as sync from './sync.js';
+import { openSealed } from './apply.js';
 import * as bridge from './sw-bridge.js';
 import * as enrol from './screens/enrol.js';
 import * as households from './screens/households.js';
@@ -90,7 +91,10 @@ async function status() {
   if (!navigator.onLine) parts.push(t('app.offline'));
   if (sync.state.syncing) parts.push(t('app.syncing'));
   else parts.push(last ? t('app.lastSync', { at: when(last) }) : t('app.never'));
-  const waiting = items.filter((i) => i.type !== 'receipt' && i.state !== 'attention').length;
+  // Each household sees its own queue only; the household list shows none (issue 11).
+  const hid = app.household?.id;
+  const waiting = hid == null ? 0
+    : items.filter((i) => i.type !== 'receipt' && i.state !== 'attention' && i.householdId === hid).length;
   if (waiting) parts.push(t('app.queued', { n: waiting }));
   $('status').textContent = parts.join(' · ');
   const v = await bridge.version();
@@ -127,12 +131,15 @@ function init() {
   addEventListener('hashchange', () => render());
   addEventListener('online', () => status());
   addEventListener('offline', () => status());
-  sync.setNotifier(() => render(true).then(status));
+  // Entries sealed to the open household (ADR 0005) that a sync just brought: open them while it is unlocked.
+  const openNew = (m) => (m?.type === 'synced' && app.session?.privateKey
+    ? openSealed(app.household.id, app.session).catch((e) => console.warn('sealed entries', e)) : null);
+  sync.setNotifier((m) => Promise.resolve(openNew(m)).then(() => render(true)).then(status));
   idleWatch();
   render();
   bridge.register({
     onUpdate: showUpdate,
-    onMessage: (m) => m?.from === 'sw' && render(true).then(status),
+    onMessage: (m) => m?.from === 'sw' && Promise.resolve(openNew(m)).then(() => render(true)).then(status),
     onControl: () => status(),
   }).then(() => status()).catch((e) => console.warn('service worker', e));
   navigator.storage?.persist?.().catch(() => {});

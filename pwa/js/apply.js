@@ -1,16 +1,57 @@
 // Applies the change feed to the phone: status changes and replies go to the household they are for
 // (sealed to its public key: it may be locked), announcements and the group's profile are public.
+// A feed entry sealed to a household (ADR 0005: payload {household_id, sealed}) stays sealed in its inbox until
+// that household unlocks online; openSealed then opens it with the box key and applies it like a clear one.
 import * as store from './store.js';
 import { seal } from './crypto.js';
+import { HOUSEHOLD, openEntry } from './seal.js';
+
+let seq = 0;
+
+/** The sealed part of a change, if it has one: {household_id, sealed} as its payload or in the change itself. */
+const sealedPart = (c) => (c.payload?.sealed ? c.payload : c.sealed ? c : null);
 
 /** @param {object[]} changes the `changes` of a sync answer, in feed order */
 export async function applyChanges(changes) {
   for (const c of changes) {
-    if (c.type === 'report_status' || c.type === 'message') await applyReportChange(c);
-    else if (c.type === 'announcement') await store.saveAnnouncement(c);
-    else if (c.type === 'announcement_withdrawn') await store.withdrawAnnouncement(c.id);
-    else if (c.type === 'group') await store.applyGroup(c.group);
+    const s = sealedPart(c);
+    if (s) {
+      const { payload: _, sealed: __, household_id: ___, ...rest } = c;
+      // The sealed text's start (ephemeral key, nonce) names the entry: feed pages may overlap.
+      await store.keepSealed({ key: s.sealed.slice(0, 110), householdId: s.household_id, seq: Date.now() * 1e3 + (seq++ % 1e3),
+        change: rest, sealed: s.sealed });
+    } else await applyChange(c);
   }
+}
+
+async function applyChange(c) {
+  if (c.type === 'report_status' || c.type === 'message') await applyReportChange(c);
+  else if (c.type === 'announcement') await store.saveAnnouncement(c);
+  else if (c.type === 'announcement_withdrawn') await store.withdrawAnnouncement(c.id);
+  else if (c.type === 'group') await store.applyGroup(c.group);
+}
+
+/**
+ * Opens the household's sealed feed entries with its box key (an online session) and applies them.
+ * Entries sealed to a retired key (before a PIN reset) cannot be opened: they go.
+ * @returns {Promise<number>} how many were applied
+ */
+export async function openSealed(householdId, session) {
+  if (!session?.privateKey) return 0;
+  const entries = await store.sealedFor(householdId);
+  let n = 0;
+  for (const e of entries) {
+    let clear = null;
+    try {
+      clear = await openEntry(session.privateKey, e.sealed, HOUSEHOLD);
+    } catch { /* sealed to an older key: lost with the PIN reset, as the app warned */ }
+    if (clear) {
+      await applyChange({ ...e.change, ...clear, type: clear.type || e.change.type });
+      n++;
+    }
+  }
+  await store.dropSealed(entries.map((e) => e.key));
+  return n;
 }
 
 async function applyReportChange(c) {

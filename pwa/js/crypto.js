@@ -100,8 +100,9 @@ export async function open(session, box) {
   return decrypt(await sealKey(session.privateKey, pub, box.epk, 'decrypt'), box);
 }
 
-/** Encrypts a household record while it is unlocked (PIN key). */
-export const lockUp = (session, value) => encrypt(session.key, value);
+/** Encrypts a household record while it is unlocked: its records key, or sealed to its box key when the session
+ *  only writes (unlocked offline, ADR 0005: no share, no reading key). */
+export const lockUp = (session, value) => (session.key ? encrypt(session.key, value) : seal(session.publicKey, value));
 
 let deviceKeyPromise = null;
 

@@ -6,6 +6,9 @@ import * as store from './store.js';
 import { deviceKey, encrypt, encryptBytes, lockUp, decryptBytes } from './crypto.js';
 import { newMailbox } from './seal.js';
 
+/** The item signed by a claimed household's session (keys.js loads then: not with the shell's first load). */
+const signItem = async (session, item) => (session?.sign ? (await import('./keys.js')).signItem(session, item) : item);
+
 const now = () => new Date().toISOString();
 
 /**
@@ -24,8 +27,9 @@ export async function queueReport(session, householdId, fields, photos, replaces
   const createdAt = now();
   const attachments = photos.map((p) => ({ id: crypto.randomUUID(), sha256: p.sha256, size: p.size,
     content_type: p.content_type }));
-  const payload = { type: 'report', id, household_id: householdId, ...fields, created_at: createdAt,
-    attachments };
+  // Signed now, while the household is unlocked (ADR 0005): the engine sends with every household locked.
+  const payload = await signItem(session, { type: 'report', id, household_id: householdId, ...fields,
+    created_at: createdAt, attachments });
   const key = await deviceKey();
   const [box, mine, blobs] = await Promise.all([
     encrypt(key, payload),
@@ -105,7 +109,8 @@ export async function queueMessage(session, householdId, reportId, body) {
   const id = crypto.randomUUID();
   const at = now();
   const [box, mine] = await Promise.all([
-    encrypt(await deviceKey(), { type: 'message', id, report_id: reportId, body, created_at: at }),
+    signItem(session, { type: 'message', id, report_id: reportId, body, created_at: at })
+      .then(async (item) => encrypt(await deviceKey(), item)),
     lockUp(session, { type: 'mine', body }),
   ]);
   await store.queue({ id, type: 'message', householdId, state: 'waiting', createdAt: at, payload: box },
@@ -113,10 +118,11 @@ export async function queueMessage(session, householdId, reportId, body) {
   return id;
 }
 
-/** Queues a read receipt ("message" or "announcement"). Nothing secret: no household named. */
-export async function queueReceipt(target, targetId) {
+/** Queues a read receipt ("message" or "announcement"). No household named; the receipt of a reply to a report is
+ *  signed by the report's household (session), an announcement's is not. */
+export async function queueReceipt(target, targetId, session = null) {
   const id = crypto.randomUUID();
-  const payload = { type: 'receipt', id, target, target_id: targetId, read_at: now() };
+  const payload = await signItem(session, { type: 'receipt', id, target, target_id: targetId, read_at: now() });
   const box = await encrypt(await deviceKey(), payload);
   await store.queue({ id, type: 'receipt', householdId: null, state: 'waiting', createdAt: payload.read_at,
     payload: box });

@@ -5,7 +5,9 @@ import { fromB64u, toB64u, toHex } from './bytes.js';
 
 const subtle = crypto.subtle;
 const EC = { name: 'ECDH', namedCurve: 'P-256' };
-const INFO = new TextEncoder().encode('binhan mailbox v1');
+const MAILBOX = 'binhan mailbox v1';
+/** The HKDF info of feed entries sealed to a household's box key (ADR 0005): same layout as a mailbox entry. */
+export const HOUSEHOLD = 'binhan household v1';
 
 /**
  * A new mailbox: what the phone keeps (secret, private key as JWK) and what the tip carries (verifier, public key).
@@ -23,15 +25,17 @@ export async function newMailbox() {
 export const mailboxKey = (jwk) => subtle.importKey('jwk', jwk, EC, false, ['deriveBits']);
 
 /**
- * Opens one sealed mailbox entry. @param {CryptoKey} privateKey @param {string} sealed base64url
+ * Opens one sealed mailbox entry (or, with info HOUSEHOLD, a household's feed entry).
+ * @param {CryptoKey} privateKey @param {string} sealed base64url @param {string} [info] the HKDF info
  * @returns {Promise<object>} the entry's JSON; throws when it was not sealed to this key or was altered
  */
-export async function openEntry(privateKey, sealed) {
+export async function openEntry(privateKey, sealed, info = MAILBOX) {
   const bytes = fromB64u(sealed);
   const epk = await subtle.importKey('raw', bytes.subarray(0, 65), EC, false, []);
   const shared = await subtle.deriveBits({ name: 'ECDH', public: epk }, privateKey, 256);
   const ikm = await subtle.importKey('raw', shared, 'HKDF', false, ['deriveKey']);
-  const key = await subtle.deriveKey({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: INFO }, ikm,
+  const key = await subtle.deriveKey({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0),
+    info: new TextEncoder().encode(info) }, ikm,
     { name: 'AES-GCM', length: 256 }, false, ['decrypt']);
   const plain = await subtle.decrypt({ name: 'AES-GCM', iv: bytes.subarray(65, 77) }, key, bytes.subarray(77));
   return JSON.parse(new TextDecoder().decode(plain));

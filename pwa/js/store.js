@@ -3,7 +3,7 @@
 // requests; callers do their crypto and network work before or after.
 
 export const DB_NAME = 'binh-an';
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 const META = 'meta'; // device token, group, cursor, device key, last sync, rules
 const HOUSEHOLDS = 'households'; // name, PIN salt, public key, wrapped private key, PIN attempts
 const REPORTS = 'reports'; // report_id -> household_id map + tracking code + status; content sealed
@@ -15,6 +15,7 @@ const NEWS = 'announcements'; // commune announcements (public)
 const FILES = 'files'; // announcement files as blobs, for offline reading
 const TIPS = 'tips'; // anonymous tips (ADR 0004): queued alone, then their mailbox; no household named
 const TOKENS = 'tokens'; // one-use blind-signed tokens, keyed by their message
+const INBOX = 'inbox'; // feed entries sealed to a household (ADR 0005), kept sealed until it unlocks online
 
 /** Creates or migrates the schema: one case per version, falling through (a phone far behind runs every step). */
 export function upgrade(db, oldVersion) {
@@ -36,7 +37,12 @@ export function upgrade(db, oldVersion) {
       db.createObjectStore(TIPS, { keyPath: 'id' });
       db.createObjectStore(TOKENS, { keyPath: 'message' });
     }
-    // case 2: next schema change goes here.
+    // falls through
+    case 2: {
+      // Issue 11: sealed household feed entries wait here; households and their records are kept as they are.
+      db.createObjectStore(INBOX, { keyPath: 'key' }).createIndex('household', 'householdId');
+    }
+    // case 3: next schema change goes here.
   }
 }
 
@@ -126,6 +132,29 @@ export const households = async () => (await all(HOUSEHOLDS)).filter((x) => !x.r
 export const household = (id) => get(HOUSEHOLDS, id);
 /** Changes one household record (PIN keys, wrong-PIN count) in one transaction. */
 export const updateHousehold = (id, fn) => patch(HOUSEHOLDS, id, fn);
+
+/** A household's own records (reports, timeline entries, draft), to re-encrypt them to new keys. */
+export const householdRecords = (householdId) => tx([REPORTS, EVENTS, DRAFTS], 'readonly', async (s) => ({
+  reports: await req(s.reports.index('household').getAll(householdId)),
+  events: (await req(s.events.getAll())).filter((e) => e.householdId === householdId),
+  draft: await req(s.drafts.get(householdId)),
+}));
+
+/** Writes back a household's re-encrypted records in one transaction (and drops its draft when told). */
+export const replaceHouseholdRecords = (householdId, { reports, events, dropDraft }) =>
+  tx([REPORTS, EVENTS, DRAFTS], 'readwrite', (s) => {
+    reports.forEach((r) => s.reports.put(r));
+    events.forEach((e) => s.events.put(e));
+    if (dropDraft) s.drafts.delete(householdId);
+  });
+
+/** Keeps a feed entry sealed to a household (ADR 0005) until that household unlocks online. */
+export const keepSealed = (entry) => put(INBOX, entry);
+/** @returns {Promise<object[]>} the household's sealed feed entries, in feed order */
+export const sealedFor = async (householdId) => (await all(INBOX, 'household', householdId))
+  .sort((a, b) => a.seq - b.seq);
+/** Removes entries once applied (or found unreadable: sealed to a retired key). */
+export const dropSealed = (keys) => tx([INBOX], 'readwrite', (s) => keys.forEach((k) => s.inbox.delete(k)));
 
 /** @returns {Promise<object[]>} the household's reports, newest first */
 export const householdReports = async (householdId) =>

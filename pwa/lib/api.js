@@ -9,6 +9,7 @@ export class ApiError extends Error {
     this.status = status;
     this.code = error?.code || `http_${status}`;
     this.fields = error?.fields || {};
+    this.remaining = error?.remaining; // pin_wrong: the household's tries left today (ADR 0005)
     this.retryAfter = retryAfter;
   }
 

@@ -7,11 +7,16 @@ IndexedDB and the service worker's state, which a person cannot see.
 from __future__ import annotations
 
 import io
+import re
 import time
 from collections.abc import Callable
+from functools import cache
+from urllib.parse import urlparse
 
 from PIL import Image
 from playwright.sync_api import Page, expect
+
+from tests.conftest import HttpOfficer
 
 PIN = "2468"
 
@@ -119,12 +124,33 @@ def enrol(page: Page, code: str, *, service_worker: bool = True) -> None:
         wait_for_service_worker(page)
 
 
+@cache
+def _head(port: int) -> HttpOfficer:
+    """The commune head on the live server (signed in once per server)."""
+    return HttpOfficer(port, "truongcongan", "demo-head")
+
+
+def household_code(page: Page, household_id: int) -> str:
+    """A one-time household code the head issues for a household, as printed on its sheet; a reset code when an
+    earlier test's profile (same server) already set the household's PIN."""
+    head = _head(int(urlparse(page.url).port or 80))
+    path = f"/api/v1/officer/households/{household_id}/codes"
+    answer = head.request("POST", path, {"purpose": "claim"})
+    if answer.status_code == 409:
+        answer = head.request("POST", path, {"purpose": "reset"})
+    assert answer.status_code == 201, answer.json
+    return str(answer.json["code"])
+
+
 def open_household(page: Page, name: str, pin: str = PIN) -> None:
-    """Picks a household and sets its PIN (first use) or unlocks it."""
+    """Picks a household and sets its PIN with the household code the head issues (first use) or unlocks it."""
     page.get_by_role("button", name=name).click()
     page.get_by_label("Mã PIN (4–6 số)").fill(pin)
     again = page.get_by_label("Nhập lại mã PIN")
     if again.count():
+        match = re.search(r"#/pin/(\d+)", page.url)
+        assert match, page.url
+        page.get_by_label("Mã hộ (in trên phiếu của công an xã)").fill(household_code(page, int(match.group(1))))
         again.fill(pin)
         page.get_by_role("button", name="Đặt mã PIN").click()
     else:

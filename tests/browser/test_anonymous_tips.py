@@ -77,6 +77,8 @@ def test_an_anonymous_tip_goes_alone_and_its_mailbox_carries_the_thread(
     context.on("request", lambda r: sent.append(r) if "/api/v1/" in r.url else None)
     enrol(page, live_server.enrolment_code("DONG-01"), service_worker=False)
     page.evaluate(FAST_TIPS_JS)
+    open_household(page, HOUSEHOLD_B)  # both households set their PIN online: the household code needs a link
+    switch_household(page)
     open_household(page, HOUSEHOLD_A)
 
     context.set_offline(True)
@@ -90,7 +92,6 @@ def test_an_anonymous_tip_goes_alone_and_its_mailbox_carries_the_thread(
     expect(page.get_by_role("button", name="Gửi ngay", exact=True)).to_be_visible()
     expect(page.get_by_text("Đang chờ gửi riêng")).to_have_count(0)
     switch_household(page)
-    open_household(page, HOUSEHOLD_A)
 
     # The server stores the tip, but its answer is lost on the way back: the phone must send the same tip with the
     # same token again (the server answers "duplicate"), never a second tip.
@@ -105,6 +106,7 @@ def test_an_anonymous_tip_goes_alone_and_its_mailbox_carries_the_thread(
 
     context.route("**/api/v1/tips", lose_first_answer)
     context.set_offline(False)
+    open_household(page, HOUSEHOLD_A)  # online: the PIN opens the reading keys too
     page.get_by_role("button", name="Gửi ngay").click()  # the sync brings tokens; the tip goes seconds later
     eventually(page, lambda: bool(lost))
     assert lost == [201]

@@ -23,7 +23,8 @@ def test_stats_charts_and_csv_export(page: Page, live_server: LiveServer) -> Non
     word = mark()
     phone = enrol_phone(live_server, "BAC-01")
     Tipster.of(phone).tip(body=f"Có người lạ chào mời vay tiền lãi cao {word}", category="loan_shark")  # alone
-    phone.send_report(body=f"Xe máy bị lấy trộm trước cổng {word}")
+    # A household no browser test claims: a claimed one signs what it sends (ADR 0005), this test phone does not.
+    phone.send_report(household_index=3, body=f"Xe máy bị lấy trộm trước cổng {word}")
 
     sign_in(page, HEAD)
     page.get_by_role("link", name="Thống kê").click()

@@ -23,6 +23,7 @@ from tests.conftest import HttpOfficer
 from .conftest import CHROMIUM, CHROMIUM_ARGS, DEMO_HEAD, REPO_ROOT, LiveServer
 from .console import sign_in
 from .household import (
+    PIN,
     audit_screen,
     camera_photo,
     count,
@@ -95,12 +96,18 @@ def test_reports_written_offline_survive_a_restart_and_arrive_once(
     page.close()
     page = context.new_page()
     page.goto("/")
+    # Offline, the PIN opens the writing key only (ADR 0005): the household sees its queue, reads after a link.
     open_household(page, HOUSEHOLD_A)
-    expect(page.locator(".badge.waiting")).to_have_count(3)
+    expect(page.get_by_text("Cần có sóng một lần để đọc tin của hộ")).to_be_visible()
+    expect(page.get_by_role("button", name="Gửi ngay (3)")).to_be_visible()
     assert _ours(live_server, mark) == []
 
     context.set_offline(False)
     page.get_by_role("button", name="Gửi ngay").click()
+    eventually(page, lambda: outbox(page) == [])
+    page.get_by_role("button", name="Mở khoá lại khi có sóng").click()
+    page.get_by_label("Mã PIN (4–6 số)").fill(PIN)
+    page.get_by_role("button", name="Mở khoá").click()
     expect(page.locator(".badge.sent")).to_have_count(3, timeout=30_000)
     expect(page.get_by_text(re.compile("Mã theo dõi"))).to_have_count(3)
     assert outbox(page) == []
@@ -139,9 +146,11 @@ def test_officer_reply_reaches_only_its_household(page: Page, live_server: LiveS
     assert status == 200, body
 
     # Household B is open when the reply and the status change arrive: they must not show up there.
-    events = count(page, "events")
+    # They arrive sealed to household A's key (ADR 0005) and wait in its inbox until A unlocks online.
+    waiting = count(page, "inbox")
     page.get_by_role("button", name="Gửi ngay").click()
-    eventually(page, lambda: count(page, "events") >= events + 2)
+    eventually(page, lambda: count(page, "inbox") >= waiting + 2)
+    assert reply not in idb_dump(page)
     page.get_by_role("button", name="Cần giúp đỡ").click()
     expect(page.get_by_role("heading", name="Diễn biến")).to_be_visible()
     assert reply not in page.content()
@@ -168,10 +177,11 @@ def test_officer_reply_reaches_only_its_household(page: Page, live_server: LiveS
     expect(page.get_by_text("còn mã theo dõi và trạng thái")).to_be_visible()
 
 
-def test_wrong_pin_shows_nothing_and_storage_holds_no_tip_in_clear(
+def test_wrong_pin_shows_nothing_and_guesses_only_go_through_the_server(
     context: BrowserContext, page: Page, live_server: LiveServer
 ) -> None:
-    """A neighbour guessing a PIN sees nothing; repeated guesses slow down, even after a reload."""
+    """A neighbour guessing a PIN sees nothing; online, the server counts the guesses and locks the household at
+    the limit until the head unlocks it (ADR 0005); the queue still sends with every household locked."""
     secret = f"Ông Tư ở xóm 3 cho vay nặng lãi {_mark()}"
     draft = f"Bản nháp chưa gửi {_mark()}"
     enrol(page, live_server.enrolment_code("TAY-01"))
@@ -190,22 +200,39 @@ def test_wrong_pin_shows_nothing_and_storage_holds_no_tip_in_clear(
 
     switch_household(page)
     page.get_by_role("button", name=HOUSEHOLD_A).click()
-    for _attempt in range(3):
-        page.get_by_label("Mã PIN (4–6 số)").fill("0000")
-        page.get_by_role("button", name="Mở khoá").click()
-        expect(page.get_by_role("alert")).to_contain_text("Sai mã PIN")
-        assert secret not in page.content()
-        expect(page.get_by_role("button", name="Viết tin mới")).to_have_count(0)
-    # The third wrong PIN starts a wait that a reload does not reset.
-    expect(page.get_by_role("alert")).to_contain_text("Thử lại sau")
-    page.reload()
-    expect(page.get_by_role("alert")).to_contain_text("Thử lại sau")
-    expect(page.get_by_role("button", name="Mở khoá")).to_be_disabled()
+    household_id = int(page.url.rsplit("/", 1)[-1])
+    # Offline, a wrong PIN opens nothing.
+    page.get_by_label("Mã PIN (4–6 số)").fill("0000")
+    page.get_by_role("button", name="Mở khoá").click()
+    expect(page.get_by_role("alert")).to_contain_text("Sai mã PIN")
+    assert secret not in page.content()
+    expect(page.get_by_role("button", name="Viết tin mới")).to_have_count(0)
 
     # Back online with every household locked: the sync engine still sends the tip (device key).
     context.set_offline(False)
     eventually(page, lambda: count(page, "outbox") == 0)
     assert secret not in idb_dump(page)
+
+    # Online, each guess is counted by the server, whatever the phone holds; at the limit the household is locked.
+    for left in range(9, 0, -1):
+        page.get_by_label("Mã PIN (4–6 số)").fill("0000")
+        page.get_by_role("button", name="Mở khoá").click()
+        expect(page.get_by_role("alert")).to_have_text(f"Sai mã PIN. Còn {left} lần thử hôm nay.")
+    page.get_by_label("Mã PIN (4–6 số)").fill("0000")
+    page.get_by_role("button", name="Mở khoá").click()
+    expect(page.get_by_role("alert")).to_contain_text("Hãy nhờ công an xã mở khoá")
+    page.reload()  # a reload (or a copy of the phone) does not reset the server's count
+    page.get_by_label("Mã PIN (4–6 số)").fill(PIN)
+    page.get_by_role("button", name="Mở khoá").click()
+    expect(page.get_by_role("alert")).to_contain_text("Hãy nhờ công an xã mở khoá")
+    expect(page.get_by_role("button", name="Viết tin mới")).to_have_count(0)
+
+    head = live_server.officer(*DEMO_HEAD)
+    assert head.request("POST", f"/api/v1/officer/households/{household_id}/unlock", {}).status_code == 200
+    page.reload()
+    page.get_by_label("Mã PIN (4–6 số)").fill(PIN)
+    page.get_by_role("button", name="Mở khoá").click()
+    expect(page.get_by_role("button", name="Tiếp tục bản nháp")).to_be_visible()
 
 
 def test_new_version_is_offered_and_reload_switches_to_it(page: Page, live_server: LiveServer) -> None:
@@ -558,6 +585,8 @@ def test_the_servers_rules_reach_the_form_and_stay_offline(
 ) -> None:
     """Kinds, tip categories and the photo limit come from GET /api/v1/rules with enrolment, then work offline."""
     enrol(page, live_server.enrolment_code("BAC-01"))
+    open_household(page, HOUSEHOLD_A)  # the first PIN needs the household code, online
+    switch_household(page)
     context.set_offline(True)
     page.reload()
     open_household(page, HOUSEHOLD_A)

@@ -341,3 +341,98 @@ def test_a_legacy_anonymous_report_moves_to_the_tip_queue_without_its_household(
     assert len(sent["mailbox"]["verifier"]) == 64 and sent["mailbox"]["public_key"]
     assert out["photo"] is True  # the photo waits for the tip, under the same attachment id
     assert out["mine"] == 1  # the household still finds it among its own reports
+
+
+def test_household_keys_sign_and_open_as_adr_0005_says(modules: Page) -> None:
+    """The phone's key schedule gives Python's pin_check; a signed item verifies in Python over the canonical JSON
+    Python writes for it (Vietnamese text as itself); a feed entry Python seals to the household's box key waits
+    sealed until an online unlock, then shows in its timeline."""
+    import base64
+    import json
+    import os
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    from tests.households.keys import pin_check
+
+    def b64u(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    def unb64u(text: str) -> bytes:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+    item = {
+        "type": "report",
+        "id": "5b1e",
+        "household_id": 1,
+        "body": "Có người lạ ở bến đò, “xe máy” màu đỏ\n",
+        "attachments": [{"sha256": "ab", "id": "x", "size": 3}],
+        "urgency": "normal",
+        "location": "Xóm 2",
+    }
+    got = modules.evaluate(
+        """async (item) => {
+      const k = await import('/js/keys.js');
+      const { toB64u } = await import('/js/bytes.js');
+      const salt = new TextEncoder().encode('household-salt16');
+      const { check } = await k.pinValues('4821', salt, 1000);
+      const fresh = await k.newKeys('4821');
+      const { keys, session } = await k.sealKeys(fresh, crypto.getRandomValues(new Uint8Array(32)), 9);
+      window.hkeys = keys;
+      window.hsession = session;
+      return { check: toB64u(check), canonical: k.canonical(item), signed: await k.signItem(session, item),
+               sign: fresh.body.sign_public_key, box: fresh.body.box_public_key };
+    }""",
+        item,
+    )
+    assert unb64u(got["check"]) == pin_check("4821")
+    python_bytes = json.dumps(item, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert got["canonical"].encode() == python_bytes
+    signed = dict(got["signed"])
+    raw = unb64u(signed.pop("signature"))
+    assert signed == item and len(raw) == 64
+    public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), unb64u(got["sign"]))
+    der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+    public.verify(der, python_bytes, ec.ECDSA(hashes.SHA256()))  # raises if the phone signed other bytes
+
+    box = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), unb64u(got["box"]))
+    ephemeral = ec.generate_private_key(ec.SECP256R1())
+    key = HKDF(hashes.SHA256(), 32, salt=None, info=b"binhan household v1").derive(ephemeral.exchange(ec.ECDH(), box))
+    nonce = os.urandom(12)
+    reply = {"id": "m-1", "report_id": "r-1", "body": "Công an xã đã nhận tin", "created_at": "2026-12-02T15:00:00Z"}
+    sealed = b64u(
+        ephemeral.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+        + nonce
+        + AESGCM(key).encrypt(nonce, json.dumps(reply, ensure_ascii=False).encode(), None)
+    )
+    shown = modules.evaluate(
+        """async (sealed) => {
+      const { store, c } = await m();
+      const apply = await import('/js/apply.js');
+      await store.applyGroup(GROUP);
+      await store.updateHousehold(1, (x) => ({ ...x, keys: hkeys }));
+      await store.queue({ id: 'r-1', type: 'report', householdId: 1, state: 'waiting', createdAt: 'x', payload: null },
+        { report: { id: 'r-1', householdId: 1, createdAt: 'x', status: null, trackingCode: null, sealed: null } });
+      const change = { type: 'message', payload: { household_id: 1, sealed } };
+      await apply.applyChanges([change, change]); // an overlapping feed page repeats it
+      const waiting = [(await store.sealedFor(1)).length, (await store.timeline('r-1')).length];
+      const writing = { ...hsession, key: null, privateKey: null };
+      const offline = await apply.openSealed(1, writing);
+      const opened = await apply.openSealed(1, hsession);
+      const timeline = await Promise.all((await store.timeline('r-1')).map((e) => c.open(hsession, e.sealed)));
+      return { waiting, offline, opened, left: (await store.sealedFor(1)).length, timeline };
+    }""",
+        sealed,
+    )
+    assert shown == {
+        "waiting": [1, 0],
+        "offline": 0,
+        "opened": 1,
+        "left": 0,
+        "timeline": [{"type": "reply", "body": reply["body"], "messageId": "m-1"}],
+    }

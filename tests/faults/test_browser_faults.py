@@ -153,7 +153,14 @@ def drive(phone_context: BrowserContext, faulty: FaultProxy, crashable: Crashabl
     page = phone_context.new_page()
     enrol(page, head.enrolment_code(head.group_ids()["DONG-01"]))
 
-    # No signal while the household writes.
+    # Each household sets its PIN first, online: the household code needs a link (ADR 0005).
+    for index, household in enumerate(HOUSEHOLDS):
+        if index:
+            switch_household(page)
+        open_household(page, household)
+    switch_household(page)
+
+    # No signal while the household writes (the PIN then opens its writing key only).
     phone_context.set_offline(True)
     n = 0
     for index, (household, count) in enumerate(HOUSEHOLDS.items()):

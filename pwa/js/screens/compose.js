@@ -12,6 +12,9 @@ import * as outbox from '../outbox.js';
 
 /** What the form starts with: a draft, a refused report to fix, or an empty report of a kind. */
 async function initial(session, hid, mode, arg) {
+  if (mode === 'draft' || mode === 'fix') {
+    if (!session.key) return null; // unlocked offline: drafts and refused reports are read after an online unlock
+  }
   if (mode === 'draft') {
     const d = await store.draft(hid);
     if (!d) return null;
@@ -111,7 +114,8 @@ export async function render(app, mode, arg) {
   let saveTimer = 0;
   const saveDraft = async () => {
     clearTimeout(saveTimer);
-    if (start.fixId || app.session !== session) return; // fixes live in the outbox; locked: too late
+    // Fixes live in the outbox; locked: too late; unlocked offline: no records key, no draft.
+    if (start.fixId || app.session !== session || !session.key) return;
     const [sealed, ph] = await Promise.all([lockUp(session, read(form, kind)), Promise.all(photos.map(async (p) =>
       ({ size: p.size, sha256: p.sha256, content_type: p.content_type, box: await encryptBytes(session.key, p.bytes) })))]);
     await store.saveDraft({ householdId: hid, sealed, photos: ph });

@@ -39,17 +39,26 @@ export async function render(app) {
   // Queued anonymous tips name no household: this household's are those among its own reports.
   (await store.tips()).filter((x) => mine.has(x.id) && tipItem(x)).forEach((x) => items.set(x.id, tipItem(x)));
   const draft = await store.draft(hid);
-  const contents = await Promise.all(reports.map((r) => (r.sealed ? open(session, r.sealed) : null)));
+  // Offline unlock (ADR 0005): the PIN opened the writing key only; reading waits for one online unlock.
+  const reading = !!session.privateKey;
+  const contents = await Promise.all(reports.map((r) => (reading && r.sealed
+    ? open(session, r.sealed).catch(() => null) : null)));
   const waiting = [...items.values()].filter((i) => i.householdId === hid || (i.tip && i.state !== 'uploading')).length;
+  const again = () => app.go('#/pin/' + hid);
   return h('section', {},
+    session.legacy ? h('div', { class: 'card warn', role: 'status' }, h('p', {}, t('home.needCode')),
+      button('🔑', t('home.enterCode'), () => app.go(`#/pin/${hid}/claim`), 'primary')) : null,
+    reading ? null : h('div', { class: 'card warn', role: 'status' }, h('p', {}, t('home.needLink')),
+      button('🔓', t('home.unlockAgain'), again)),
     h('div', { class: 'grid2' },
       button('✍️', t('home.write'), () => app.go('#/new'), 'primary'),
       draft ? button('🗒️', t('home.draft'), () => app.go('#/write/draft')) : null,
       button('📤', t('home.sendNow') + (waiting ? ` (${waiting})` : ''), () => app.kick(true)),
       button('📢', t('news.title'), () => app.go('#/news'))),
     h('h2', {}, t('home.mine')),
-    reports.length
+    reports.length && reading
       ? h('ul', { class: 'list' }, reports.map((r, i) => row(app, r, contents[i], items.get(r.id))))
+      : !reading ? null
       : h('p', { class: 'muted' }, t('home.empty')),
     reports.some((r) => r.trackingCode && !r.purged)
       ? button('🧹', t('home.purge'), () => purge(app, hid), 'wide quiet') : null);

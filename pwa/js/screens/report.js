@@ -23,12 +23,12 @@ function entry(e, pending, newAppt) {
     pending ? h('small', {}, t('state.' + pending)) : null);
 }
 
-async function markRead(events, tip) {
+async function markRead(events, tip, session) {
   const unread = events.filter((e) => e.value.type === 'reply' && !e.read);
   for (const e of unread) {
     // A tip's receipts go through its mailbox: a receipt in /sync would tie the tip to this phone.
     if (tip) await outbox.queueTipReceipt(tip.id, e.value.messageId);
-    else await outbox.queueReceipt('message', e.value.messageId);
+    else await outbox.queueReceipt('message', e.value.messageId, session);
   }
   if (!unread.length) return false;
   await store.markRead(unread);
@@ -40,16 +40,18 @@ export async function render(app, id) {
   // Pinned for this render: "Đổi hộ" may lock the phone while it awaits the database.
   const { session, household } = app;
   if (!session) return null;
+  if (!session.privateKey) return app.go('#/home'); // unlocked offline: reading needs one online unlock
   const r = await store.report(id);
   if (!r || r.householdId !== household.id) return app.go('#/home');
   const queued = new Map((await store.outboxItems()).map((i) => [i.id, i]));
   const tip = await store.tip(id);
   (tip?.pending || []).forEach((p) => queued.set(p.id, { state: 'waiting' })); // follow-ups for its mailbox
   const item = tip ? tipItem(tip) : queued.get(id);
-  const content = r.sealed ? await open(session, r.sealed) : null;
-  const events = await Promise.all((await store.timeline(id))
-    .map(async (e) => ({ ...e, value: await open(session, e.sealed) })));
-  if ((await markRead(events, tip)) | r.unseen) {
+  // Sealed to keys retired by a PIN reset: unreadable, as the app warned.
+  const content = r.sealed ? await open(session, r.sealed).catch(() => null) : null;
+  const events = (await Promise.all((await store.timeline(id))
+    .map(async (e) => ({ ...e, value: await open(session, e.sealed).catch(() => null) })))).filter((e) => e.value);
+  if ((await markRead(events, tip, session)) | r.unseen) {
     await store.markReportSeen(id);
     app.kick();
   }
