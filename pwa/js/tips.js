@@ -14,12 +14,16 @@ import { applyChanges } from './apply.js';
 import { sendChunks } from './uploads.js';
 import { tipDelay } from './outbox.js';
 
-const LOW_STOCK = 2;
-const STOCK = 3;
+// Every phone asks for the same number of tokens once a day, whether or not it sent a tip: a refill that followed
+// spending would tell the server which phone had just sent one (docs/threat-model.md). Only an empty stock (a
+// retired key, or more tips in a day than the refill) asks again the same day.
+const REFILL = 3;
+const STOCK_MAX = 6;
 const CLOSED_POLL_MS = 30 * 24 * 3600e3;
 const DEFAULT_OPEN = ['new', 'acknowledged', 'in_progress'];
 
 let notify = () => {};
+let ruleZone = '';
 let timer = 0;
 
 /** Sets the function told when a tip's state changed (the sync engine's notifier). */
@@ -56,6 +60,7 @@ export async function migrateLegacy() {
  * themselves happen later, on a timer.
  */
 export async function afterSync(token, pushed = false) {
+  ruleZone = (await rulesOf()).time_zone;
   try {
     await refillTokens(token);
   } catch (e) {
@@ -88,17 +93,18 @@ const withLock = (fn) => (self.navigator.locks ? navigator.locks.request('binh-a
 /** Tops up the token stock under the commune's current key when it is low (ADR 0004). */
 async function refillTokens(token) {
   const pendingReq = await store.getMeta('tokenRequest');
-  let stock = await store.tokens();
-  if (!pendingReq && stock.length >= LOW_STOCK) return;
+  const today = localDay();
+  const stock = await store.tokens();
+  if (!pendingReq && stock.length && (await store.getMeta('tokenDay')) === today) return;
   const key = pendingReq?.key || await request('/api/v1/tips/key', { token });
   await store.setMeta('tipKey', key);
   // Tokens of an older key were retired with it (a phone of the commune was revoked).
   await store.dropTokens((t) => t.key_id !== key.key_id);
-  stock = stock.filter((t) => t.key_id === key.key_id);
   let ask = pendingReq;
   if (!ask) {
-    const count = Math.min(STOCK - stock.length, key.remaining ?? STOCK);
-    if (stock.length >= LOW_STOCK || count <= 0) return;
+    const count = Math.min(REFILL, key.remaining ?? REFILL);
+    await store.setMeta('tokenDay', today);
+    if (count <= 0) return;
     const spki = fromB64u(key.public_key);
     const items = [];
     for (let i = 0; i < count; i++) {
@@ -128,12 +134,21 @@ async function refillTokens(token) {
     try {
       const message = fromB64u(item.message);
       const signature = await finalize(spki, message, fromB64u(sig), BigInt('0x' + item.inv));
-      kept.push({ message: item.message, signature: toB64u(signature), key_id: ask.key.key_id });
+      kept.push({ message: item.message, signature: toB64u(signature), key_id: ask.key.key_id, at: Date.now() });
     } catch (e) {
       console.warn('tips: a token that does not verify was dropped', e.message);
     }
   }
   await store.addTokens(kept);
+  // The oldest beyond STOCK_MAX go: a stock that only grows would tell a phone that never spends.
+  const all = (await store.tokens()).sort((a, b) => (b.at || 0) - (a.at || 0));
+  const extra = new Set(all.slice(STOCK_MAX).map((t) => t.message));
+  if (extra.size) await store.dropTokens((t) => extra.has(t.message));
+}
+
+/** The commune's calendar day (rules.time_zone), e.g. "2026-12-02": the server counts token quotas by it. */
+function localDay() {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: ruleZone || undefined }).format(new Date());
 }
 
 /** Sets the one timer for the next due tip, upload or mailbox poll. */
