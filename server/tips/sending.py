@@ -64,7 +64,12 @@ def _send_tip(token: dict[str, Any], tip: dict[str, Any]) -> tuple[dict[str, Any
     village = db.session.get(Village, tip["village_id"])
     if village is None or village.commune_id != key.commune_id:
         raise Unprocessable(fields={"village_id": ["Not a village of the commune this token is for."]})
-    if db.session.get(Report, tip["id"]) is not None:
+    stored = db.session.get(Report, tip["id"])
+    if stored is not None:
+        # The same tip already stored (under another token's spending): a retry, answered as one; this token
+        # stays unspent. Other content under this id is a conflict.
+        if stored.anonymous and stored.group_id is None and stored.content_hash == digest:
+            return _sent("duplicate", stored), 200
         raise Conflict("This tip id was already used for a different tip.", code="conflict")
     photos = tip["attachments"]
     if attachments.taken_ids({photo["id"] for photo in photos}):

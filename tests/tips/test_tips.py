@@ -23,7 +23,7 @@ from server.reports.models import Message, Report
 from server.tips.models import SpentTipToken, TipTokenIssue
 from tests.conftest import jpeg, make_other_commune, photo_declaration
 
-from .tipster import Tipster, b64url, follow_up, new_mailbox, open_entry, receipt
+from .tipster import Tip, Tipster, b64url, follow_up, new_mailbox, open_entry, receipt
 
 TIPS = "/api/v1/tips"
 
@@ -136,6 +136,16 @@ def test_a_retry_is_a_duplicate_and_a_spent_token_is_refused(tipster: Tipster) -
     assert reused_id.status_code == 409 and reused_id.json["error"]["code"] == "conflict"
     assert db.session.scalar(db.select(db.func.count(Report.id))) == 1
     assert db.session.scalar(db.select(db.func.count()).select_from(SpentTipToken)) == 1
+
+
+def test_the_same_tip_under_another_token_is_a_duplicate_that_spends_nothing(tipster: Tipster) -> None:
+    tip = tipster.new_tip()
+    assert tipster.send(tip).status_code == 201
+    again = Tip(tipster.new_tip().token, tip.tip, tip.secret, tip.private_key)  # same tip, another token
+    answer = tipster.send(again)
+    assert (answer.status_code, answer.json["status"]) == (200, "duplicate")
+    assert tipster.send(tipster.new_tip(token=again.token)).status_code == 201, "that token was not spent"
+    assert db.session.scalar(db.select(db.func.count(Report.id))) == 2
 
 
 def test_a_forged_token_is_refused(tipster: Tipster) -> None:
