@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import ec
 from marshmallow import Schema, ValidationError, fields, validate
 
+from ..mailbox.sealing import b64url, from_b64url, load_public_key
 from .models import CodePurpose
 
 
@@ -20,19 +18,16 @@ class Base64Url(fields.Field[bytes]):
         self.size = size
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bytes:
-        if not isinstance(value, str):
-            raise ValidationError("Must be a string.")
-        text = value
         try:
-            raw = base64.b64decode(text.encode("ascii") + b"=" * (-len(text) % 4), altchars=b"-_", validate=True)
-        except (binascii.Error, ValueError, UnicodeEncodeError) as exc:
+            raw = from_b64url(value)
+        except (ValueError, TypeError) as exc:
             raise ValidationError("Must be base64url.") from exc
         if len(raw) != self.size:
             raise ValidationError(f"Must be {self.size} bytes.")
         return raw
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
-        return None if value is None else base64.urlsafe_b64encode(value).rstrip(b"=").decode()
+        return None if value is None else b64url(value)
 
 
 class P256Point(Base64Url):
@@ -44,7 +39,7 @@ class P256Point(Base64Url):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bytes:
         raw = super()._deserialize(value, attr, data, **kwargs)
         try:
-            ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
+            load_public_key(raw)
         except ValueError as exc:
             raise ValidationError("Not a P-256 public key.") from exc
         return raw
