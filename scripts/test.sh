@@ -4,6 +4,8 @@
 # Needs PostgreSQL on 127.0.0.1:5432 (trust auth, database "test") and Redis on 127.0.0.1:6379; installs Chromium
 # (browser tests) and nginx (tests/cluster: two app servers behind it) from Debian if missing.
 # Extra arguments go to pytest, e.g. scripts/test.sh -k sync -x
+# Tests run in one pytest-xdist worker per core (TEST_WORKERS overrides; 0 runs them in this process). Each
+# module stays on one worker (--dist loadscope), so a module's server and browser start once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BINHAN_EXTRAS=test . scripts/venv.sh
@@ -24,4 +26,4 @@ if [ -n "$missing" ]; then
 fi
 
 scripts/lint.sh  # the same checks as `make lint`, so CI lints exactly like a developer does
-exec python -m pytest "$@"
+exec python -m pytest -n "${TEST_WORKERS:-auto}" --dist loadscope "$@"
