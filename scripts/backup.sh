@@ -3,9 +3,10 @@
 #
 #   scripts/backup.sh [DEST]        DEST: where backup directories go (default: backups/); prints the new one
 #
-# Reads the same settings as the app: DATABASE_URL (default sqlite:///instance/binhan.db) and ATTACHMENTS_DIR
-# (default instance/attachments). PostgreSQL: pg_dump's custom format (restore with pg_restore, one table or
-# all; consistent while the app runs). SQLite: the online backup API (consistent while the app writes).
+# Reads the same settings as the app: DATABASE_URL (default sqlite:///instance/binhan.db) and the attachment
+# store's (ATTACHMENTS_STORE: ATTACHMENTS_DIR, default instance/attachments, or the S3_* bucket).
+# PostgreSQL: pg_dump's custom format (restore with pg_restore, one table or all; consistent while the app
+# runs). SQLite: the online backup API (consistent while the app writes).
 # The database goes first: a photo is written to the store before the database says it is complete, so every
 # photo the dumped database knows as complete is in the archive (an upload finishing in between leaves an
 # extra file, never a missing one). Restore with scripts/restore.sh; schedule and drill: docs/deploy.md.
@@ -14,12 +15,13 @@ dest="$(realpath -m "${1:-backups}")"
 cd "$(dirname "$0")/.."
 
 database_url="${DATABASE_URL:-sqlite:///instance/binhan.db}"
-attachments="${ATTACHMENTS_DIR:-instance/attachments}"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 out="$dest/binhan-$stamp"
 mkdir -p "$out"
 chmod 700 "$out"  # tips, names and (hashed) credentials: readable by the backup's owner only
 started=$(date +%s.%N)
+python=python3
+[ -x .venv/bin/python ] && python=.venv/bin/python  # the app's own environment, as scripts/run.sh makes it
 
 case "$database_url" in
   postgres://* | postgresql://* | postgresql+*://*)
@@ -41,13 +43,9 @@ PY
   *) echo "backup: unsupported DATABASE_URL scheme: ${database_url%%:*}" >&2; exit 2 ;;
 esac
 
-if [ -d "$attachments" ]; then
-  # Files may appear or go while the app runs (an upload finishing): GNU tar then exits 1, which is fine here.
-  tar --create --file="$out/attachments.tar" --directory="$attachments" --warning=no-file-changed \
-    --warning=no-file-removed --ignore-failed-read . || [ $? -eq 1 ]
-else
-  tar --create --file="$out/attachments.tar" --files-from=/dev/null
-fi
+# The finished files, through the same store interface the app uses (a directory or an S3 bucket: the
+# ATTACHMENTS_STORE and S3_* settings; server/attachments/archive.py).
+"$python" -m flask --app wsgi attachments export "$out/attachments.tar"
 
 (cd "$out" && sha256sum database.* attachments.tar > SHA256SUMS)
 elapsed=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$started" "$(date +%s.%N)")

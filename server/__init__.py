@@ -107,5 +107,7 @@ def _register_ops(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .cli import register
+    from .ops.cli import after_restore_command
 
     register(app)
+    app.cli.add_command(after_restore_command)

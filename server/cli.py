@@ -1,4 +1,5 @@
-"""Command-line tasks: ``flask --app wsgi seed-demo | enrolment-code GROUP | create-officer USERNAME``."""
+"""Command-line tasks: ``flask --app wsgi seed-demo | enrolment-code GROUP | create-officer USERNAME``, and each
+feature's own group (``attachments export|import FILE``); ``after-restore`` is in server/ops/cli.py."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from .announcements import operations as announcements
 from .announcements.models import Announcement
+from .attachments.cli import attachments_cli
 from .communes.models import Commune, Village
 from .extensions import db
 from .groups import operations as groups
@@ -93,6 +95,8 @@ def seed_demo() -> dict[str, object]:
 
 
 def register(app: Flask) -> None:
+    app.cli.add_command(attachments_cli)
+
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
         """Create the demo commune, villages, groups, households and officers (idempotent)."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,3 +113,36 @@ def pull(audience: Audience, cursor: str | None, limit: int) -> Page:
 def head_position() -> int:
     """The highest feed position; a new device's floor for group changes (see Device.feed_floor)."""
     return db.session.scalar(select(func.max(FeedEntry.id))) or 0
+
+
+RESTORE_GAP = 1_000_000_000  # positions left unused after a restore: ~750 years of a province's changes
+
+
+def skip_lost_positions(commune_ids: Sequence[int], gap: int = RESTORE_GAP) -> int:
+    """After a restore from backup, number new changes past every position the lost hours could have used.
+
+    A phone that synced between the backup and the disaster holds a cursor past the backup's last change. Were
+    new changes numbered from there, it would skip every one below its cursor, an officer's reply included,
+    without a sign. So the numbering jumps ``gap`` ahead, and each commune gets a ``restored`` change at the
+    new start (``backup_position``: where the restored data ends), which is also what keeps the jump on SQLite,
+    whose next rowid is always the highest one plus one. Returns the first new position.
+    """
+    backup_position = head_position()
+    start = backup_position + gap
+    communes = sorted(commune_ids)
+    for offset, commune_id in enumerate(communes):
+        db.session.add(
+            FeedEntry(
+                id=start + offset,
+                kind="restored",
+                payload={"backup_position": backup_position},
+                commune_id=commune_id,
+            )
+        )
+    db.session.flush()
+    if is_postgres():
+        db.session.execute(
+            text("SELECT setval(pg_get_serial_sequence('feed_entry', 'id'), :last)"),
+            {"last": start + max(len(communes) - 1, 0)},
+        )
+    return start
