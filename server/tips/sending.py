@@ -48,14 +48,9 @@ def _send_tip(token: dict[str, Any], tip: dict[str, Any]) -> tuple[dict[str, Any
         raise Forbidden("This tip token is not valid; drop it.", code="tip_token_invalid")
     digest = content_hash(tip)
     message_hash = hashlib.sha256(message).hexdigest()
-    spent = db.session.get(SpentTipToken, message_hash)
-    if spent is not None:
-        if spent.report_id != tip["id"]:
-            raise Conflict("This tip token was already spent on another tip.", code="tip_token_spent")
-        report = db.session.get(Report, spent.report_id)
-        if report is None or report.content_hash != digest:
-            raise Conflict("This tip id was already used for a different tip.", code="conflict")
-        return _sent("duplicate", report), 200
+    retried = _retry_answer(message_hash, tip["id"], digest)
+    if retried is not None:
+        return retried
     if is_retired(key):
         raise Conflict(
             "The commune changed its tip key: get new tokens at the next sync and send again.",
@@ -64,19 +59,14 @@ def _send_tip(token: dict[str, Any], tip: dict[str, Any]) -> tuple[dict[str, Any
     village = db.session.get(Village, tip["village_id"])
     if village is None or village.commune_id != key.commune_id:
         raise Unprocessable(fields={"village_id": ["Not a village of the commune this token is for."]})
-    stored = db.session.get(Report, tip["id"])
-    if stored is not None:
-        # The same tip already stored (under another token's spending): a retry, answered as one; this token
-        # stays unspent. Other content under this id is a conflict.
-        if stored.anonymous and stored.group_id is None and stored.content_hash == digest:
-            return _sent("duplicate", stored), 200
-        raise Conflict("This tip id was already used for a different tip.", code="conflict")
-    photos = tip["attachments"]
-    if attachments.taken_ids({photo["id"] for photo in photos}):
-        raise Conflict("An attachment id is already used by another record.", code="conflict")
-    verifier = tip["mailbox"]["verifier"]
-    if db.session.scalar(select(TipMailbox.id).where(TipMailbox.verifier == verifier)) is not None:
-        raise Conflict("This mailbox is already used by another tip.", code="conflict")
+    taken = _taken(tip)
+    if taken:
+        # A retry racing its original: on PostgreSQL each statement sees the latest commits, so the original may
+        # have committed between the first look and this one. Look again before calling it a conflict.
+        retried = _retry_answer(message_hash, tip["id"], digest)
+        if retried is not None:
+            return retried
+        raise Conflict(taken, code="conflict")
     now = coarse_now()
     report = Report(
         id=tip["id"],
@@ -102,11 +92,13 @@ def _send_tip(token: dict[str, Any], tip: dict[str, Any]) -> tuple[dict[str, Any
     db.session.add(report)
     db.session.flush()
     attachments.insert_photo_rows(
-        attachments.photo_rows(photos, commune_id=village.commune_id, report_id=report.id, group_id=None, at=now)
+        attachments.photo_rows(
+            tip["attachments"], commune_id=village.commune_id, report_id=report.id, group_id=None, at=now
+        )
     )
     db.session.add(
         TipMailbox(
-            verifier=verifier,
+            verifier=tip["mailbox"]["verifier"],
             public_key=sealing.from_b64url(tip["mailbox"]["public_key"]),
             report_id=report.id,
             last_seq=0,
@@ -115,6 +107,36 @@ def _send_tip(token: dict[str, Any], tip: dict[str, Any]) -> tuple[dict[str, Any
     db.session.add(SpentTipToken(message_hash=message_hash, key_id=key.id, report_id=report.id))
     db.session.commit()
     return _sent("created", report), 201
+
+
+def _retry_answer(message_hash: str, tip_id: uuid.UUID, digest: str) -> tuple[dict[str, Any], int] | None:
+    """The answer to a retry of a tip already stored (``duplicate``, spending nothing more), else None."""
+    spent = db.session.get(SpentTipToken, message_hash)
+    if spent is not None:
+        if spent.report_id != tip_id:
+            raise Conflict("This tip token was already spent on another tip.", code="tip_token_spent")
+        report = db.session.get(Report, spent.report_id)
+        if report is None or report.content_hash != digest:
+            raise Conflict("This tip id was already used for a different tip.", code="conflict")
+        return _sent("duplicate", report), 200
+    stored = db.session.get(Report, tip_id)
+    if stored is None:
+        return None
+    # The same tip already stored (under another token's spending): a retry, answered as one; this token
+    # stays unspent. Other content under this id is a conflict.
+    if stored.anonymous and stored.group_id is None and stored.content_hash == digest:
+        return _sent("duplicate", stored), 200
+    raise Conflict("This tip id was already used for a different tip.", code="conflict")
+
+
+def _taken(tip: dict[str, Any]) -> str | None:
+    """Why the tip's photo ids or mailbox belong to another record, or None."""
+    if attachments.taken_ids({photo["id"] for photo in tip["attachments"]}):
+        return "An attachment id is already used by another record."
+    verifier = tip["mailbox"]["verifier"]
+    if db.session.scalar(select(TipMailbox.id).where(TipMailbox.verifier == verifier)) is not None:
+        return "This mailbox is already used by another tip."
+    return None
 
 
 # --- photos, authorised by the mailbox secret -------------------------------------------------------------

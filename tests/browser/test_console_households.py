@@ -29,9 +29,12 @@ def test_printed_household_code_sets_a_pin_and_the_head_unlocks_a_locked_househo
     expect(row.locator("input")).to_have_value(household["name"])
     expect(row).to_contain_text("Chưa đặt PIN")
 
+    # One printed code per household that has no PIN yet (other tests may have set some in this group).
+    without_pin = page.locator(".households li", has_text="Chưa đặt PIN").count()
+    assert 1 <= without_pin <= len(phone.group["households"])
     page.get_by_role("button", name="In mã hộ gia đình").click()
     sheet = page.locator("table.household-codes")
-    expect(sheet.locator("tr")).to_have_count(len(phone.group["households"]))
+    expect(sheet.locator("tr")).to_have_count(without_pin)
     code = sheet.locator("tr", has_text=household["name"]).locator(".household-code").inner_text()
     assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}", code)
 

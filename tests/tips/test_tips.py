@@ -8,6 +8,7 @@ import io
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,6 +21,7 @@ from server.attachments.models import Attachment
 from server.extensions import db
 from server.groups.models import Device
 from server.reports.models import Message, Report
+from server.tips import sending
 from server.tips.models import SpentTipToken, TipTokenIssue
 from tests.conftest import jpeg, make_other_commune, photo_declaration
 
@@ -146,6 +148,27 @@ def test_the_same_tip_under_another_token_is_a_duplicate_that_spends_nothing(tip
     assert (answer.status_code, answer.json["status"]) == (200, "duplicate")
     assert tipster.send(tipster.new_tip(token=again.token)).status_code == 201, "that token was not spent"
     assert db.session.scalar(db.select(db.func.count(Report.id))) == 2
+
+
+def test_a_retry_that_looked_before_its_original_committed_is_still_a_duplicate(
+    tipster: Tipster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL each statement sees the latest commits: a retry may find nothing at its first look and the
+    original's mailbox a moment later (the API fault run hit it as a 409 ``conflict``)."""
+    tip = tipster.new_tip()
+    assert tipster.send(tip).status_code == 201
+    looks = []
+    real = sending._retry_answer
+
+    def first_look_too_early(*args: Any) -> Any:
+        looks.append(args)
+        return None if len(looks) == 1 else real(*args)
+
+    monkeypatch.setattr(sending, "_retry_answer", first_look_too_early)
+    answer = tipster.send(tip)
+    assert (answer.status_code, answer.json["status"]) == (200, "duplicate"), answer.json
+    assert len(looks) == 2
+    assert db.session.scalar(db.select(db.func.count(Report.id))) == 1
 
 
 def test_a_forged_token_is_refused(tipster: Tipster) -> None:
