@@ -3,7 +3,7 @@
 // requests; callers do their crypto and network work before or after.
 
 export const DB_NAME = 'binh-an';
-export const DB_VERSION = 3;
+export const DB_VERSION = 4;
 const META = 'meta'; // device token, group, cursor, device key, last sync, rules
 const HOUSEHOLDS = 'households'; // name, PIN salt, public key, wrapped private key, PIN attempts
 const REPORTS = 'reports'; // report_id -> household_id map + tracking code + status; content sealed
@@ -16,6 +16,9 @@ const FILES = 'files'; // announcement files as blobs, for offline reading
 const TIPS = 'tips'; // anonymous tips (ADR 0004): queued alone, then their mailbox; no household named
 const TOKENS = 'tokens'; // one-use blind-signed tokens, keyed by their message
 const INBOX = 'inbox'; // feed entries sealed to a household (ADR 0005), kept sealed until it unlocks online
+const SENT = 'sent'; // confirmed reports and messages, still encrypted, kept a week: sent again after a server restore
+/** How long a confirmed item is kept for a restore: backups are nightly and a restore takes the last one. */
+export const KEEP_SENT_MS = 8 * 24 * 3600 * 1000;
 
 /** Creates or migrates the schema: one case per version, falling through (a phone far behind runs every step). */
 export function upgrade(db, oldVersion) {
@@ -42,7 +45,12 @@ export function upgrade(db, oldVersion) {
       // Issue 11: sealed household feed entries wait here; households and their records are kept as they are.
       db.createObjectStore(INBOX, { keyPath: 'key' }).createIndex('household', 'householdId');
     }
-    // case 3: next schema change goes here.
+    // falls through
+    case 3: {
+      // Issue 14: what the server confirmed is kept a week, for the day it is restored from a backup.
+      db.createObjectStore(SENT, { keyPath: 'id' });
+    }
+    // case 4: next schema change goes here.
   }
 }
 
@@ -182,7 +190,8 @@ export const recordReply = (entry, status) => tx([REPORTS, EVENTS], 'readwrite',
 });
 
 /** Removes the content and timelines of the household's sent reports (code and status stay); nothing else. */
-export const purgeHousehold = (householdId) => tx([REPORTS, EVENTS, OUTBOX, TIPS], 'readwrite', async (s) => {
+export const purgeHousehold = (householdId) => tx([REPORTS, EVENTS, OUTBOX, TIPS, SENT], 'readwrite', async (s) => {
+  (await req(s.sent.getAll())).filter((i) => i.householdId === householdId).forEach((i) => s.sent.delete(i.id));
   const queued = new Set(await req(s.outbox.getAllKeys()));
   (await req(s.tips.getAll())).filter((t) => !t.trackingCode).forEach((t) => queued.add(t.id));
   const sent = (await req(s.reports.index('household').getAll(householdId)))
@@ -239,12 +248,29 @@ export const removeItem = (id) => tx([OUTBOX, BLOBS], 'readwrite', async (s) =>
   dropItem(s, await req(s.outbox.get(id))));
 
 /** The server confirmed the item: its sendable copy goes (a report with photos to upload stays, "uploading"). */
-export const markSent = (item, trackingCode) => tx([OUTBOX, REPORTS], 'readwrite', async (s) => {
+export const markSent = (item, trackingCode) => tx([OUTBOX, REPORTS, SENT], 'readwrite', async (s) => {
+  if (item.payload && (item.type === 'report' || item.type === 'message')) {
+    // Photos are not kept: after a restore the report goes again without them (docs/deploy.md).
+    s.sent.put({ ...item, state: 'waiting', error: null, attachments: [], sentAt: Date.now() });
+  }
   if ((item.attachments || []).some((a) => !a.done)) {
     s.outbox.put({ ...item, payload: null, state: 'uploading', error: null });
   } else s.outbox.delete(item.id);
   const r = item.type === 'report' && await req(s.reports.get(item.id));
   if (r) s.reports.put({ ...r, trackingCode, status: r.status || 'new' });
+});
+
+/** The server was restored from a backup: every kept item goes back in the outbox (it answers "duplicate" for
+ * what the backup holds, "created" for what it lost), but those it confirmed since (`confirmed`, ids). */
+export const requeueSent = (confirmed = []) => tx([SENT, OUTBOX], 'readwrite', async (s) => {
+  const kept = await req(s.sent.getAll());
+  const queued = new Set([...await req(s.outbox.getAllKeys()), ...confirmed]);
+  const again = kept.filter((i) => !queued.has(i.id));
+  again.forEach(({ sentAt: _sentAt, ...item }) => s.outbox.put(item));
+});
+/** Forgets kept items older than KEEP_SENT_MS. */
+export const pruneSent = (now = Date.now()) => tx([SENT], 'readwrite', async (s) => {
+  (await req(s.sent.getAll())).filter((i) => now - i.sentAt > KEEP_SENT_MS).forEach((i) => s.sent.delete(i.id));
 });
 
 /** The encrypted bytes of a queued photo. */

@@ -80,6 +80,7 @@ async function run(reason) {
     failures = 0;
     state.error = null;
     await store.setMeta('lastSync', Date.now());
+    await store.pruneSent();
     schedule(POLL_MS);
     // Anonymous tips: tokens now (authenticated); the tips themselves later, alone (tips.js).
     await tips.afterSync(token, pushed).catch((e) => console.warn('tips', e));
@@ -142,6 +143,13 @@ async function pushAndPull(token) {
       await store.setMeta('lastNamedPush', Date.now());
     }
     await applyChanges(res.changes || []);
+    if ((res.changes || []).some((c) => c.type === 'restored')) {
+      // The server went back to a backup: what it confirmed since may be gone; send it all again now.
+      await store.requeueSent(batch.map((i) => i.id));
+      const sending = new Set(queue.map((i) => i.id));
+      queue.push(...(await store.outboxItems()).filter((i) => i.payload && i.state === 'waiting'
+        && !sending.has(i.id)));
+    }
     cursor = res.cursor;
     await store.setMeta('cursor', cursor);
     more = !!res.more;

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,29 +62,41 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     tmp = tmp_path_factory.mktemp("live")
     pwa_dir = tmp / "pwa"
     shutil.copytree(REPO_ROOT / "pwa", pwa_dir)
+    server = LiveServer("127.0.0.1", free_port(), live_env(tmp, PWA_DIR=str(pwa_dir)), tmp=tmp, pwa_dir=pwa_dir)
+    prepare(server.env)  # migrations and the demo data
+    with serving(server):
+        yield server
+
+
+def live_env(tmp: Path, **extra: str) -> dict[str, str]:
+    """A browser-test server's settings: its own SQLite database and attachments under ``tmp``, no rate limits."""
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp / 'app.db'}",
         "SECRET_KEY": "browser-tests",
         "ATTACHMENTS_DIR": str(tmp / "attachments"),
         "RATELIMIT_ENABLED": "0",
-        "PWA_DIR": str(pwa_dir),
+        **extra,
     }
     env.pop("REDIS_URL", None)
-    server = LiveServer("127.0.0.1", free_port(), env, tmp=tmp, pwa_dir=pwa_dir)
-    prepare(env)  # migrations and the demo data
-    log = tmp / "gunicorn.log"
-    with open(log, "wb") as out:
+    return env
+
+
+@contextmanager
+def serving(server: LiveServer) -> Iterator[None]:
+    """Gunicorn (two workers) answering on the server's port with its settings, stopped on leaving."""
+    log = server.tmp / "gunicorn.log"
+    with open(log, "ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{server.port}", "--workers", "2", "wsgi:app"],
             cwd=REPO_ROOT,
-            env=env,
+            env=server.env,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
     try:
         wait_until_up(server.url + "/manifest.webmanifest", proc, log, seconds=30)
-        yield server
+        yield
     finally:
         stop(proc)
 
