@@ -189,10 +189,13 @@ with app.app_context():
 """
 
 
-def prepare(env: dict[str, str], *, seed: bool = True) -> None:
-    """``flask db upgrade`` and ``flask seed-demo`` in one interpreter: each start costs seconds here."""
+def prepare(env: dict[str, str], *, seed: bool = True, root: Path = REPO_ROOT) -> None:
+    """``flask db upgrade`` and ``flask seed-demo`` in one interpreter: each start costs seconds here.
+
+    ``root`` is the source tree whose code and migrations run (another release's, for an upgrade test).
+    """
     done = subprocess.run(
-        [sys.executable, "-c", PREPARE.format(seed=seed)], cwd=REPO_ROOT, env=env, capture_output=True, timeout=600
+        [sys.executable, "-c", PREPARE.format(seed=seed)], cwd=root, env=env, capture_output=True, timeout=600
     )
     if done.returncode != 0:
         raise RuntimeError(f"migrating or seeding failed:\n{done.stderr.decode(errors='replace')[-3000:]}")

@@ -1,13 +1,18 @@
-"""The schema comes from migrations only: they match the models and go down and up again on both databases."""
+"""The schema comes from migrations only: they match the models, go down and up again on both databases, and
+keep the release in the field running while they run."""
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import current_app
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import event, inspect
 
 from server.extensions import db
+from tests.releases import previous_release, rolling_upgrade_breaks
 
 
 def test_migrations_match_the_models(app):
@@ -21,3 +26,56 @@ def test_downgrade_to_base_and_upgrade_again(app):
     assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
     upgrade()
     assert {"report", "feed_entry", "device", "attachment"} <= set(inspect(db.engine).get_table_names())
+
+
+def test_migrations_since_the_last_release_keep_it_running(app):
+    """Every migration after the release in the field is expand-only (docs/deploy.md, "Upgrades"): statement by
+    statement, as PostgreSQL runs them, nothing the running release needs is dropped, renamed or tightened, and
+    nothing blocks its writes for a table's length."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the lock rules are PostgreSQL's (production); SQLite is the embedded single-server set-up")
+    release = previous_release()
+    downgrade(revision=release.revision)
+    released_tables = set(inspect(db.engine).get_table_names())
+    script = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+    since = [r.revision for r in script.iterate_revisions("heads", release.revision)][::-1][1:]
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, _params, _context, _many):
+        statements.append(statement)
+
+    breaks = []
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        for revision in since:
+            statements.clear()
+            upgrade(revision=revision)
+            breaks += [(revision, why, s) for s in statements if (why := rolling_upgrade_breaks(s, released_tables))]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+        upgrade()
+    assert breaks == []
+
+
+@pytest.mark.parametrize(
+    ("statement", "breaks"),
+    [
+        ("ALTER TABLE report DROP COLUMN location", True),
+        ('ALTER TABLE "report" RENAME COLUMN body TO text', True),
+        ("ALTER TABLE report ALTER COLUMN urgency TYPE VARCHAR(20)", True),
+        ("ALTER TABLE report ALTER COLUMN location SET NOT NULL", True),
+        ("ALTER TABLE report ADD COLUMN voice_seconds INTEGER NOT NULL", True),
+        ("ALTER TABLE report ADD COLUMN has_voice BOOLEAN DEFAULT false NOT NULL", False),
+        ("ALTER TABLE report ADD COLUMN transcript TEXT", False),
+        ("CREATE INDEX ix_report_voice ON report (commune_id, has_voice)", True),
+        ("CREATE INDEX CONCURRENTLY ix_report_voice ON report (commune_id, has_voice)", False),
+        ("ALTER TABLE report ADD CONSTRAINT fk_slot FOREIGN KEY(slot_id) REFERENCES slot (id)", True),
+        ("ALTER TABLE report ADD CONSTRAINT fk_slot FOREIGN KEY(slot_id) REFERENCES slot (id) NOT VALID", False),
+        ("DROP TABLE report", True),
+        ("CREATE TABLE slot (id SERIAL NOT NULL, PRIMARY KEY (id))", False),
+        ("CREATE INDEX ix_slot_day ON slot (day)", False),  # a table the same upgrade made: nobody uses it yet
+        ("ALTER TABLE slot ADD COLUMN capacity INTEGER NOT NULL", False),
+    ],
+)
+def test_what_breaks_a_running_release(statement, breaks):
+    assert (rolling_upgrade_breaks(statement, {"report", "feed_entry"}) is not None) is breaks

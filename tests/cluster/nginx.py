@@ -86,6 +86,16 @@ class NginxUnavailable(Exception):
     """nginx is not installed or does not start here: the caller skips, with this reason."""
 
 
+def two_free_ports() -> list[int]:
+    """Two different free ports: the app servers' fixed upstream addresses."""
+    ports: list[int] = []
+    while len(ports) < 2:
+        port = free_port()
+        if port not in ports:
+            ports.append(port)
+    return ports
+
+
 class Nginx:
     def __init__(self, tmp: Path, upstream_ports: list[int]) -> None:
         self.tmp = tmp

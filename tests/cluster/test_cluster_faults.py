@@ -29,15 +29,15 @@ from typing import Any
 import psycopg
 import pytest
 
-from benchmarks.live import free_port
 from tests.conftest import S3_TEST_BUCKET, S3_TEST_CREDENTIALS, HttpClient, photo_declaration
 from tests.faults.device import OutboxPhone, photo
 from tests.faults.officer import Officer
 from tests.faults.proxy import FaultProxy
-from tests.faults.server import CrashableServer, ThrowawayPostgres, server_env
+from tests.faults.server import RUN_PACE_LIMITS, CrashableServer, ThrowawayPostgres, server_env
 from tests.faults.test_api_faults import PHONES, PLAN
 
-from .nginx import Nginx, NginxUnavailable
+from .ledger import follow_ups, tally, write_reports
+from .nginx import Nginx, NginxUnavailable, two_free_ports
 
 pytestmark = [pytest.mark.postgres, pytest.mark.s3, pytest.mark.cluster]
 
@@ -63,18 +63,12 @@ def cluster(tmp_path: Path, s3_process: str) -> Iterator[tuple[list[CrashableSer
         REDIS_URL=REDIS_URL,
         RATELIMIT_ENABLED="1",  # on, counted in Redis, with room for a fault run's pace
         RATELIMIT_KEY_PREFIX=f"cluster-{uuid.uuid4().hex[:8]}",
-        DEVICE_SYNC_LIMIT="100000 per minute",
-        DEVICE_UPLOAD_LIMIT="100000 per minute",
-        # Anonymous tips: tokens and the tokenless endpoints' limits with room for the run's pace too.
-        TIP_TOKENS_PER_DAY="100000",
-        TIP_SEND_LIMIT="100000 per minute",
-        TIP_MAILBOX_LIMIT="100000 per minute",
-        TIP_UPLOAD_LIMIT="100000 per minute",
+        **RUN_PACE_LIMITS,
         TRUSTED_PROXIES="1",
     )
     servers = [
         CrashableServer(env, tmp_path / f"gunicorn-{n}.log", port=port, workers=WORKERS)
-        for n, port in enumerate(_two_free_ports())
+        for n, port in enumerate(two_free_ports())
     ]
     nginx = Nginx(tmp_path / "nginx", [s.fixed_port for s in servers])
     try:
@@ -95,15 +89,6 @@ def cluster(tmp_path: Path, s3_process: str) -> Iterator[tuple[list[CrashableSer
         for server in servers:
             server.stop()
         database.drop()
-
-
-def _two_free_ports() -> list[int]:
-    ports: list[int] = []
-    while len(ports) < 2:
-        port = free_port()
-        if port not in ports:
-            ports.append(port)
-    return ports
 
 
 def _kill_in_turn(
@@ -128,11 +113,6 @@ def _p50_p95(values: list[float]) -> tuple[float, float]:
     return ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
 
 
-def _officer_works(officer: Officer, rng: random.Random, stop: threading.Event) -> None:
-    while not stop.wait(rng.uniform(0.05, 0.2)):
-        officer.act_once(rng)
-
-
 def test_two_app_servers_behind_nginx_lose_nothing_while_one_is_killed(cluster: Any, seed: int) -> None:
     servers, nginx, database = cluster
     rng = random.Random(seed)
@@ -152,15 +132,7 @@ def test_two_app_servers_behind_nginx_lose_nothing_while_one_is_killed(cluster: 
             for code, count in PHONES
             for n in range(count)
         ]
-        written: dict[str, dict[str, Any]] = {}
-        tips_written: list[dict[str, Any]] = []  # anonymous tips go alone (ADR 0004): their id is drawn when sent
-        for i in range(int(os.environ.get("CLUSTER_ITEMS", "200"))):
-            photos = rng.choice((1, 2)) if rng.random() < PHOTO_SHARE else 0
-            item = phones[i % len(phones)].write_report(f"C{i:05d}-{uuid.uuid4().hex[:6]}", photos)
-            if item["id"] is None:
-                tips_written.append(item)
-            else:
-                written[item["id"]] = item
+        written = write_reports(phones, rng, int(os.environ.get("CLUSTER_ITEMS", "200")), PHOTO_SHARE)
         for n in range(BIG_PHOTOS):
             phone = phones[n % len(phones)]
             item = phone.write_report(f"C-big-{n}")  # still in the outbox: the photo joins it before any sync
@@ -168,11 +140,8 @@ def test_two_app_servers_behind_nginx_lose_nothing_while_one_is_killed(cluster: 
             declared = photo_declaration(data, "image/png")
             item["attachments"].append(declared)  # a tip's too: its photo goes up with its mailbox secret
             phone.photos[declared["id"]] = data
-            if item["id"] is None:
-                tips_written.append(item)
-            else:
-                written[item["id"]] = item
-        messages = {i["id"]: i for p in phones for i in p.outbox if i["type"] == "message"}
+            written.add(item)
+        messages = follow_ups(phones)
         photos = {k: v for p in phones for k, v in p.photos.items()}
 
         prepared = time.monotonic()
@@ -189,7 +158,7 @@ def test_two_app_servers_behind_nginx_lose_nothing_while_one_is_killed(cluster: 
         deadline = time.monotonic() + 120
         helpers = [
             threading.Thread(target=guarded, args=(_kill_in_turn, servers, phones, random.Random(seed + 1), stop)),
-            threading.Thread(target=guarded, args=(_officer_works, officer, random.Random(seed + 2), stop)),
+            threading.Thread(target=guarded, args=(officer.work_until, stop, random.Random(seed + 2))),
         ]
         workers = [threading.Thread(target=guarded, args=(p.run, deadline)) for p in phones]
         for thread in helpers + workers:
@@ -210,17 +179,9 @@ def test_two_app_servers_behind_nginx_lose_nothing_while_one_is_killed(cluster: 
         proxy.enabled = False
         for phone in phones:
             phone.pull_all()
+        counted = tally(database.url, written, messages)
         with psycopg.connect(database.url) as conn:
-            stored = dict(conn.execute("SELECT id::text, body FROM report WHERE group_id IS NOT NULL").fetchall())
-            tip_bodies = Counter(row[0] for row in conn.execute("SELECT body FROM report WHERE group_id IS NULL"))
-            stored_messages = {r[0] for r in conn.execute("SELECT id::text FROM message WHERE author = 'household'")}
             attachments = conn.execute("SELECT id::text, complete FROM attachment").fetchall()
-        missing = sorted(set(written) - set(stored)) + sorted(set(messages) - stored_messages)
-        missing += [tip["body"][:20] for tip in tips_written if tip["body"] not in tip_bodies]
-        lost = len(missing)
-        bodies = Counter(stored.values())
-        duplicated = sum(n - 1 for n in bodies.values() if n > 1) + len(set(stored) - set(written))
-        duplicated += sum(n - 1 for n in tip_bodies.values() if n > 1)
         rejected = [r for p in phones for r in p.rejected]
         not_identical = 0
         for attachment_id, complete in attachments:
@@ -256,7 +217,7 @@ def test_two_app_servers_behind_nginx_lose_nothing_while_one_is_killed(cluster: 
             f"seed {seed}, "
             f"{time.monotonic() - started:.0f} s, set-up {prepared - started:.1f} s, "
             f"phones' run {ran - prepared:.1f} s):"
-            f"\n  {len(phones)} phones, {len(written)} reports + {len(tips_written)} tips sent alone + "
+            f"\n  {len(phones)} phones, {len(written.reports)} reports + {len(written.tips)} tips sent alone + "
             f"{len(messages)} follow-ups, {len(photos)} photos; "
             f"{totals['sync_requests']} sync and {totals['chunk_requests']} chunk requests, "
             f"{totals['retries']} retried runs; officer actions {officer.actions}; nginx p50/p95 seconds {timing}"
@@ -267,10 +228,10 @@ def test_two_app_servers_behind_nginx_lose_nothing_while_one_is_killed(cluster: 
             f"{none_live} with no server marked live"
             f"\n  photos whose chunks landed on both servers: "
             f"{sum(len(s) > 1 for s in chunk_servers.values())} of {len(chunk_servers)}"
-            f"\n  lost: {lost}, duplicated: {duplicated}, rejected: {len(rejected)}, "
+            f"\n  lost: {counted.lost}, duplicated: {counted.duplicated}, rejected: {len(rejected)}, "
             f"photos not byte-identical: {not_identical}, session after kills: {session_answers}"
         )
-        assert lost == 0 and duplicated == 0 and rejected == [], (missing, rejected)
+        assert counted.lost == 0 and counted.duplicated == 0 and rejected == [], (counted.missing, rejected)
         assert len(attachments) == len(photos) and not_identical == 0
         assert min(run_kills) >= 1, "each server was killed and restarted while the phones worked"
         assert len(served) == 2, "nginx balanced between both servers"

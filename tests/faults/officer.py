@@ -7,6 +7,7 @@ still be down or killed mid-request, so every call retries until it gets an answ
 from __future__ import annotations
 
 import random
+import threading
 
 from tests.conftest import HttpOfficer
 
@@ -45,3 +46,8 @@ class Officer(HttpOfficer):
         result = self.request("POST", path, body)
         assert result.status_code in (200, 201, 409), result.json  # 409: a transition the workflow refuses
         self.actions += result.status_code != 409
+
+    def work_until(self, stop: threading.Event, rng: random.Random) -> None:
+        """Act every 50–200 ms until ``stop`` is set (a thread's target)."""
+        while not stop.wait(rng.uniform(0.05, 0.2)):
+            self.act_once(rng)

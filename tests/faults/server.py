@@ -26,6 +26,17 @@ from benchmarks.live import REPO_ROOT, free_port, prepare, wait_until_up
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://127.0.0.1:5432/test")
 
 
+# Limits with room for a scripted run's pace: a phone here syncs and sends tips many times a minute.
+RUN_PACE_LIMITS = {
+    "DEVICE_SYNC_LIMIT": "100000 per minute",
+    "DEVICE_UPLOAD_LIMIT": "100000 per minute",
+    "TIP_TOKENS_PER_DAY": "100000",
+    "TIP_SEND_LIMIT": "100000 per minute",
+    "TIP_MAILBOX_LIMIT": "100000 per minute",
+    "TIP_UPLOAD_LIMIT": "100000 per minute",
+}
+
+
 def server_env(tmp: Path, database_url: str | None = None, **extra: str) -> dict[str, str]:
     """The environment of a throwaway server: its own database, attachments and log directory."""
     env = {
@@ -54,8 +65,10 @@ class CrashableServer:
         threads: int = 4,
         extra_args: tuple[str, ...] = (),
         port: int = 0,
+        root: Path = REPO_ROOT,
     ) -> None:
         self.env = env
+        self.root = root  # the source tree it runs: another release's for an upgrade (tests/cluster)
         self.fixed_port = port
         self.extra_args = extra_args
         self.log_path = log_path
@@ -67,7 +80,7 @@ class CrashableServer:
 
     def prepare(self) -> None:
         """Migrate and seed the demo data, as ``make run`` does (in one interpreter: each start costs seconds)."""
-        prepare(self.env)
+        prepare(self.env, root=self.root)
 
     @contextmanager
     def running(self) -> Iterator[CrashableServer]:
@@ -98,7 +111,7 @@ class CrashableServer:
                     *self.extra_args,
                     "wsgi:app",
                 ],
-                cwd=REPO_ROOT,
+                cwd=self.root,
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
