@@ -60,6 +60,7 @@ def _register_blueprints(api: Api) -> None:
     from .administration import views as administration
     from .announcements import views as announcements
     from .attachments import views as attachments
+    from .commune_keys import views as commune_keys
     from .groups import views as groups
     from .households import views as households
     from .officers import views as officers
@@ -78,6 +79,7 @@ def _register_blueprints(api: Api) -> None:
         administration.blp,
         groups.officer_groups,
         households.officer_households,
+        commune_keys.blp,
         announcements.officer_announcements,
         administration.audit_log,
         stats.blp,

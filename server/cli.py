@@ -1,5 +1,6 @@
 """Command-line tasks: ``flask --app wsgi seed-demo | enrolment-code GROUP | create-officer USERNAME``, and each
-feature's own group (``attachments export|import FILE``); ``after-restore`` is in server/ops/cli.py."""
+feature's own group (``attachments export|import FILE``, ``commune-keys recovery-key|recover``); ``after-restore``
+is in server/ops/cli.py."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from .announcements import operations as announcements
 from .announcements.models import Announcement
 from .attachments.cli import attachments_cli
+from .commune_keys.cli import commune_keys_cli, demo_recovery_key
 from .communes.models import Commune, Village
 from .extensions import db
 from .groups import operations as groups
@@ -96,6 +98,7 @@ def seed_demo() -> dict[str, object]:
 
 def register(app: Flask) -> None:
     app.cli.add_command(attachments_cli)
+    app.cli.add_command(commune_keys_cli)
 
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
@@ -107,6 +110,7 @@ def register(app: Flask) -> None:
         click.echo("Officer logins (username / password):")
         for username, password, _name, role in DEMO_OFFICERS:
             click.echo(f"  {username} / {password}  ({role.value})")
+        click.echo(f"Demo province recovery key for the tip keys: {demo_recovery_key()} (offline in production)")
 
     @app.cli.command("enrolment-code")
     @click.argument("group_code")

@@ -85,6 +85,9 @@ def load_config(instance_path: Path) -> dict[str, object]:
         # minutes an officer picked the tipster's group 30-35 % of the time among 8 (chance: 12.5 %), because the
         # tip arrived in the hour of the sync that carried it (tests/security/test_unlinkable_tips.py, threat model).
         "TIP_TOKENS_PER_DAY": int(env.get("TIP_TOKENS_PER_DAY", "5")),
+        # The province's recovery public key (base64url P-256 point; `flask commune-keys recovery-key` makes the
+        # pair): every commune key is also sealed to it, so a lost passphrase does not lose the tips.
+        "PROVINCE_RECOVERY_KEY": env.get("PROVINCE_RECOVERY_KEY", ""),
         "TIP_DELAY_SECONDS": _seconds_range(env.get("TIP_DELAY_SECONDS"), (1800, 10800)),
         "TIP_URGENT_DELAY_SECONDS": _seconds_range(env.get("TIP_URGENT_DELAY_SECONDS"), (20, 120)),
         # Nor does a tip leave within an hour of the phone pushing named items (which officers see to the second):

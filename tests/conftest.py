@@ -38,6 +38,7 @@ from typing import Any
 import psycopg
 import pytest
 from argon2 import PasswordHasher
+from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -50,6 +51,7 @@ from server.communes.models import Commune, Village
 from server.extensions import db, limiter
 from server.groups import operations as groups
 from server.groups.models import Household, HouseholdGroup
+from server.mailbox import sealing
 from server.officers import auth
 from server.officers.auth import hash_password
 from server.officers.models import Officer, Role
@@ -88,6 +90,8 @@ def _make_app(database_url: str, tmp: Path) -> Flask:
             # sets the production limits back where it checks them.
             "DEVICE_SYNC_LIMIT": "100000 per minute",
             "DEVICE_UPLOAD_LIMIT": "100000 per minute",
+            # The province's recovery key for commune keys (tests/commune_keys has its private half when it needs it).
+            "PROVINCE_RECOVERY_KEY": sealing.b64url(sealing.public_point(ec.generate_private_key(ec.SECP256R1()))),
         }
     )
     with app.app_context():

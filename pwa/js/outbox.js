@@ -4,12 +4,24 @@
 // the household's own copy is encrypted with its PIN key.
 import * as store from './store.js';
 import { deviceKey, encrypt, encryptBytes, lockUp, decryptBytes } from './crypto.js';
-import { newMailbox } from './seal.js';
+import { COMMUNE_TIP, newMailbox, sealTo } from './seal.js';
 
 /** The item signed by a claimed household's session (keys.js loads then: not with the shell's first load). */
 const signItem = async (session, item) => (session?.sign ? (await import('./keys.js')).signItem(session, item) : item);
 
 const now = () => new Date().toISOString();
+
+/**
+ * A tip's words as they leave the phone (issue 11): sealed at writing time to the commune's reading key when the
+ * phone knows it (it comes with the tip key, server/commune_keys), so neither the queue, a copy of the phone nor
+ * the server can read them; only the commune's officers open them. In clear for a commune without a key yet.
+ * @param {{body: string, location?: string}} text @returns {Promise<object>} fields for the item
+ */
+async function tipWords(text) {
+  const communeKey = (await store.getMeta('tipKey'))?.commune_key;
+  if (!communeKey) return text;
+  return { sealed: { key_version: communeKey.version, box: await sealTo(communeKey.public_key, text, COMMUNE_TIP) } };
+}
 
 /**
  * Queues a new report with its shrunk photos; in the same step the household's draft goes, or the
@@ -27,8 +39,10 @@ export async function queueReport(session, householdId, fields, photos, replaces
   const createdAt = now();
   const attachments = photos.map((p) => ({ id: crypto.randomUUID(), sha256: p.sha256, size: p.size,
     content_type: p.content_type }));
+  const { body, location = '', ...rest } = fields;
+  const words = fields.kind === 'tip' ? await tipWords({ body, location }) : { body, location };
   // Signed now, while the household is unlocked (ADR 0005): the engine sends with every household locked.
-  const payload = await signItem(session, { type: 'report', id, household_id: householdId, ...fields,
+  const payload = await signItem(session, { type: 'report', id, household_id: householdId, ...rest, ...words,
     created_at: createdAt, attachments });
   const key = await deviceKey();
   const [box, mine, blobs] = await Promise.all([
@@ -64,7 +78,8 @@ export async function queueTip(session, householdId, fields, photos, replaces) {
   const attachments = photos.map((p) => ({ id: crypto.randomUUID(), sha256: p.sha256, size: p.size,
     content_type: p.content_type }));
   const tip = { id, village_id: group?.village?.id, category: fields.category || 'other', urgency: fields.urgency,
-    body: fields.body, location: fields.location || '', attachments, mailbox: mailbox.announce };
+    ...await tipWords({ body: fields.body, location: fields.location || '' }), attachments,
+    mailbox: mailbox.announce };
   const secrets = { secret: mailbox.secret, jwk: mailbox.jwk };
   const [box, keys, mine, blobs, delayMs] = await Promise.all([
     encrypt(key, tip), encrypt(key, secrets),
@@ -87,7 +102,8 @@ export async function queueTip(session, householdId, fields, photos, replaces) {
  */
 export async function queueTipMessage(session, householdId, tipId, body) {
   const id = crypto.randomUUID();
-  const [box, mine, delay] = await Promise.all([encrypt(await deviceKey(), { type: 'message', id, body }),
+  const words = await tipWords({ body });
+  const [box, mine, delay] = await Promise.all([encrypt(await deviceKey(), { type: 'message', id, ...words }),
     lockUp(session, { type: 'mine', body }), tipDelay(false)]);
   await store.queueTipItem(tipId, { id, box, dueAt: Date.now() + delay },
     { id: 'out:' + id, reportId: tipId, householdId, at: now(), sealed: mine, outboxId: id });
@@ -102,14 +118,16 @@ export async function queueTipReceipt(tipId, messageId) {
 }
 
 /**
- * Queues a follow-up message on one of the household's reports, and keeps the household's copy.
+ * Queues a follow-up message on one of the household's reports (sealed like the tip on a named tip: `tip`), and
+ * keeps the household's copy.
  * @returns {Promise<string>} the message id
  */
-export async function queueMessage(session, householdId, reportId, body) {
+export async function queueMessage(session, householdId, reportId, body, tip = false) {
   const id = crypto.randomUUID();
   const at = now();
+  const words = tip ? await tipWords({ body }) : { body };
   const [box, mine] = await Promise.all([
-    signItem(session, { type: 'message', id, report_id: reportId, body, created_at: at })
+    signItem(session, { type: 'message', id, report_id: reportId, ...words, created_at: at })
       .then(async (item) => encrypt(await deviceKey(), item)),
     lockUp(session, { type: 'mine', body }),
   ]);

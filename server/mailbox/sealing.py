@@ -57,3 +57,19 @@ def seal(point: bytes, plaintext: bytes, info: bytes = INFO) -> str:
     sealed = AESGCM(key).encrypt(nonce, plaintext, None)
     eph = ephemeral.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
     return b64url(eph + nonce + sealed)
+
+
+def open_sealed(private_key: ec.EllipticCurvePrivateKey, sealed: str, info: bytes = INFO) -> bytes:
+    """Open what ``seal`` made for ``private_key``'s public half (the province's recovery tool and the tests: the
+    server holds no private key that opens anything households or tipsters sealed)."""
+    data = from_b64url(sealed)
+    ephemeral = load_public_key(data[:POINT_BYTES])
+    key = _key(private_key.exchange(ec.ECDH(), ephemeral), info)
+    nonce = data[POINT_BYTES : POINT_BYTES + NONCE_BYTES]
+    return AESGCM(key).decrypt(nonce, data[POINT_BYTES + NONCE_BYTES :], None)
+
+
+def public_point(private_key: ec.EllipticCurvePrivateKey) -> bytes:
+    """The uncompressed point of ``private_key``'s public half (how keys travel: 65 bytes)."""
+    public = private_key.public_key()
+    return public.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)

@@ -27,6 +27,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import tokens
 from ..attachments import operations as attachments
+from ..commune_keys.schemas import sealed_columns
 from ..database import table_of, utcnow
 from ..extensions import db
 from ..groups.models import Device, Household
@@ -174,6 +175,7 @@ def new_report(device: Device, data: dict[str, Any], household_id: int | None, c
         category=data["category"],
         body=data["body"],
         location=data["location"],
+        **sealed_columns(data),
         urgency=data["urgency"],
         anonymous=data["anonymous"],
         status=ReportStatus.NEW,
@@ -199,6 +201,7 @@ def new_message(report_id: uuid.UUID, data: dict[str, Any], content_hash: str, a
         officer_id=None,
         internal=False,
         body=data["body"],
+        **sealed_columns(data),
         content_hash=content_hash,
         created_at=data["created_at"],
         received_at=utcnow(),

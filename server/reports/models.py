@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, Uuid, event
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, Uuid, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..attachments.models import Attachment
@@ -150,6 +150,10 @@ class Report(Model):
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Tracking code, body and location folded for tone-less search (search.py); filled on insert.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # A tip's text and location sealed on the phone to its commune's key (server/commune_keys): body and
+    # location are then empty, and only the commune's officers open it, in the console.
+    sealed_text: Mapped[str | None] = mapped_column(Text)
+    sealed_key_version: Mapped[int | None] = mapped_column(Integer)
 
     village: Mapped[Village] = relationship()
     group: Mapped[HouseholdGroup | None] = relationship()
@@ -198,6 +202,9 @@ class Message(Model):
     content_hash: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A tipster's follow-up sealed to the commune's key like the tip (body then empty).
+    sealed_text: Mapped[str | None] = mapped_column(Text)
+    sealed_key_version: Mapped[int | None] = mapped_column(Integer)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # officer reply read on the phone
 
     report: Mapped[Report] = relationship(back_populates="messages")

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..audit import operations as audit
+from ..commune_keys import operations as commune_keys
 from ..database import coarse_now, utcnow
 from ..errors import ApiError, Conflict, ItemRejected
 from ..extensions import db
@@ -79,6 +80,8 @@ def _receive_report(batch: intake.Intake, device: Device, data: dict[str, Any]) 
     if any(declared["id"] in batch.attachment_ids for declared in data["attachments"]):
         raise ItemRejected("An attachment id is already used by another record.", code="conflict")
     _check_signature(batch, household.id, data)
+    if not commune_keys.seal_is_known(device.group.commune_id, data):
+        raise ItemRejected(commune_keys.UNKNOWN_KEY, code="unknown_commune_key")
     report = intake.new_report(device, data, household.id, digest)
     batch.stage_report(report, data["attachments"])
     return report, True
@@ -113,6 +116,10 @@ def _receive_message(batch: intake.Intake, device: Device, data: dict[str, Any])
     if report is None or report.group_id != device.group_id:
         raise ItemRejected("The report this message follows is not known.", code="unknown_report")
     _check_signature(batch, report.household_id, data)
+    if data.get("sealed") and report.kind is not ReportKind.TIP:
+        raise ItemRejected("Only a tip's follow-ups are sealed to the commune.", code="sealed_not_a_tip")
+    if not commune_keys.seal_is_known(report.commune_id, data):
+        raise ItemRejected(commune_keys.UNKNOWN_KEY, code="unknown_commune_key")
     digest = content_hash(data)
     existing = batch.messages.get(data["id"])
     if existing is not None:

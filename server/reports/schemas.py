@@ -27,6 +27,18 @@ class AttachmentInfoSchema(Schema):
     complete = fields.Boolean()
 
 
+SEALED = (
+    "A tip's text sealed on the phone to the commune's key {key_version, box} (body and location are then empty):"
+    " the console opens it with the key the officers' passphrase unwraps (GET /api/v1/officer/commune-keys)."
+)
+
+
+def _sealed(record: Any) -> dict[str, Any] | None:
+    if record.sealed_text is None:
+        return None
+    return {"key_version": record.sealed_key_version, "box": record.sealed_text}
+
+
 class MessageSchema(Schema):
     id = fields.String()
     author = fields.Function(lambda m: m.author.value)
@@ -34,8 +46,12 @@ class MessageSchema(Schema):
     officer_name = fields.Method("_officer_name", allow_none=True)
     internal = fields.Boolean()
     body = fields.String()
+    sealed = fields.Method("_sealed", allow_none=True, metadata={"description": SEALED})
     created_at = fields.DateTime()
     read_at = fields.DateTime(allow_none=True)
+
+    def _sealed(self, message: Any) -> dict[str, Any] | None:
+        return _sealed(message)
 
     def _officer_name(self, message: Any) -> str | None:
         return message.officer.display_name if message.officer is not None else None
@@ -52,6 +68,7 @@ class ReportSchema(Schema):
     anonymous = fields.Boolean()
     body = fields.String()
     location = fields.String()
+    sealed = fields.Method("_sealed", allow_none=True, metadata={"description": SEALED})
     village = fields.Nested(VillageRefSchema)
     group = fields.Method("_group", allow_none=True)
     household = fields.Method("_household", allow_none=True)
@@ -67,6 +84,9 @@ class ReportSchema(Schema):
     assigned_officer_id = fields.Integer(allow_none=True)
     assigned_officer = fields.Nested(OfficerRefSchema, allow_none=True)
     attachments = fields.List(fields.Nested(AttachmentInfoSchema))
+
+    def _sealed(self, report: Report) -> dict[str, Any] | None:
+        return _sealed(report)
 
     def _group(self, report: Report) -> dict[str, Any] | None:
         if report.anonymous or report.group is None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from ..commune_keys.schemas import SealedTextSchema, check_text_or_sealed
 from ..fields import StoredText
 from ..reports.models import ReportKind, TipCategory, Urgency
 
@@ -57,7 +58,12 @@ class ReportItemSchema(ItemSchema):
     household_id = fields.Integer(required=True, strict=True, validate=DB_ID)
     kind = fields.Enum(ReportKind, by_value=True, required=True)
     category = fields.Enum(TipCategory, by_value=True, load_default=None, allow_none=True)
-    body = StoredText(required=True, validate=validate.Length(min=1, max=5000))
+    body = StoredText(load_default="", validate=validate.Length(max=5000))
+    sealed = fields.Nested(
+        SealedTextSchema,
+        load_default=None,
+        metadata={"description": "A tip's text and location sealed to the commune's key, instead of body."},
+    )
     anonymous = fields.Boolean(required=True)
     location = StoredText(load_default="", validate=validate.Length(max=200))
     urgency = fields.Enum(Urgency, by_value=True, load_default=Urgency.NORMAL)
@@ -75,6 +81,10 @@ class ReportItemSchema(ItemSchema):
         if len(ids) != len(set(ids)):
             raise ValidationError("Attachment ids must differ.", "attachments")
 
+    @validates_schema(skip_on_field_errors=False)  # a missing body is named beside a bad kind
+    def _check_text(self, data: dict[str, Any], **_: Any) -> None:
+        check_text_or_sealed(data, tip=data.get("kind") is ReportKind.TIP)
+
     @post_load
     def _default_category(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
         if data["kind"] is ReportKind.TIP and data["category"] is None:
@@ -85,8 +95,13 @@ class ReportItemSchema(ItemSchema):
 class MessageItemSchema(ItemSchema):
     type = fields.String(required=True, validate=validate.Equal("message"))
     report_id = fields.UUID(required=True)
-    body = StoredText(required=True, validate=validate.Length(min=1, max=5000))
+    body = StoredText(load_default="", validate=validate.Length(max=5000))
+    sealed = fields.Nested(SealedTextSchema, load_default=None, metadata={"description": "On a tip: sealed body."})
     created_at = StoredDateTime(required=True)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _check_text(self, data: dict[str, Any], **_: Any) -> None:
+        check_text_or_sealed(data, tip=True)  # whether the report is a tip is checked when it is looked up
 
 
 class ReceiptItemSchema(ItemSchema):

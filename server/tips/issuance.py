@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from .. import tokens
+from ..commune_keys import operations as commune_keys
 from ..database import utcnow
 from ..errors import ApiError, Conflict, Unprocessable
 from ..extensions import db
@@ -56,9 +57,16 @@ def _key_for(device: Device) -> dict[str, Any]:
         "public_key": sealing.b64url(key.public_key),
         "tokens_per_day": per_day,
         "remaining": max(0, per_day - _issued_today(device, key)),
+        "commune_key": _commune_key(device.group.commune_id),
     }
     db.session.commit()  # the key, if this call made it
     return answer
+
+
+def _commune_key(commune_id: int) -> dict[str, Any] | None:
+    """What the phone seals tips to (server/commune_keys): the current version's public half, or None."""
+    key = commune_keys.current(commune_id)
+    return None if key is None else {"version": key.version, "public_key": sealing.b64url(key.public_key)}
 
 
 class TokensExhausted(ApiError):

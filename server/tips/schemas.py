@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
+from ..commune_keys.schemas import SealedTextSchema, check_text_or_sealed
 from ..fields import StoredText
 from ..mailbox import sealing
 from ..reports.models import TipCategory, Urgency
@@ -37,12 +38,22 @@ class Base64Url(fields.String):
         return text
 
 
+class CommuneKeyRefSchema(Schema):
+    version = fields.Integer(required=True)
+    public_key = fields.String(required=True, metadata={"description": "base64url uncompressed P-256 point"})
+
+
 class TipKeySchema(Schema):
     key_id = fields.String(required=True)
     public_key = fields.String(required=True, metadata={"description": "base64url SubjectPublicKeyInfo DER (RSA)"})
     tokens_per_day = fields.Integer(required=True)
     remaining = fields.Integer(
         required=True, metadata={"description": "Tokens this phone may still get today (commune day) under this key."}
+    )
+    commune_key = fields.Nested(
+        CommuneKeyRefSchema,
+        allow_none=True,
+        metadata={"description": "The commune's reading key to seal tips to (server/commune_keys), or null."},
     )
 
 
@@ -89,8 +100,9 @@ class TipSchema(Schema):
     village_id = fields.Integer(required=True, strict=True, validate=DB_ID)
     category = fields.Enum(TipCategory, by_value=True, load_default=TipCategory.OTHER)
     urgency = fields.Enum(Urgency, by_value=True, load_default=Urgency.NORMAL)
-    body = StoredText(required=True, validate=validate.Length(min=1, max=5000))
+    body = StoredText(load_default="", validate=validate.Length(max=5000))
     location = StoredText(load_default="", validate=validate.Length(max=200))
+    sealed = fields.Nested(SealedTextSchema, load_default=None, metadata={"description": "Sealed body and location."})
     attachments = fields.List(
         fields.Nested(AttachmentDeclarationSchema), load_default=list, validate=validate.Length(max=3)
     )
@@ -102,6 +114,7 @@ class TipSchema(Schema):
         if len(ids) != len(set(ids)):
             raise ValidationError("Attachment ids must differ.", "attachments")
         _point(data["mailbox"]["public_key"])
+        check_text_or_sealed(data, tip=True)
         return data
 
 
@@ -122,7 +135,13 @@ class MailboxMessageItemSchema(Schema):
 
     type = fields.String(required=True, validate=validate.Equal("message"))
     id = fields.UUID(required=True)
-    body = StoredText(required=True, validate=validate.Length(min=1, max=5000))
+    body = StoredText(load_default="", validate=validate.Length(max=5000))
+    sealed = fields.Nested(SealedTextSchema, load_default=None)
+
+    @post_load
+    def _check_text(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        check_text_or_sealed(data, tip=True)
+        return data
 
 
 class MailboxReceiptItemSchema(Schema):

@@ -15,6 +15,8 @@ from .. import tokens
 from ..attachments import operations as attachments
 from ..attachments import storage
 from ..attachments.models import Attachment
+from ..commune_keys import operations as commune_keys
+from ..commune_keys.schemas import sealed_columns
 from ..communes.models import Village
 from ..database import coarse_now
 from ..errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
@@ -59,6 +61,8 @@ def _send_tip(token: dict[str, Any], tip: dict[str, Any]) -> tuple[dict[str, Any
     village = db.session.get(Village, tip["village_id"])
     if village is None or village.commune_id != key.commune_id:
         raise Unprocessable(fields={"village_id": ["Not a village of the commune this token is for."]})
+    if not commune_keys.seal_is_known(village.commune_id, tip):
+        raise Unprocessable(commune_keys.UNKNOWN_KEY, code="unknown_commune_key")
     taken = _taken(tip)
     if taken:
         # A retry racing its original: on PostgreSQL each statement sees the latest commits, so the original may
@@ -79,6 +83,7 @@ def _send_tip(token: dict[str, Any], tip: dict[str, Any]) -> tuple[dict[str, Any
         category=tip["category"],
         body=tip["body"],
         location=tip["location"],
+        **sealed_columns(tip),
         urgency=tip["urgency"],
         anonymous=True,
         status=ReportStatus.NEW,

@@ -8,6 +8,8 @@ from typing import Any
 from marshmallow import Schema, ValidationError
 from sqlalchemy import select
 
+from ..commune_keys import operations as commune_keys
+from ..commune_keys.schemas import sealed_columns
 from ..database import coarse_now
 from ..errors import NotFound
 from ..extensions import db
@@ -69,6 +71,8 @@ def _apply_item(report: Report, raw: Any) -> dict[str, Any]:
 
 
 def _follow_up(report: Report, item: dict[str, Any]) -> dict[str, Any]:
+    if not commune_keys.seal_is_known(report.commune_id, item):
+        return _rejected(item["id"], "unknown_commune_key")
     digest = content_hash(item)
     existing = db.session.get(Message, item["id"])
     if existing is not None:
@@ -84,6 +88,7 @@ def _follow_up(report: Report, item: dict[str, Any]) -> dict[str, Any]:
             officer_id=None,
             internal=False,
             body=item["body"],
+            **sealed_columns(item),
             content_hash=digest,
             created_at=now,
             received_at=now,

@@ -9,16 +9,22 @@ under /api/v1/officer without a row here.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from flask import current_app
 
 from server.announcements import operations as announcements
+from server.commune_keys import wrapping
 from server.extensions import db
 from server.groups.models import Device
+from server.mailbox import sealing
 from server.officers.auth import hash_password
 from server.officers.models import Officer, Role
 from tests.conftest import PDF, Demo, Phone, photo_declaration, png_bytes
@@ -142,6 +148,19 @@ def _new_officer(w: World) -> Request:
 def _file_on_draft(w: World) -> Request:
     item = w.announcement(with_file=True)
     return f"{BASE}/announcements/{item.id}/files/{item.files[0].id}", {}
+
+
+def _new_commune_key(w: World) -> Request:
+    """What the head's browser sends (pwa/officer/js/commune-key.js), sealed to the configured province key."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    province = sealing.from_b64url(current_app.config["PROVINCE_RECOVERY_KEY"])
+    body = {
+        "public_key": sealing.b64url(sealing.public_point(key)),
+        "passphrase_wrap": json.loads(wrapping.wrap_with_passphrase(key, "mật khẩu khoá của xã")),
+        "recovery_wrap": sealing.seal(province, der, wrapping.RECOVERY_INFO),
+    }
+    return f"{BASE}/commune-keys", {"json": body}
 
 
 TABLE: list[Row] = [
@@ -351,6 +370,14 @@ TABLE: list[Row] = [
         everyone(200),
     ),
     Row("POST", f"{A}/withdraw", lambda w: (f"{BASE}/announcements/{w.announcement().id}/withdraw", {}), everyone(200)),
+    # The commune's reading key for tips: every officer opens it; only the head makes it (not an admin).
+    Row("GET", f"{BASE}/commune-keys", lambda w: (f"{BASE}/commune-keys", {}), everyone(200, None)),
+    Row(
+        "POST",
+        f"{BASE}/commune-keys",
+        _new_commune_key,
+        {"officer": (403, None), "head": (201, None), "admin": (403, None), "anonymous": (401, None)},
+    ),
     # Audit and stats
     Row("GET", f"{BASE}/audit", lambda w: (f"{BASE}/audit", {}), managers(200, None)),
     Row("GET", f"{BASE}/stats", lambda w: (f"{BASE}/stats", {}), everyone(200, None)),

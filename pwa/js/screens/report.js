@@ -91,7 +91,8 @@ export async function render(app, id) {
     r.sealed && item?.state !== 'attention' ? h('form', { class: 'card', onsubmit: async (e) => {
       e.preventDefault();
       if (!body.value.trim()) return;
-      await (tip ? outbox.queueTipMessage : outbox.queueMessage)(session, household.id, id, body.value.trim());
+      await (tip ? outbox.queueTipMessage : outbox.queueMessage)(session, household.id, id, body.value.trim(),
+        content?.kind === 'tip');
       app.kick();
       app.refresh();
     } }, h('label', { for: 'followup' }, t('report.more')), body,

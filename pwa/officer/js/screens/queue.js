@@ -1,4 +1,5 @@
 // The queue: filters (kept in the URL so that Back and reload keep them), the list, paging and CSV export.
+import { reveal } from '../commune-key.js';
 import { api, query } from '../api.js';
 import { label, t } from '../../../lib/i18n.js';
 import { rules } from '../../../lib/rules.js';
@@ -23,6 +24,7 @@ export async function queueScreen({ params, go }) {
   const page = Number(filters.page || 1);
   const [villages, officers] = await Promise.all([api('/villages').catch(() => []), api('/officers').catch(() => [])]);
   const result = await api('/reports' + query({ ...filters, page, per_page: PER_PAGE }));
+  await Promise.all(result.items.map(reveal));
   const all = ['', t('all')];
   const form = h('form', { class: 'filters', role: 'search', onsubmit: (e) => { e.preventDefault(); apply(); } },
     field(t('search'), h('input', { name: 'q', type: 'search', value: filters.q || '', placeholder: t('searchHint') })),
@@ -72,6 +74,7 @@ function item(report) {
     report.urgency === 'urgent' ? h('span', { class: 'badge urgent' }, label('urgency', 'urgent')) : null,
     report.overdue ? h('span', { class: 'badge overdue' }, t('overdue')) : null,
     report.anonymous ? h('span', { class: 'badge' }, t('anonymous')) : null,
+    report.sealed ? h('span', { class: 'badge' }, t('sealedBadge')) : null,
   ];
   const who = report.anonymous ? [] : [report.group?.name, report.household?.name].filter(Boolean);
   const missing = report.attachments.filter((a) => !a.complete).length;
@@ -80,7 +83,8 @@ function item(report) {
       h('span', { class: 'line1' }, h('strong', {}, label('kind', report.kind)),
         report.category ? ` · ${label('category', report.category)}` : '', ' ', flags,
         h('span', { class: `status s-${report.status}` }, label('status', report.status))),
-      h('span', { class: 'line2' }, report.body.length > 140 ? report.body.slice(0, 140) + '…' : report.body),
+      h('span', { class: 'line2' }, report.locked ? t('sealedLocked')
+        : report.body.length > 140 ? report.body.slice(0, 140) + '…' : report.body),
       h('span', { class: 'line3 muted' }, [report.village.name, ...who].join(' · '), ' — ', when(report.received_at),
         ' — ', report.tracking_code,
         report.assigned_officer ? ` — ${report.assigned_officer.display_name}` : '',

@@ -4,17 +4,19 @@ import { label, t } from '../../../lib/i18n.js';
 import { rules } from '../../../lib/rules.js';
 import { fromLocalInput, toLocalInput, when } from '../../../lib/time.js';
 import { attempt, field, h, heading, select } from '../ui.js';
+import { revealReport } from '../commune-key.js';
 
 /** Screen: the report with id. */
 export async function reportScreen({ id, go }) {
-  const [report, officers] = await Promise.all([api(`/reports/${encodeURIComponent(id)}`), api('/officers')]);
+  const [report, officers] = await Promise.all([api(`/reports/${encodeURIComponent(id)}`).then(revealReport),
+    api('/officers')]);
   const reload = () => go(`#/report/${report.id}`);
   return h('section', { class: 'report-page' },
     h('a', { href: '#/queue', class: 'back' }, t('back')),
     heading(`${label('kind', report.kind)}${report.category ? ' · ' + label('category', report.category) : ''} — ${report.tracking_code}`),
     facts(report),
     h('div', { class: 'columns' },
-      h('div', {}, h('p', { class: 'body' }, report.body), photos(report), thread(report)),
+      h('div', {}, words(report), photos(report), thread(report)),
       h('div', { class: 'side' }, statusForm(report, reload), assignForm(report, officers, reload),
         report.kind === 'appointment' ? appointmentForm(report, reload) : null)),
     replyForm(report, reload, false), replyForm(report, reload, true));
@@ -42,6 +44,11 @@ function facts(report) {
   return h('dl', { class: 'facts' }, rows.map(([k, ...v]) => [h('dt', {}, k), h('dd', {}, v)]));
 }
 
+/** The text, or for a sealed tip the key still closed: a link to open it. */
+const words = (record) => (record.locked
+  ? h('p', { class: 'body sealed' }, h('a', { href: '#/tipkey' }, t('sealedLocked')))
+  : h('p', { class: 'body' }, record.body));
+
 function photos(report) {
   if (!report.attachments.length) return null;
   return h('section', { 'aria-label': t('photos') }, h('h3', {}, t('photos')),
@@ -58,7 +65,7 @@ function thread(report) {
         m.author === 'household' ? t('fromHousehold') : m.officer_name || t('officers'),
         m.internal ? h('span', { class: 'badge' }, t('internal')) : null, ' — ', when(m.created_at),
         m.read_at ? ` — ${t('readOnPhone')}` : ''),
-      h('p', {}, m.body)))));
+      words(m)))));
 }
 
 function replyForm(report, reload, internal) {
