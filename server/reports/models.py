@@ -117,6 +117,8 @@ class Report(Model):
     __table_args__ = (
         Index("ix_report_commune_received", "commune_id", "received_at"),
         Index("ix_report_commune_status", "commune_id", "status"),
+        # The queue's kind and category filters, counted from the index alone (migration 0013).
+        Index("ix_report_commune_kind_category", "commune_id", "kind", "category", "received_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)  # the phone's UUID
