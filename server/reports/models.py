@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, Uuid, event
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, Uuid, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..attachments.models import Attachment
@@ -119,6 +119,14 @@ class Report(Model):
         Index("ix_report_commune_status", "commune_id", "status"),
         # The queue's kind and category filters, counted from the index alone (migration 0013).
         Index("ix_report_commune_kind_category", "commune_id", "kind", "category", "received_at"),
+        # The backlog: reports without a first answer (migration 0014).
+        Index(
+            "ix_report_commune_unanswered",
+            "commune_id",
+            "received_at",
+            postgresql_where=text("first_response_at IS NULL"),
+            sqlite_where=text("first_response_at IS NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)  # the phone's UUID
