@@ -3,6 +3,7 @@ feature's own group (``attachments export|import FILE``); ``after-restore`` is i
 
 from __future__ import annotations
 
+import secrets
 from typing import TypeVar
 
 import click
@@ -18,6 +19,7 @@ from .groups import operations as groups
 from .groups.models import Household, HouseholdGroup
 from .officers.auth import hash_password
 from .officers.models import Officer, Role
+from .sms import operations as sms
 
 M = TypeVar("M")
 DEMO_COMMUNE = ("BINHAN", "Xã Bình An")
@@ -40,6 +42,7 @@ DEMO_HOUSEHOLDS = (
     "Hộ ông Đỗ Văn Minh",
     "Hộ bà Ngô Thị Nga",
 )
+DEMO_SMS_NUMBER = "+84900000113"  # the demo commune office's gateway phone (issue 17; docs/deploy-sms.md)
 DEMO_OFFICERS = (  # username, password, display name, role
     ("demo", "demo-officer", "Cán bộ Nguyễn Minh Tuấn", Role.OFFICER),
     ("truongcongan", "demo-head", "Trưởng Công an xã Lê Quang Vinh", Role.HEAD),
@@ -91,7 +94,8 @@ def seed_demo() -> dict[str, object]:
             [],
         )
         announcements.publish(welcome, None)
-    return {"commune": commune, "groups": [g[0] for g in DEMO_GROUPS]}
+    gateway = sms.gateway(commune.id) or sms.set_gateway(commune, DEMO_SMS_NUMBER, secrets.token_urlsafe(24))
+    return {"commune": commune, "groups": [g[0] for g in DEMO_GROUPS], "sms_gateway": gateway}
 
 
 def register(app: Flask) -> None:
@@ -100,13 +104,29 @@ def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
         """Create the demo commune, villages, groups, households and officers (idempotent)."""
-        seed_demo()
+        seeded = seed_demo()
         click.echo("Demo commune: Xã Bình An (3 villages, 4 household groups)")
         for group_code, group_name, _village, size in DEMO_GROUPS:
             click.echo(f"  group {group_code}: {group_name}, {size} households")
         click.echo("Officer logins (username / password):")
         for username, password, _name, role in DEMO_OFFICERS:
             click.echo(f"  {username} / {password}  ({role.value})")
+        gateway = seeded["sms_gateway"]
+        click.echo("SMS gateway (set these in the gateway app; webhook POST /api/v1/sms/inbound, docs/deploy-sms.md):")
+        click.echo(f"  number: {gateway.number}")  # type: ignore[attr-defined]
+        click.echo(f"  signing key: {gateway.signing_key}")  # type: ignore[attr-defined]
+
+    @app.cli.command("sms-gateway")
+    @click.argument("commune_code")
+    @click.option("--number", required=True, help="The gateway phone's number, which households' phones write to.")
+    @click.option("--signing-key", required=True, help="The gateway app's webhook signing key.")
+    def sms_gateway_command(commune_code: str, number: str, signing_key: str) -> None:
+        """Set COMMUNE_CODE's SMS gateway (SMS Gateway for Android): its number and webhook signing key."""
+        commune = db.session.scalar(select(Commune).where(Commune.code == commune_code))
+        if commune is None:
+            raise click.UsageError(f"No commune has the code {commune_code}.")
+        sms.set_gateway(commune, number, signing_key)
+        click.echo(f"SMS gateway of {commune.name}: {number.strip()} (webhook: POST /api/v1/sms/inbound)")
 
     @app.cli.command("enrolment-code")
     @click.argument("group_code")
