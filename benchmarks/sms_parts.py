@@ -125,6 +125,15 @@ def measure(items: list[dict[str, Any]], price: int) -> dict[str, Any]:
             }
         )
     chars = [len(text_of(item)) for item in items]
+    bands = {}
+    for low, high in ((0, 150), (150, 250), (250, 350), (350, 10_000)):
+        picked = [k for k, c in enumerate(chars) if low <= c < high]
+        if picked:
+            bands[f"{low}-{high}"] = {
+                "reports": len(picked),
+                "plain_ucs2": round(mean(parts["plain_ucs2"][k] for k in picked), 2),
+                "codec": round(mean(parts["codec"][k] for k in picked), 2),
+            }
     return {
         "reports": len(items),
         "price_vnd_per_sms_assumed": price,
@@ -133,6 +142,7 @@ def measure(items: list[dict[str, Any]], price: int) -> dict[str, Any]:
         "signed_share": round(sum(1 for item in items if "signature" in item) / len(items), 3),
         "with_photos_share": round(sum(1 for item in items if item["attachments"]) / len(items), 3),
         "codec_mode_chosen": chosen,
+        "by_text_length": bands,
         "rows": rows,
     }
 
