@@ -17,6 +17,7 @@ import { officersScreen } from './screens/officers.js';
 import { statsScreen } from './screens/stats.js';
 import { auditScreen } from './screens/audit.js';
 import { accountScreen } from './screens/account.js';
+import { smsScreen } from './screens/sms.js';
 
 const MANAGERS = ['head', 'admin'];
 // route name → [screen, roles allowed (empty: everyone), nav label key or null, the list a detail belongs to]
@@ -30,6 +31,7 @@ const ROUTES = {
   officers: [officersScreen, MANAGERS, 'officers'],
   stats: [statsScreen, [], 'stats'],
   audit: [auditScreen, MANAGERS, 'audit'],
+  sms: [smsScreen, [], 'sms'],
   account: [accountScreen, [], 'account'],
 };
 
