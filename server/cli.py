@@ -20,6 +20,7 @@ from .groups.models import Household, HouseholdGroup
 from .officers.auth import hash_password
 from .officers.models import Officer, Role
 from .sms import operations as sms
+from .sms import outbox as sms_outbox
 
 M = TypeVar("M")
 DEMO_COMMUNE = ("BINHAN", "Xã Bình An")
@@ -120,13 +121,27 @@ def register(app: Flask) -> None:
     @click.argument("commune_code")
     @click.option("--number", required=True, help="The gateway phone's number, which households' phones write to.")
     @click.option("--signing-key", required=True, help="The gateway app's webhook signing key.")
-    def sms_gateway_command(commune_code: str, number: str, signing_key: str) -> None:
+    @click.option("--api-url", help="Its send API for replies by SMS, e.g. http://192.168.1.50:8080/messages.")
+    @click.option("--api-username", default="", help="The send API's username (the app's Home tab).")
+    @click.option("--api-password", default="", help="The send API's password.")
+    def sms_gateway_command(
+        commune_code: str, number: str, signing_key: str, api_url: str | None, api_username: str, api_password: str
+    ) -> None:
         """Set COMMUNE_CODE's SMS gateway (SMS Gateway for Android): its number and webhook signing key."""
         commune = db.session.scalar(select(Commune).where(Commune.code == commune_code))
         if commune is None:
             raise click.UsageError(f"No commune has the code {commune_code}.")
-        sms.set_gateway(commune, number, signing_key)
+        api = (api_url, api_username, api_password) if api_url is not None else None
+        sms.set_gateway(commune, number, signing_key, api=api)
         click.echo(f"SMS gateway of {commune.name}: {number.strip()} (webhook: POST /api/v1/sms/inbound)")
+
+    @app.cli.command("sms-outbox")
+    def sms_outbox_command() -> None:
+        """Queue SMS for new replies and statuses of reports that came by SMS, and send what is due (run it every
+        minute from a timer: docs/deploy-sms.md)."""
+        queued = sms_outbox.collect()
+        counts = sms_outbox.send_due()
+        click.echo(f"queued {queued}; " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
     @app.cli.command("enrolment-code")
     @click.argument("group_code")

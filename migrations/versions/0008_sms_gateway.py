@@ -1,7 +1,8 @@
-"""sms_gateway, sms_inbound, sms_part: reports by SMS through the commune's gateway (issue 17, ADR 0006)
+"""sms_gateway, sms_inbound, sms_part, sms_thread, sms_outbound: reports by SMS (issue 17, ADR 0006)
 
-A commune's gateway phone (its number and its webhook signing key), the log of what the gateway delivered (the
-dedupe of its retries, and the refusals officers read) and the parts of multi-part reports waiting for the others.
+A commune's gateway phone (its number, webhook signing key and send API), the log of what the gateway delivered
+(the dedupe of its retries, and the refusals officers read), the parts of multi-part reports waiting for the
+others, and the replies by SMS: which reports came by SMS from which number, and the SMS queued for them.
 
 Revision ID: 0008_sms_gateway
 Revises: 0007_household_keys
@@ -28,6 +29,9 @@ def upgrade():
         sa.Column("commune_id", sa.Integer(), nullable=False),
         sa.Column("number", sa.String(length=32), nullable=False),
         sa.Column("signing_key", sa.String(length=200), nullable=False),
+        sa.Column("api_url", sa.String(length=300), nullable=True),
+        sa.Column("api_username", sa.String(length=100), nullable=True),
+        sa.Column("api_password", sa.String(length=200), nullable=True),
         sa.Column("updated_at", server.database.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["commune_id"], ["commune.id"]),
         sa.PrimaryKeyConstraint("id"),
@@ -65,9 +69,48 @@ def upgrade():
     )
     with op.batch_alter_table("sms_part", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_sms_part_commune_id"), ["commune_id"], unique=False)
+    op.create_table(
+        "sms_thread",
+        sa.Column("report_id", sa.Uuid(), nullable=False),
+        sa.Column("commune_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=32), nullable=False),
+        sa.Column("told_status", sa.String(length=20), nullable=False),
+        sa.Column("told_until", server.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", server.database.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["commune_id"], ["commune.id"]),
+        sa.PrimaryKeyConstraint("report_id"),
+    )
+    with op.batch_alter_table("sms_thread", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sms_thread_commune_id"), ["commune_id"], unique=False)
+    op.create_table(
+        "sms_outbound",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("commune_id", sa.Integer(), nullable=False),
+        sa.Column("report_id", sa.Uuid(), nullable=False),
+        sa.Column("number", sa.String(length=32), nullable=False),
+        sa.Column("text", sa.String(length=160), nullable=False),
+        sa.Column("state", sa.String(length=12), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", server.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_error", sa.String(length=200), nullable=False),
+        sa.Column("created_at", server.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", server.database.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["commune_id"], ["commune.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("sms_outbound", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sms_outbound_commune_id"), ["commune_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_sms_outbound_report_id"), ["report_id"], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table("sms_outbound", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sms_outbound_report_id"))
+        batch_op.drop_index(batch_op.f("ix_sms_outbound_commune_id"))
+    op.drop_table("sms_outbound")
+    with op.batch_alter_table("sms_thread", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sms_thread_commune_id"))
+    op.drop_table("sms_thread")
     with op.batch_alter_table("sms_part", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_sms_part_commune_id"))
     op.drop_table("sms_part")

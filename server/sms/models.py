@@ -22,6 +22,11 @@ class SmsGateway(Model):
     commune_id: Mapped[int] = mapped_column(ForeignKey("commune.id"), unique=True)
     number: Mapped[str] = mapped_column(String(32))
     signing_key: Mapped[str] = mapped_column(String(200))
+    # The gateway's send API (replies by SMS): e.g. http://192.168.1.50:8080/messages (local server) and its
+    # basic-auth credentials; None: replies reach phones through the feed only.
+    api_url: Mapped[str | None] = mapped_column(String(300))
+    api_username: Mapped[str | None] = mapped_column(String(100))
+    api_password: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -60,3 +65,38 @@ class SmsPart(Model):
     part_index: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SmsThread(Model):
+    """A report that came by SMS: the number to answer, and what of the report was already told by SMS."""
+
+    __tablename__ = "sms_thread"
+
+    report_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("commune.id"), index=True)
+    number: Mapped[str] = mapped_column(String(32))
+    told_status: Mapped[str] = mapped_column(String(20), default="new")
+    told_until: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # officer replies up to here
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SmsOutbound(Model):
+    """A short SMS to a phone that reported by SMS (a reply or a status change, with the tracking code), queued
+    for the gateway's send API; its id is the gateway message id its sms:sent/delivered/failed webhooks name.
+
+    ``state``: ``queued`` (to send, at ``next_attempt_at``), ``accepted`` (the gateway took it), ``sent``,
+    ``delivered``, ``failed`` (``last_error`` says why: the gateway refused it or it was retried out)."""
+
+    __tablename__ = "sms_outbound"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("commune.id"), index=True)
+    report_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    number: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(String(160))
+    state: Mapped[str] = mapped_column(String(12), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

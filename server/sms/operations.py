@@ -40,7 +40,7 @@ from ..extensions import db
 from ..groups.models import Device
 from ..officers.models import Officer
 from ..sync import push
-from . import codec
+from . import codec, outbox
 from .models import SmsGateway, SmsInbound, SmsPart
 
 log = logging.getLogger(__name__)
@@ -85,8 +85,15 @@ def gateway(commune_id: int) -> SmsGateway | None:
     return db.session.scalar(select(SmsGateway).where(SmsGateway.commune_id == commune_id))
 
 
-def set_gateway(commune: Commune, number: str, signing_key: str, officer_id: int | None = None) -> SmsGateway:
-    """Configure (or change) the commune's gateway; phones learn the number at their next sync."""
+def set_gateway(
+    commune: Commune,
+    number: str,
+    signing_key: str,
+    officer_id: int | None = None,
+    api: tuple[str, str, str] | None = None,
+) -> SmsGateway:
+    """Configure (or change) the commune's gateway; phones learn the number at their next sync. ``api``: the send
+    API's URL, username and password (replies by SMS); None keeps what was set, empty strings clear it."""
     number, signing_key = number.strip(), signing_key.strip()
     if not number or not signing_key:
         raise ApiError("A number and a signing key are both needed.", code="validation_error", status=422)
@@ -96,6 +103,8 @@ def set_gateway(commune: Commune, number: str, signing_key: str, officer_id: int
         db.session.add(row)
     else:
         row.number, row.signing_key, row.updated_at = number, signing_key, utcnow()
+    if api is not None:
+        row.api_url, row.api_username, row.api_password = (value.strip() or None for value in api)
     db.session.flush()
     audit.record(
         "sms_gateway_set", commune_id=commune.id, officer_id=officer_id, target_type="sms_gateway", target_id=row.id
@@ -169,11 +178,17 @@ def receive(raw: bytes, timestamp: str | None, signature: str | None, commune_co
         kind = event["event"]
         payload = event["payload"] if kind == "sms:received" else {}
         message, number = str(payload.get("message", "")), str(payload.get("phoneNumber", ""))
+        if kind in outbox.STATES and not isinstance(event.get("payload"), dict):
+            raise TypeError("no payload")
     except (ValueError, KeyError, TypeError, AttributeError):
         log.warning("sms webhook: a signed body that is not a gateway event")
         return {"status": "refused", "reason": "malformed"}
+    if kind in outbox.STATES:  # what became of a reply the server sent by SMS (outbox.py)
+        result = outbox.status_event(row.commune_id, kind, event.get("payload") or {})
+        db.session.commit()
+        return result
     if kind != "sms:received":
-        return {"status": "ignored"}  # sms:sent / delivered / failed: nothing is sent by SMS yet (issue 17, step 5)
+        return {"status": "ignored"}
     seen = db.session.scalar(
         select(SmsInbound).where(SmsInbound.commune_id == row.commune_id, SmsInbound.envelope_id == envelope_id)
     )
@@ -257,4 +272,5 @@ def _complete(commune_id: int, envelope_id: str, number: str, parts: list[codec.
         return _refuse(commune_id, envelope_id, number, str(result["error"]["code"])[:40], **ids)
     outcome = "stored" if result["status"] == "created" else "duplicate"
     _record(commune_id, envelope_id, number, outcome, **ids)
+    outbox.remember(commune_id, envelope.item_id, number)  # replies and statuses go back to that number too
     return {"status": outcome, "tracking_code": result.get("tracking_code")}

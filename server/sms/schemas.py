@@ -29,11 +29,21 @@ class GatewaySchema(Schema):
     key_hint = fields.String(allow_none=True, metadata={"description": "The signing key's last 4 characters."})
     updated_at = fields.AwareDateTime(allow_none=True)
     webhook_url = fields.String(required=True)
+    api_url = fields.String(allow_none=True, metadata={"description": "The gateway's send API (replies by SMS)."})
+    api_username = fields.String(allow_none=True)
 
 
 class GatewayUpdateSchema(Schema):
     number = fields.String(required=True, validate=validate.Regexp(r"^\+?[0-9 .-]{3,31}$"))
     signing_key = fields.String(required=True, validate=validate.Length(min=8, max=200))
+    api_url = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(r"^(https?://\S{3,290})?$", error="An http(s) URL, or empty."),
+        metadata={"description": "e.g. http://192.168.1.50:8080/messages; empty: no replies by SMS"},
+    )
+    api_username = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    api_password = fields.String(load_default=None, allow_none=True, load_only=True, validate=validate.Length(max=200))
 
 
 class RefusedSmsSchema(Schema):

@@ -10,7 +10,7 @@ from flask import g, request
 from ..api import Blueprint
 from ..groups.auth import device_required
 from ..officers.auth import officer_required
-from ..officers.models import Role
+from ..officers.models import MANAGERS
 from . import operations
 from .models import SmsInbound
 from .schemas import GatewaySchema, GatewayUpdateSchema, InboundResultSchema, RefusedSmsSchema, SmsConfigSchema
@@ -53,11 +53,13 @@ def _gateway_view(commune_id: int) -> dict[str, Any]:
         "key_hint": row.signing_key[-4:] if row else None,
         "updated_at": row.updated_at if row else None,
         "webhook_url": request.host_url.rstrip("/") + "/api/v1/sms/inbound",
+        "api_url": row.api_url if row else None,
+        "api_username": row.api_username if row else None,
     }
 
 
 @officer_sms.route("/gateway", methods=["GET"])
-@officer_required(Role.HEAD)
+@officer_required(*MANAGERS)
 @officer_sms.response(200, GatewaySchema)
 def get_gateway() -> dict[str, Any]:
     """The commune's gateway: its number and the last characters of its signing key."""
@@ -65,13 +67,16 @@ def get_gateway() -> dict[str, Any]:
 
 
 @officer_sms.route("/gateway", methods=["PUT"])
-@officer_required(Role.HEAD)
+@officer_required(*MANAGERS)
 @officer_sms.arguments(GatewayUpdateSchema)
 @officer_sms.response(200, GatewaySchema)
 def put_gateway(args: dict[str, Any]) -> dict[str, Any]:
-    """Set the gateway's number and signing key (the head of the commune police)."""
+    """Set the gateway's number and signing key (the head of the commune police, or an admin)."""
     commune = operations.commune_of(g.officer)
-    operations.set_gateway(commune, args["number"], args["signing_key"], g.officer.id)
+    api = None
+    if args["api_url"] is not None:
+        api = (args["api_url"], args["api_username"] or "", args["api_password"] or "")
+    operations.set_gateway(commune, args["number"], args["signing_key"], g.officer.id, api)
     return _gateway_view(commune.id)
 
 

@@ -9,11 +9,16 @@ function gatewayForm(gateway, go) {
   const number = h('input', { name: 'number', required: true, value: gateway.number || '', inputmode: 'tel',
     autocomplete: 'off', placeholder: '+84912345678' });
   const key = h('input', { name: 'signing_key', type: 'password', required: true, minLength: 8, autocomplete: 'off' });
+  const apiUrl = h('input', { name: 'api_url', value: gateway.api_url || '', autocomplete: 'off',
+    placeholder: 'http://192.168.1.50:8080/messages' });
+  const apiUser = h('input', { name: 'api_username', value: gateway.api_username || '', autocomplete: 'off' });
+  const apiPassword = h('input', { name: 'api_password', type: 'password', autocomplete: 'off' });
   const message = h('p', { role: 'status' });
   return h('form', { class: 'card narrow', onsubmit: async (e) => {
     e.preventDefault();
     try {
-      await api('/sms/gateway', { method: 'PUT', json: { number: number.value.trim(), signing_key: key.value.trim() } });
+      await api('/sms/gateway', { method: 'PUT', json: { number: number.value.trim(), signing_key: key.value.trim(),
+        api_url: apiUrl.value.trim(), api_username: apiUser.value.trim(), api_password: apiPassword.value } });
       toast(t('smsSaved'));
       go('#/sms');
     } catch (error) {
@@ -27,12 +32,14 @@ function gatewayForm(gateway, go) {
   field(t('smsNumber'), number, t('smsNumberHint')),
   field(t('smsKey'), key, t('smsKeyHint')),
   h('p', { class: 'muted' }, t('smsWebhook'), ' ', h('code', {}, gateway.webhook_url)),
+  h('h4', {}, t('smsReplies')), h('p', { class: 'muted' }, t('smsRepliesHelp')),
+  field(t('smsApiUrl'), apiUrl), field(t('smsApiUser'), apiUser), field(t('smsApiPassword'), apiPassword),
   message, h('button', { type: 'submit', class: 'primary' }, t('save')));
 }
 
 /** Screen: the gateway (head) and the refused SMS (everyone). */
 export async function smsScreen({ officer, go }) {
-  const head = officer.role === 'head';
+  const head = officer.role === 'head' || officer.role === 'admin';
   const [gateway, refused] = await Promise.all([head ? api('/sms/gateway') : null, api('/sms/refused')]);
   return h('section', {}, heading(t('sms')),
     gateway ? gatewayForm(gateway, go) : null,
