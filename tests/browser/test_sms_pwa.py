@@ -23,7 +23,7 @@ from server.sms import codec
 from tests.conftest import HttpClient
 
 from .conftest import DEMO_HEAD, LiveServer
-from .household import count, enrol, eventually, open_household
+from .household import count, enrol, eventually, open_household, switch_household
 
 pytestmark = pytest.mark.browser
 
@@ -133,20 +133,33 @@ def test_offline_the_report_goes_by_sms_and_the_sync_later_is_a_duplicate(
     assert decoded == queued and envelope.device_id == config["device_id"]
 
     # The phone's SMS app is not part of the test: the click is kept from leaving the page.
-    page.evaluate("() => document.addEventListener('click', (e) => e.preventDefault(), true)")
+    page.evaluate(
+        """() => document.addEventListener('click', (e) => {
+          if (e.target.closest('a[href^="sms:"]')) e.preventDefault();
+        }, true)"""
+    )
     links.first.click()
     expect(page.get_by_text("Đã gửi qua SMS, chờ xác nhận").first).to_be_visible()
     assert count(page, "outbox") == 1, "it stays queued until the data sync confirms it"
+
+    # Locked and opened again without data: the PIN opens the writing key only, the report screen is out of
+    # reach (ADR 0005), so the home screen offers the SMS itself.
+    page.get_by_role("button", name="Quay lại").click()
+    switch_household(page)
+    open_household(page, HOUSEHOLD)
+    card = page.locator(".card", has_text="Đã gửi qua SMS, chờ xác nhận")
+    expect(card.get_by_role("button", name=f"Gửi bằng tin nhắn SMS ({n} tin)")).to_be_visible()
 
     answers = [_deliver(live_server, m) for m in reversed(messages)]  # sent; the parts arrive in any order
     stored = answers[-1]
     assert stored["status"] == "stored", answers
     context.set_offline(False)
-    page.get_by_role("button", name="Quay lại").click()
     page.get_by_role("button", name="Gửi ngay").click()
     eventually(page, lambda: count(page, "outbox") == 0)  # the sync's answer: duplicate, with the tracking code
     ours = [r for r in live_server.officer().reports() if mark in str(r.get("body", ""))]
     assert len(ours) == 1 and ours[0]["tracking_code"] == stored["tracking_code"]
+    switch_household(page)
+    open_household(page, HOUSEHOLD)  # online: the reading keys open, the list shows the code the SMS got
     expect(page.get_by_text(stored["tracking_code"])).to_be_visible()
 
 
