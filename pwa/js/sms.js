@@ -13,10 +13,11 @@ export const URGENT_AFTER_MS = 2 * 60e3;
 /** The price assumed per SMS (VND), for the estimate the phone shows (benchmarks/sms_parts.py). */
 export const PRICE_VND = 300;
 
-/** Called by the sync engine once a day: the SMS key and the gateway number, while there is data. */
+/** Called by the sync engine once a day (every sync while there is no gateway): the SMS key and the number. */
 export async function refreshConfig(token) {
   const kept = await store.getMeta('sms');
-  if (kept && Date.now() - kept.checkedAt < CONFIG_MAX_AGE_MS) return;
+  // No gateway yet: ask at every sync, so a number the commune sets reaches the phone before the data goes.
+  if (kept?.number && Date.now() - kept.checkedAt < CONFIG_MAX_AGE_MS) return;
   const config = await request('/api/v1/sms/config', { token });
   await store.setMeta('sms', { ...config, checkedAt: Date.now() });
 }
