@@ -66,12 +66,13 @@ def _register_blueprints(api: Api) -> None:
     from .officers import views as officers
     from .reports import views as reports
     from .rules import views as rules
+    from .sms import views as sms
     from .stats import views as stats
     from .sync import views as sync
     from .tips import views as tips
 
     sync.document_items(api)
-    phones = (groups.blp, households.blp, sync.blp, attachments.blp, announcements.blp, rules.blp, tips.blp)
+    phones = (groups.blp, households.blp, sync.blp, attachments.blp, announcements.blp, rules.blp, tips.blp, sms.blp)
     console = (
         officers.blp,
         reports.blp,
@@ -83,6 +84,7 @@ def _register_blueprints(api: Api) -> None:
         announcements.officer_announcements,
         administration.audit_log,
         stats.blp,
+        sms.officer_sms,
     )
     for blueprint in (*phones, *console):
         api.register_blueprint(blueprint)

@@ -4,6 +4,7 @@ is in server/ops/cli.py."""
 
 from __future__ import annotations
 
+import secrets
 from typing import TypeVar
 
 import click
@@ -20,6 +21,8 @@ from .groups import operations as groups
 from .groups.models import Household, HouseholdGroup
 from .officers.auth import hash_password
 from .officers.models import Officer, Role
+from .sms import operations as sms
+from .sms import outbox as sms_outbox
 
 M = TypeVar("M")
 DEMO_COMMUNE = ("BINHAN", "Xã Bình An")
@@ -42,6 +45,7 @@ DEMO_HOUSEHOLDS = (
     "Hộ ông Đỗ Văn Minh",
     "Hộ bà Ngô Thị Nga",
 )
+DEMO_SMS_NUMBER = "+84900000113"  # the demo commune office's gateway phone (issue 17; docs/deploy-sms.md)
 DEMO_OFFICERS = (  # username, password, display name, role
     ("demo", "demo-officer", "Cán bộ Nguyễn Minh Tuấn", Role.OFFICER),
     ("truongcongan", "demo-head", "Trưởng Công an xã Lê Quang Vinh", Role.HEAD),
@@ -93,7 +97,8 @@ def seed_demo() -> dict[str, object]:
             [],
         )
         announcements.publish(welcome, None)
-    return {"commune": commune, "groups": [g[0] for g in DEMO_GROUPS]}
+    gateway = sms.gateway(commune.id) or sms.set_gateway(commune, DEMO_SMS_NUMBER, secrets.token_urlsafe(24))
+    return {"commune": commune, "groups": [g[0] for g in DEMO_GROUPS], "sms_gateway": gateway}
 
 
 def register(app: Flask) -> None:
@@ -103,7 +108,7 @@ def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
         """Create the demo commune, villages, groups, households and officers (idempotent)."""
-        seed_demo()
+        seeded = seed_demo()
         click.echo("Demo commune: Xã Bình An (3 villages, 4 household groups)")
         for group_code, group_name, _village, size in DEMO_GROUPS:
             click.echo(f"  group {group_code}: {group_name}, {size} households")
@@ -111,6 +116,36 @@ def register(app: Flask) -> None:
         for username, password, _name, role in DEMO_OFFICERS:
             click.echo(f"  {username} / {password}  ({role.value})")
         click.echo(f"Demo province recovery key for the tip keys: {demo_recovery_key()} (offline in production)")
+        gateway = seeded["sms_gateway"]
+        click.echo("SMS gateway (set these in the gateway app; webhook POST /api/v1/sms/inbound, docs/deploy-sms.md):")
+        click.echo(f"  number: {gateway.number}")  # type: ignore[attr-defined]
+        click.echo(f"  signing key: {gateway.signing_key}")  # type: ignore[attr-defined]
+
+    @app.cli.command("sms-gateway")
+    @click.argument("commune_code")
+    @click.option("--number", required=True, help="The gateway phone's number, which households' phones write to.")
+    @click.option("--signing-key", required=True, help="The gateway app's webhook signing key.")
+    @click.option("--api-url", help="Its send API for replies by SMS, e.g. http://192.168.1.50:8080/messages.")
+    @click.option("--api-username", default="", help="The send API's username (the app's Home tab).")
+    @click.option("--api-password", default="", help="The send API's password.")
+    def sms_gateway_command(
+        commune_code: str, number: str, signing_key: str, api_url: str | None, api_username: str, api_password: str
+    ) -> None:
+        """Set COMMUNE_CODE's SMS gateway (SMS Gateway for Android): its number and webhook signing key."""
+        commune = db.session.scalar(select(Commune).where(Commune.code == commune_code))
+        if commune is None:
+            raise click.UsageError(f"No commune has the code {commune_code}.")
+        api = (api_url, api_username, api_password) if api_url is not None else None
+        sms.set_gateway(commune, number, signing_key, api=api)
+        click.echo(f"SMS gateway of {commune.name}: {number.strip()} (webhook: POST /api/v1/sms/inbound)")
+
+    @app.cli.command("sms-outbox")
+    def sms_outbox_command() -> None:
+        """Queue SMS for new replies and statuses of reports that came by SMS, and send what is due (run it every
+        minute from a timer: docs/deploy-sms.md)."""
+        queued = sms_outbox.collect()
+        counts = sms_outbox.send_due()
+        click.echo(f"queued {queued}; " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
     @app.cli.command("enrolment-code")
     @click.argument("group_code")

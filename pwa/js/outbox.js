@@ -4,7 +4,7 @@
 // the household's own copy is encrypted with its PIN key.
 import * as store from './store.js';
 import { deviceKey, encrypt, encryptBytes, lockUp, decryptBytes } from './crypto.js';
-import { COMMUNE_TIP, newMailbox, sealTo } from './seal.js';
+import { newMailbox } from './seal.js';
 
 /** The item signed by a claimed household's session (keys.js loads then: not with the shell's first load). */
 const signItem = async (session, item) => (session?.sign ? (await import('./keys.js')).signItem(session, item) : item);
@@ -20,6 +20,7 @@ const now = () => new Date().toISOString();
 async function tipWords(text) {
   const communeKey = (await store.getMeta('tipKey'))?.commune_key;
   if (!communeKey) return text;
+  const { COMMUNE_TIP, sealTo } = await import('./seal-to.js');
   return { sealed: { key_version: communeKey.version, box: await sealTo(communeKey.public_key, text, COMMUNE_TIP) } };
 }
 

@@ -4,12 +4,10 @@
 import { fromB64u, toB64u, toHex } from './bytes.js';
 
 const subtle = crypto.subtle;
-const EC = { name: 'ECDH', namedCurve: 'P-256' };
+export const EC = { name: 'ECDH', namedCurve: 'P-256' };
 const MAILBOX = 'binhan mailbox v1';
 /** The HKDF info of feed entries sealed to a household's box key (ADR 0005): same layout as a mailbox entry. */
 export const HOUSEHOLD = 'binhan household v1';
-/** The HKDF info of a tip's text sealed to its commune's reading key (issue 11, server/commune_keys). */
-export const COMMUNE_TIP = 'binhan commune tip v1';
 
 /**
  * A new mailbox: what the phone keeps (secret, private key as JWK) and what the tip carries (verifier, public key).
@@ -26,29 +24,10 @@ export async function newMailbox() {
 /** The mailbox's private key (from its JWK) for openEntry; not extractable again. */
 export const mailboxKey = (jwk) => subtle.importKey('jwk', jwk, EC, false, ['deriveBits']);
 
-const aesKey = async (shared, info, use) => subtle.deriveKey({ name: 'HKDF', hash: 'SHA-256',
+/** The AES-GCM key of a sealed entry: HKDF-SHA256 of the ECDH secret, empty salt, `info`. */
+export const aesKey = async (shared, info, use) => subtle.deriveKey({ name: 'HKDF', hash: 'SHA-256',
   salt: new Uint8Array(0), info: new TextEncoder().encode(info) },
 await subtle.importKey('raw', shared, 'HKDF', false, ['deriveKey']), { name: 'AES-GCM', length: 256 }, false, [use]);
-
-/**
- * Seals bytes to a P-256 public key, in the layout the server's sealing.py opens: ephemeral key ‖ nonce ‖ ciphertext.
- * @param {string} point base64url uncompressed public key @param {Uint8Array} bytes @param {string} info
- * @returns {Promise<string>} base64url
- */
-export async function sealBytes(point, bytes, info) {
-  const recipient = await subtle.importKey('raw', fromB64u(point), EC, false, []);
-  const ephemeral = await subtle.generateKey(EC, true, ['deriveBits']);
-  const shared = await subtle.deriveBits({ name: 'ECDH', public: recipient }, ephemeral.privateKey, 256);
-  const iv = crypto.getRandomValues(new Uint8Array(12));
-  const [epk, sealed] = await Promise.all([subtle.exportKey('raw', ephemeral.publicKey),
-    aesKey(shared, info, 'encrypt').then((key) => subtle.encrypt({ name: 'AES-GCM', iv }, key, bytes))]);
-  const out = new Uint8Array(65 + 12 + sealed.byteLength);
-  out.set(new Uint8Array(epk)); out.set(iv, 65); out.set(new Uint8Array(sealed), 77);
-  return toB64u(out);
-}
-
-/** Seals a JSON value (see sealBytes); openEntry opens it. */
-export const sealTo = (point, value, info) => sealBytes(point, new TextEncoder().encode(JSON.stringify(value)), info);
 
 /**
  * Opens one sealed mailbox entry (or, with info HOUSEHOLD, a household's feed entry).

@@ -58,6 +58,14 @@ export const vi = {
   'report.alone': 'Tin ẩn danh được gửi riêng, sau nửa giờ đến ba giờ, để không ai lần ra máy này. Trả lời của công an xã và tin bạn viết thêm đi qua hộp thư riêng của tin này.',
   'news.title': 'Thông báo của xã', 'news.unread': '{n} chưa đọc', 'news.new': 'Mới', 'news.empty': 'Chưa có thông báo.',
   'news.notYet': 'chưa tải về, cần có sóng',
+  'state.sms': 'Đã gửi qua SMS, chờ xác nhận',
+  'home.queuedAt': 'Tin lúc {at}, đang chờ gửi', 'sms.offer': 'Gửi bằng tin nhắn SMS', 'sms.howMany': '{n} tin',
+  'sms.help': 'Không có mạng dữ liệu? Tin này có thể gửi bằng tin nhắn SMS đến số của công an xã. Khi có mạng, ứng dụng vẫn gửi lại và công an xã chỉ nhận một lần.',
+  'sms.urgent': 'Tin khẩn chưa gửi được vì không có mạng dữ liệu. Hãy gửi bằng tin nhắn SMS ngay.',
+  'sms.count': 'Tin này cần {n} tin nhắn SMS (khoảng {vnd} đồng theo giá của nhà mạng).',
+  'sms.reveals': 'Nhà mạng và máy nhận tin của công an xã sẽ thấy số điện thoại của máy này. Nội dung tin được mã hoá.',
+  'sms.parts': 'Mở và bấm gửi lần lượt cả {n} tin; thứ tự không quan trọng.',
+  'sms.open': 'Mở ứng dụng tin nhắn', 'sms.openPart': 'Mở tin nhắn {i}/{n}',
 };
 
 export const en = {
@@ -118,5 +126,13 @@ export const en = {
   'report.alone': 'An anonymous tip is sent on its own half an hour to three hours later, so that no one can trace it to this phone. Replies and your messages go through this tip’s own mailbox.',
   'news.title': 'Commune announcements', 'news.unread': '{n} unread', 'news.new': 'New', 'news.empty': 'No announcement yet.',
   'news.notYet': 'not downloaded yet, needs a signal',
+  'state.sms': 'Sent by SMS, waiting for confirmation',
+  'home.queuedAt': 'Report of {at}, waiting to be sent', 'sms.offer': 'Send by SMS text message', 'sms.howMany': '{n} SMS',
+  'sms.help': 'No mobile data? This report can go by SMS to the commune police’s number. When data comes back, the app still sends it and the commune receives it once.',
+  'sms.urgent': 'This urgent report could not go: there is no mobile data. Send it by SMS now.',
+  'sms.count': 'This report takes {n} SMS (about {vnd} VND at the carrier’s price).',
+  'sms.reveals': 'The carrier and the commune’s receiving phone see this phone’s number. The content is encrypted.',
+  'sms.parts': 'Open and send each of the {n} messages; their order does not matter.',
+  'sms.open': 'Open the messaging app', 'sms.openPart': 'Open message {i}/{n}',
 };
 

@@ -77,6 +77,9 @@ async function run(reason) {
     await uploadPhotos(token, notify);
     await fetchFiles(token);
     await refreshRules();
+    // The SMS key and gateway number (issue 17): an older server without them must not stop the sync.
+    await import('./sms.js').then((sms) => sms.refreshConfig(token))
+      .catch((e) => { if (e instanceof ApiError && e.status === 401) throw e; });
     failures = 0;
     state.error = null;
     await store.setMeta('lastSync', Date.now());

@@ -28,6 +28,7 @@ export function stateOf(report, item) {
   if (item) {
     if (item.state === 'attention') return 'attention';
     if (item.tip && item.state === 'waiting') return 'alone'; // an anonymous tip waits for its own moment
+    if (item.sms) return 'sms'; // sent by SMS (issue 17): the data sync still sends it and gets "duplicate"
     if (item.state === 'sending' || item.state === 'uploading') return 'sending';
     return 'waiting';
   }

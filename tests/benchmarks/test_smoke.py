@@ -23,6 +23,7 @@ from benchmarks import (
     pwa_weight,
     round_trips,
     scale,
+    sms_parts,
     sync_peers,
     sync_push,
 )
@@ -126,3 +127,11 @@ def test_pull_month(tmp_path: Path) -> None:
     figures = pull_month.main(["--small", "--out", str(tmp_path / "out.json")])
     assert figures["changes"] == 20 and figures["round_trips"] == 1, "a month of changes comes in one round trip"
     assert figures["bytes_total"] > figures["floor_gzip_json_bytes"] > 0
+
+
+def test_sms_parts(tmp_path: Path) -> None:
+    figures = sms_parts.main(["--small", "--out", str(tmp_path / "out.json")])
+    rows = {row["encoding"]: row for row in figures["rows"]}
+    assert figures["reports"] == 30 and rows["plain_ucs2"]["vs_plain_ucs2"] == 1.0
+    assert rows["codec"]["mean_parts"] <= min(rows["codec_D"]["mean_parts"], rows["codec_U"]["mean_parts"])
+    assert _written(tmp_path / "out.json")["price_vnd_per_sms_assumed"] == sms_parts.PRICE_VND

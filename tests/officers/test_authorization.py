@@ -382,6 +382,15 @@ TABLE: list[Row] = [
     Row("GET", f"{BASE}/audit", lambda w: (f"{BASE}/audit", {}), managers(200, None)),
     Row("GET", f"{BASE}/stats", lambda w: (f"{BASE}/stats", {}), everyone(200, None)),
     Row("GET", f"{BASE}/stats/export.csv", lambda w: (f"{BASE}/stats/export.csv", {}), everyone(200, None)),
+    # The commune's SMS gateway (issue 17): its settings for managers, its refused SMS for everyone
+    Row("GET", f"{BASE}/sms/gateway", lambda w: (f"{BASE}/sms/gateway", {}), managers(200, None)),
+    Row(
+        "PUT",
+        f"{BASE}/sms/gateway",
+        lambda w: (f"{BASE}/sms/gateway", {"json": {"number": "+84900000113", "signing_key": "k" * 16}}),
+        managers(200, None),
+    ),
+    Row("GET", f"{BASE}/sms/refused", lambda w: (f"{BASE}/sms/refused", {}), everyone(200, None)),
 ]
 
 CASES = [

@@ -45,11 +45,19 @@ export async function render(app) {
     ? open(session, r.sealed).catch(() => null) : null)));
   const waiting = [...items.values()].filter((i) => i.householdId === hid || (i.tip && i.state !== 'uploading')).length;
   const again = () => app.go('#/pin/' + hid);
+  // Reports by SMS (issue 17): unlocked offline, the report screen is out of reach, so the home offers SMS for
+  // every queued report; unlocked online, only for an urgent one that has waited with no data.
+  const queuedReports = [...items.values()].filter((i) => !i.tip && i.type === 'report' && i.householdId === hid
+    && i.state !== 'attention');
+  const offers = queuedReports.length ? await import('./sms-offer.js').then(({ smsOffer }) => Promise.all(
+    queuedReports.map((i) => smsOffer(app, i.id, { onlyPressing: reading,
+      title: t('home.queuedAt', { at: when(i.createdAt) }) })))) : [];
   return h('section', {},
     session.legacy ? h('div', { class: 'card warn', role: 'status' }, h('p', {}, t('home.needCode')),
       button('🔑', t('home.enterCode'), () => app.go(`#/pin/${hid}/claim`), 'primary')) : null,
     reading ? null : h('div', { class: 'card warn', role: 'status' }, h('p', {}, t('home.needLink')),
       button('🔓', t('home.unlockAgain'), again)),
+    offers.filter(Boolean),
     h('div', { class: 'grid2' },
       button('✍️', t('home.write'), () => app.go('#/new'), 'primary'),
       draft ? button('🗒️', t('home.draft'), () => app.go('#/write/draft')) : null,

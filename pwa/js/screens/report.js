@@ -57,6 +57,8 @@ export async function render(app, id) {
   }
   const appt = events.filter((e) => e.value.appointment_at).pop();
   const body = h('textarea', { id: 'followup', rows: '3', maxlength: limit('message_body') });
+  // Loaded on demand (issue 17): only a report still queued can go by SMS.
+  const bySms = !tip && item ? await (await import('./sms-offer.js')).smsOffer(app, id) : null;
   return h('section', {},
     h('h2', {}, h('span', { 'aria-hidden': 'true' }, (ICONS[content?.kind] || '✉️') + ' '),
       content ? label('kind', content.kind) : t('home.purged')),
@@ -76,6 +78,7 @@ export async function render(app, id) {
     item?.state !== 'attention' && item?.error?.code === 'quota_exceeded'
       ? h('p', { class: 'card warn', role: 'status' }, t('report.quota')) : null,
     tip ? h('p', { class: 'card', role: 'note' }, t('report.alone')) : null,
+    bySms,
     appt ? h('p', { class: 'card appt' }, '📅 ' + t('report.appt', { at: when(appt.value.appointment_at) })) : null,
     content ? h('div', { class: 'card' },
       content.category ? h('p', {}, h('b', {}, label('category', content.category))) : null,

@@ -18,6 +18,7 @@ import { statsScreen } from './screens/stats.js';
 import { auditScreen } from './screens/audit.js';
 import { accountScreen } from './screens/account.js';
 import { tipKeyScreen } from './screens/tipkey.js';
+import { smsScreen } from './screens/sms.js';
 
 const MANAGERS = ['head', 'admin'];
 // route name → [screen, roles allowed (empty: everyone), nav label key or null, the list a detail belongs to]
@@ -32,6 +33,7 @@ const ROUTES = {
   stats: [statsScreen, [], 'stats'],
   audit: [auditScreen, MANAGERS, 'audit'],
   tipkey: [tipKeyScreen, [], 'tipKey'],
+  sms: [smsScreen, [], 'sms'],
   account: [accountScreen, [], 'account'],
 };
 

@@ -4,7 +4,8 @@
 // stored) and opens the tips phones sealed to it. A reload forgets it.
 import { api } from './api.js';
 import { fromB64u, toB64u } from '../../js/bytes.js';
-import { COMMUNE_TIP, openEntry, sealBytes } from '../../js/seal.js';
+import { openEntry } from '../../js/seal.js';
+import { COMMUNE_TIP, sealBytes } from '../../js/seal-to.js';
 
 const subtle = crypto.subtle;
 const EC = { name: 'ECDH', namedCurve: 'P-256' };
