@@ -78,10 +78,8 @@ def _after_replies(group_ids: set[int]) -> None:
 
 
 def _in_background(app: Flask, work: Any, argument: Any) -> None:
-    """Pushes take a round trip to a push service each: not inside the phone's sync answer (unless PUSH_INLINE)."""
-    if app.config["PUSH_INLINE"]:
-        work(argument)
-        return
+    """Pushes take a round trip to a push service each: not inside the phone's sync answer (PUSH_INLINE waits for
+    them, for tests). Their own thread, app context and session: the committing one can send no more SQL."""
 
     def run() -> None:
         with app.app_context():
@@ -90,7 +88,10 @@ def _in_background(app: Flask, work: Any, argument: Any) -> None:
             finally:
                 db.session.remove()
 
-    threading.Thread(target=run, name="binhan-push", daemon=True).start()
+    thread = threading.Thread(target=run, name="binhan-push", daemon=True)
+    thread.start()
+    if app.config["PUSH_INLINE"]:
+        thread.join()
 
 
 def _claim(report_id: uuid.UUID, column: Any) -> bool:

@@ -47,12 +47,14 @@ class PushService:
         service = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
+            def do_POST(self) -> None:  # noqa: N802  (http.server names it)
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 key, auth = service.keys[self.path]
                 plain = http_ece.decrypt(body, private_key=key, auth_secret=auth, version="aes128gcm")
                 with service._arrived:
-                    service.received.append(Received(self.path, dict(self.headers.items()), json.loads(plain)))
+                    service.received.append(
+                        Received(self.path, {k.lower(): v for k, v in self.headers.items()}, json.loads(plain))
+                    )
                     service._arrived.notify_all()
                 self.send_response(service.status)
                 self.send_header("Content-Length", "0")
