@@ -47,7 +47,7 @@ class PushService:
         service = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802  (http.server names it)
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 key, auth = service.keys[self.path]
                 plain = http_ece.decrypt(body, private_key=key, auth_secret=auth, version="aes128gcm")
