@@ -47,6 +47,10 @@ export const vi = {
   skip: 'Bỏ qua, tới nội dung', chartData: 'Bảng số liệu',
   'sort.newest': 'Mới nhất', 'sort.oldest': 'Cũ nhất', 'sort.urgent': 'Khẩn trước', 'sort.waiting': 'Chờ lâu nhất', 'sort.updated': 'Vừa cập nhật',
   'state.draft': 'Nháp', 'state.published': 'Đã đăng', 'state.expired': 'Hết hạn', 'state.withdrawn': 'Đã thu hồi',
+  alertNew: 'Có tin khẩn mới', alertEscalated: 'Tin khẩn chưa ai tiếp nhận', alertAck: 'Đã nhận', alertWaiting: 'chờ {n} phút',
+  alertAcked: 'Tin khẩn {code} đã được tiếp nhận sau {time}', openReport: 'Mở', alerts: 'Tin khẩn', seconds: '{n} giây',
+  alertsEnable: 'Bật thông báo tin khẩn', alertsOnDuty: 'Đang trực: nhận tin khẩn',
+  ackTitle: 'Thời gian tiếp nhận tin khẩn', ackMonth: 'Tháng', ackCount: 'Tin khẩn', ackMedian: 'Trung vị', ackEscalated: 'Phải báo trưởng',
 };
 
 export const en = {
@@ -94,4 +98,8 @@ export const en = {
   skip: 'Skip to content', chartData: 'Data table',
   'sort.newest': 'Newest', 'sort.oldest': 'Oldest', 'sort.urgent': 'Urgent first', 'sort.waiting': 'Waiting longest', 'sort.updated': 'Recently updated',
   'state.draft': 'Draft', 'state.published': 'Published', 'state.expired': 'Expired', 'state.withdrawn': 'Withdrawn',
+  alertNew: 'New urgent report', alertEscalated: 'Urgent report nobody acknowledged', alertAck: 'Acknowledge', alertWaiting: 'waiting {n} min',
+  alertAcked: 'Urgent report {code} acknowledged after {time}', openReport: 'Open', alerts: 'Urgent reports', seconds: '{n} s',
+  alertsEnable: 'Turn on urgent alerts', alertsOnDuty: 'On duty: urgent alerts on',
+  ackTitle: 'Time to acknowledge urgent reports', ackMonth: 'Month', ackCount: 'Urgent', ackMedian: 'Median', ackEscalated: 'Escalated',
 };
