@@ -76,6 +76,15 @@ def unsubscribe(commune_id: int, box: queue.Queue[dict[str, Any]]) -> None:
                 del _subscribers[commune_id]
 
 
+def close_all() -> None:
+    """The worker is stopping (SIGTERM: a restart, a reload): every stream ends now instead of at its next
+    heartbeat, so the graceful stop does not wait for them and the browsers reconnect to a new worker."""
+    with _lock:
+        boxes = [box for boxes in _subscribers.values() for box in boxes]
+    for box in boxes:
+        box.put({"id": -1, "close": True})
+
+
 def open_streams() -> int:
     with _lock:
         return sum(len(boxes) for boxes in _subscribers.values())

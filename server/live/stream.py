@@ -122,6 +122,8 @@ def _events(
         except queue.Empty:
             yield ": hb\n\n"
             continue
+        if event.get("close"):
+            return
         if event["id"] not in sent:
             sent.add(event["id"])
             yield _frame(event["id"], "change", event["payload"])

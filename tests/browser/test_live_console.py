@@ -96,7 +96,20 @@ def test_two_consoles_and_a_phone_live(browser: Browser, threaded_server: LiveSe
         second_ctx.close()
 
 
-def test_the_phone_shows_the_answer_after_coming_back_to_the_foreground(page: Page, live_server: LiveServer) -> None:
+def test_the_phone_shows_the_answer_after_coming_back_to_the_foreground(
+    browser: Browser, threaded_server: LiveServer
+) -> None:
+    live_server = threaded_server
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 360, "height": 640}, locale="vi-VN", service_workers="allow"
+    )
+    try:
+        _phone_sees_the_answer(context.new_page(), live_server)
+    finally:
+        context.close()
+
+
+def _phone_sees_the_answer(page: Page, live_server: LiveServer) -> None:
     word = mark()
     enrol(page, live_server.enrolment_code("BAC-01"))
     open_household(page, "Hộ bà Ngô Thị Nga")
