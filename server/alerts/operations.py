@@ -294,6 +294,7 @@ def update_settings(officer: Officer, categories: list[TipCategory], minutes: in
     row.urgent_categories = ",".join(sorted({c.value for c in categories}))
     row.escalate_after_minutes = minutes
     db.session.commit()
+    live.remember_categories(officer.commune_id, row.urgent_categories)  # this worker at once; others within a minute
     return row
 
 

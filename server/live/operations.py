@@ -10,6 +10,7 @@ drops the notes. Layers: this module is below every feature; upper ones hand it 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -125,18 +126,47 @@ def note_reply(group_id: int | None) -> None:
 
 
 def check_urgent(report: Any) -> None:
-    """Raise the alert of a report marked urgent; a tip with a category is checked against the commune's urgent
-    categories after the commit (``on_categorized_tips``), so that a sync batch reads no settings (issue 12's
-    statement budget)."""
+    """Raise the alert of a report marked urgent, or of a tip in a category the commune made urgent.
+
+    The commune's choice is read from a per-process cache (``CATEGORY_CACHE_SECONDS``): a sync batch reads no
+    settings (issue 12's statement budget). When the cache does not know the commune, the tip is checked after
+    the commit instead (``on_categorized_tips``), which also fills the cache.
+    """
     if report.urgency == "urgent":
         raise_alert(report)
     elif report.kind == "tip" and report.category:
-        _notes().categorized.append((report.commune_id, report.id))  # type: ignore[union-attr]
+        chosen = cached_categories(report.commune_id)
+        if chosen is None:
+            _notes().categorized.append((report.commune_id, report.id))  # type: ignore[union-attr]
+        elif str(getattr(report.category, "value", report.category)) in chosen:
+            raise_alert(report)
 
 
-def urgent_categories(commune_id: int) -> set[str]:
+CATEGORY_CACHE_SECONDS = 60.0
+_categories: dict[tuple[str, int], tuple[float, frozenset[str]]] = {}
+
+
+def _cache_key(commune_id: int) -> tuple[str, int]:
+    return (str(current_app.config["SQLALCHEMY_DATABASE_URI"]), commune_id)
+
+
+def cached_categories(commune_id: int) -> frozenset[str] | None:
+    entry = _categories.get(_cache_key(commune_id))
+    if entry is None or time.monotonic() - entry[0] > CATEGORY_CACHE_SECONDS:
+        return None
+    return entry[1]
+
+
+def remember_categories(commune_id: int, categories: str) -> frozenset[str]:
+    chosen = frozenset(c for c in categories.split(",") if c)
+    _categories[_cache_key(commune_id)] = (time.monotonic(), chosen)
+    return chosen
+
+
+def urgent_categories(commune_id: int) -> frozenset[str]:
+    """The commune's urgent tip categories, read now (and remembered for the next batches)."""
     row = db.session.get(AlertSettings, commune_id)
-    return {c for c in (row.urgent_categories if row else "").split(",") if c}
+    return remember_categories(commune_id, row.urgent_categories if row else "")
 
 
 def raise_alert(report: Any) -> None:

@@ -76,6 +76,7 @@ def test_an_urgent_report_is_pushed_escalated_acknowledged_and_counted(
     [month] = officer.get("/api/v1/officer/alerts/stats").json
     assert month["alerts"] == 1 and month["acknowledged"] == 1 and month["escalated"] == 1
     assert month["median_seconds"] == 12 * 60 + 1
+    assert officer.get("/api/v1/officer/stats").json["urgent_ack"] == [month]  # the stats screen's table
     assert all("hung khí" not in str(r.payload) for r in push_service.received)
 
 
