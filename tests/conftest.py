@@ -88,6 +88,9 @@ def _make_app(database_url: str, tmp: Path) -> Flask:
             # sets the production limits back where it checks them.
             "DEVICE_SYNC_LIMIT": "100000 per minute",
             "DEVICE_UPLOAD_LIMIT": "100000 per minute",
+            # The live console's stream (server/live/stream.py) ends after this long instead of 5 minutes: a test
+            # that calls every GET operation reads it to its end (tests/live sets its own length).
+            "LIVE_STREAM_SECONDS": 0.2,
         }
     )
     with app.app_context():
