@@ -22,7 +22,7 @@ from flask import current_app
 from sqlalchemy import delete, event, select
 from sqlalchemy.orm import Session
 
-from ..database import utcnow
+from ..database import hour_floor, utcnow
 from ..extensions import db
 from . import notifier
 from .models import AlertSettings, LiveEvent, UrgentAlert
@@ -205,7 +205,9 @@ def _before_commit(session: Session) -> None:
                 )
         session.add_all(alerts)
     for commune_id, payload in notes.events.items():
-        live_event = LiveEvent(commune_id=commune_id, payload=payload, created_at=now)
+        # A tip sent alone keeps no time finer than the hour anywhere (ADR 0004): nor does its event's row.
+        at = hour_floor(now) if payload.get("tips") else now
+        live_event = LiveEvent(commune_id=commune_id, payload=payload, created_at=at)
         session.add(live_event)
         notes.written.append(live_event)
     notes.events = {}

@@ -22,7 +22,6 @@ from typing import Any
 from flask import Flask
 
 from ..errors import ApiError
-from ..extensions import db
 from . import notifier
 from .operations import latest_id, since
 
@@ -60,7 +59,8 @@ def open_stream(app: Flask, environ: dict[str, Any], commune_id: int, last_id: i
         box = notifier.subscribe(app, commune_id)  # before reading: nothing committed meanwhile is missed
         latest = latest_id()
         missed, gap = since(commune_id, last_id) if last_id else ([], False)
-        db.session.remove()  # no connection held while the stream waits
+        # No connection is held while the stream waits: Flask ends the request's session (teardown) as soon as
+        # the view returns, before the server starts reading the events.
     except BaseException:
         _release()
         raise
