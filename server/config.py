@@ -122,6 +122,8 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "VAPID_SUBJECT": env.get("VAPID_SUBJECT", "mailto:admin@binhan.invalid"),
         "PUSH_TIMEOUT_SECONDS": float(env.get("PUSH_TIMEOUT_SECONDS", "10")),
         "PUSH_INLINE": env.get("PUSH_INLINE", "0") == "1",
+        # Push endpoints must be https:// (the server POSTs to them); only a test's local push service is plain HTTP.
+        "PUSH_ALLOW_HTTP": env.get("PUSH_ALLOW_HTTP", "0") == "1",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0") == "1",

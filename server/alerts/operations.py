@@ -242,8 +242,10 @@ def escalate(report_id: uuid.UUID) -> int:
 
 def commune_alerts(officer: Officer) -> dict[str, Any]:
     """The commune's pending alerts (oldest first) and those acknowledged over the last day."""
-    tick(officer.commune_id)  # a console reading its alerts is also a clock: escalation needs no timer then
     now = utcnow()
+    if officer.commune_id is None:  # an admin's console: no commune, no alerts (and no sweep of every commune)
+        return {"now": now, "pending": [], "recent": []}
+    tick(officer.commune_id)  # a console reading its alerts is also a clock: escalation needs no timer then
     base = select(UrgentAlert).where(UrgentAlert.commune_id == officer.commune_id)
     pending = db.session.scalars(base.where(UrgentAlert.acknowledged_at.is_(None)).order_by(UrgentAlert.raised_at))
     recent = db.session.scalars(

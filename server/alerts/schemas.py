@@ -21,6 +21,9 @@ class LiveEventsSchema(Schema):
     events = fields.List(fields.Nested(LiveEventSchema))
     last_id = fields.Integer(metadata={"description": "Pass it back as ``after``."})
     reset = fields.Boolean(metadata={"description": "Events were missed: re-read the queue."})
+    stream = fields.Boolean(
+        metadata={"description": "Whether this server serves the stream (no: a sync worker; poll every few seconds)."}
+    )
 
 
 class LiveEventsArgsSchema(Schema):

@@ -69,7 +69,8 @@ def live_stream() -> Response:
 def live_events(args: dict[str, Any]) -> dict[str, Any]:
     """The same events as the stream, for a console polling while it cannot hold one (``after``: the last id;
     0 or none: just the current position)."""
-    return operations.events_since(g.officer, args["after"])
+    answer = operations.events_since(g.officer, args["after"])
+    return {**answer, "stream": stream.capacity(current_app._get_current_object(), request.environ) > 0}  # type: ignore[attr-defined]
 
 
 @blp.route("/alerts", methods=["GET"])

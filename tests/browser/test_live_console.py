@@ -53,13 +53,17 @@ def threaded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSe
         stop(proc)
 
 
-def _console(browser: Browser, server: LiveServer, who: tuple[str, str] | None = None) -> tuple[BrowserContext, Page]:
+def _console(
+    browser: Browser, server: LiveServer, who: tuple[str, str] | None = None, *, stream: bool = True
+) -> tuple[BrowserContext, Page]:
     context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 800}, locale="vi-VN")
     context.grant_permissions(["notifications"], origin=server.url)
     context.add_init_script(RECORD_NOTIFICATIONS)
+    if not stream:  # a browser without EventSource: the console must poll
+        context.add_init_script("delete window.EventSource;")
     page = context.new_page()
     sign_in(page, *([who] if who else []))
-    page.wait_for_function("document.body.dataset.live === 'stream'")
+    page.wait_for_function(f"document.body.dataset.live === '{'stream' if stream else 'polling'}'")
     return context, page
 
 
@@ -67,6 +71,7 @@ def test_two_consoles_and_a_phone_live(browser: Browser, threaded_server: LiveSe
     server = threaded_server
     first_ctx, first = _console(browser, server)
     second_ctx, second = _console(browser, server, HEAD)
+    polling_ctx, polling = _console(browser, server, stream=False)
     try:
         first.get_by_label("Mức độ").select_option("urgent")  # a filter in force, not applied yet
         word = mark()
@@ -78,6 +83,7 @@ def test_two_consoles_and_a_phone_live(browser: Browser, threaded_server: LiveSe
         took = time.monotonic() - started
         assert took < 2.5, took  # the two expectations ran one after the other
         assert first.get_by_label("Mức độ").input_value() == "urgent"  # the filter form was not re-rendered
+        expect(polling.locator(".report", has_text=word)).to_be_visible(timeout=5000)  # polls every 3 s
         for page in (first, second):
             banner = page.locator("#alerts .alert", has_text="Có tin khẩn mới")
             expect(banner).to_be_visible()
@@ -92,8 +98,8 @@ def test_two_consoles_and_a_phone_live(browser: Browser, threaded_server: LiveSe
         expect(first.locator(".facts")).to_contain_text("Đã tiếp nhận")  # the head's acknowledgement, live
         assert first.get_by_label("Trả lời hộ dân").input_value() == "Đang viết dở"
     finally:
-        first_ctx.close()
-        second_ctx.close()
+        for context in (first_ctx, second_ctx, polling_ctx):
+            context.close()
 
 
 def test_the_phone_shows_the_answer_after_coming_back_to_the_foreground(

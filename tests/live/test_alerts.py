@@ -118,3 +118,12 @@ def test_the_household_phone_is_told_an_answer_waits_without_its_content(app, ph
     officer.post(f"/api/v1/officer/reports/{report_id}/messages", json={"body": "Lần nữa."})
     assert len(push_service.wait_for(2)) == 2
     assert phone.client.put("/api/v1/push/subscription", json={"endpoint": "http://x"}, headers={}).status_code == 401
+
+
+def test_another_communes_officer_sees_and_acknowledges_nothing(app, phone, other_commune, sign_in) -> None:
+    report_id = phone.send_report(urgency="urgent")
+    stranger = sign_in("khac", "other-officer")
+    answer = stranger.get("/api/v1/officer/alerts").json
+    assert answer["pending"] == [] and answer["recent"] == []
+    assert stranger.post(f"/api/v1/officer/alerts/{report_id}/ack").status_code == 404
+    assert stranger.get("/api/v1/officer/alerts/stats").json == []

@@ -38,6 +38,7 @@ def position(officer: Any) -> int:
 
 def test_sync_reply_and_receipt_reach_the_commune_as_ids_only(phone, officer, other_commune, sign_in) -> None:
     start = position(officer)
+    assert events(officer, None)["stream"] is True  # a threaded server (a sync worker says False: poll)
     report_id = phone.send_report(body="Có người lạ mang dao ở bãi sông.")
     changes = events(officer, start)
     assert [e["payload"] for e in changes["events"]] == [{"reports": [report_id]}]

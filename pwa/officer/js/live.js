@@ -34,11 +34,20 @@ function emit(payload) {
 }
 
 /** Starts listening (after sign-in); `go` navigates to a report. */
-export function start(go) {
+export async function start(go) {
   if (running) return;
   running = true;
   goTo = go;
-  openStream();
+  // Where the commune's events stand, and whether this server streams at all (a sync worker does not: poll).
+  const position = await api('/live/events').catch(() => null);
+  if (!running) return;
+  lastId = position?.last_id ?? null;
+  if (position && !position.stream) {
+    document.body.dataset.live = 'polling';
+    pollTimer = setTimeout(poll, POLL_MS);
+  } else {
+    openStream();
+  }
   refreshAlerts();
   alertsTimer = self.setInterval(renderAlerts, 30000); // waiting times move on; also a clock for escalation
   renderPushButton();
@@ -47,6 +56,7 @@ export function start(go) {
 /** Stops everything (sign-out). */
 export function stop() {
   running = false;
+  lastId = null;
   source?.close();
   source = null;
   clearTimeout(pollTimer);
@@ -56,7 +66,8 @@ export function stop() {
 }
 
 function openStream() {
-  if (!running || !self.EventSource) { poll(); return; }
+  if (!running) return;
+  if (!self.EventSource) { document.body.dataset.live = 'polling'; poll(); return; }
   const url = '/api/v1/officer/live/stream' + (lastId ? `?last_event_id=${lastId}` : '');
   source = new self.EventSource(url, { withCredentials: true });
   document.body.dataset.live = 'connecting';

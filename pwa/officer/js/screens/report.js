@@ -9,7 +9,8 @@ import { onLive } from '../live.js';
 /** Screen: the report with id. */
 export async function reportScreen({ id, go }) {
   const [report, officers] = await Promise.all([api(`/reports/${encodeURIComponent(id)}`), api('/officers')]);
-  const reload = () => go(`#/report/${report.id}`);
+  let stale = false; // after this page's own action the screen is drawn again: live refreshes go to the new one
+  const reload = () => { stale = true; go(`#/report/${report.id}`); };
   const page = h('section', { class: 'report-page' },
     h('a', { href: '#/queue', class: 'back' }, t('back')),
     heading(`${label('kind', report.kind)}${report.category ? ' · ' + label('category', report.category) : ''} — ${report.tracking_code}`),
@@ -23,6 +24,7 @@ export async function reportScreen({ id, go }) {
   // only; the reply and note being written stay untouched.
   let shown = false;
   onLive((change) => {
+    if (stale) return false;
     if (!page.isConnected) return !shown;
     shown = true;
     const named = [change.messages, change.receipts, change.changed].flat().filter(Boolean);
