@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,8 +42,17 @@ def private_key() -> ec.EllipticCurvePrivateKey:
             pem = key.private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
             )
-            path.write_bytes(pem)
-            path.chmod(0o600)
+            # Written aside, then linked into place (atomic, and refused if there): two workers starting together
+            # keep the first one's key, and none reads a half-written file.
+            temporary = path.with_name(f".vapid-{os.getpid()}.pem")
+            temporary.write_bytes(pem)
+            temporary.chmod(0o600)
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass
+            finally:
+                temporary.unlink()
         configured = path.read_text()
     if "BEGIN" in configured:
         loaded = serialization.load_pem_private_key(configured.encode(), password=None)
