@@ -115,6 +115,8 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "LIVE_RETRY_MS": int(env.get("LIVE_RETRY_MS", "2000")),
         "LIVE_POLL_SECONDS": float(env.get("LIVE_POLL_SECONDS", "0.5")),
         "LIVE_KEEP_MINUTES": int(env.get("LIVE_KEEP_MINUTES", "30")),
+        # The Redis pub/sub channel of live events: deployments sharing one Redis need one each.
+        "LIVE_CHANNEL": env.get("LIVE_CHANNEL", "binhan:live"),
         # Web Push (server/alerts/webpush.py): the VAPID key pair every app server shares (PEM or base64url raw
         # private key; unset: one generated in instance/, fine for a single server) and the contact push
         # services see. PUSH_INLINE sends in the request after the commit instead of a background thread (tests).

@@ -21,7 +21,7 @@ from flask import Flask, current_app, has_app_context
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "binhan:live"
+CHANNEL = "binhan:live"  # the default of LIVE_CHANNEL: deployments (or test runs) sharing one Redis set their own
 _lock = threading.Lock()
 _subscribers: dict[int, set[queue.Queue[dict[str, Any]]]] = {}  # commune id -> its streams' queues
 _listeners: dict[int, threading.Thread] = {}  # one per app (a process serves one; the test session two)
@@ -34,7 +34,7 @@ def publish(event: dict[str, Any]) -> None:
     url = current_app.config.get("REDIS_URL") if has_app_context() else None
     if url:
         try:
-            _redis(url).publish(CHANNEL, json.dumps(event))
+            _redis(url).publish(current_app.config.get("LIVE_CHANNEL") or CHANNEL, json.dumps(event))
         except Exception:  # the event stays in the table: other workers' consoles replay or poll it
             log.warning("live: could not publish to Redis")
 
@@ -113,7 +113,7 @@ def _listen_redis(app: Flask) -> None:
     while not _stop.is_set():
         try:
             pubsub = _redis(app.config["REDIS_URL"]).pubsub(ignore_subscribe_messages=True)
-            pubsub.subscribe(CHANNEL)
+            pubsub.subscribe(app.config.get("LIVE_CHANNEL") or CHANNEL)
             while not _stop.is_set():
                 message = pubsub.get_message(timeout=1.0)
                 if message and message.get("type") == "message":

@@ -136,13 +136,14 @@ def test_without_redis_events_written_by_another_worker_arrive_through_the_table
 
 def test_with_redis_events_published_by_another_app_server_arrive(app, demo) -> None:
     app.config["REDIS_URL"] = REDIS_URL
+    app.config["LIVE_CHANNEL"] = f"binhan-test:{uuid.uuid4()}"  # the local Redis is shared with other runs
     notifier.stop_listeners()  # the table poller of an earlier test gives way to a Redis listener
     box = _box(app, demo.commune.id)
     try:
         other_server = redis.Redis.from_url(REDIS_URL)
         event = {"id": 10**12 + uuid.uuid4().int % 10**6, "commune_id": demo.commune.id, "payload": {"alerts": True}}
         for _ in range(50):  # the subscription takes a moment to be in place
-            other_server.publish(notifier.CHANNEL, json.dumps(event))
+            other_server.publish(app.config["LIVE_CHANNEL"], json.dumps(event))
             try:
                 assert box.get(timeout=0.1) == event
                 break
@@ -153,4 +154,5 @@ def test_with_redis_events_published_by_another_app_server_arrive(app, demo) -> 
     finally:
         notifier.unsubscribe(demo.commune.id, box)
         app.config["REDIS_URL"] = None
+        app.config["LIVE_CHANNEL"] = notifier.CHANNEL
         notifier.stop_listeners()
