@@ -1,7 +1,8 @@
 """Issue 15 in Chromium against gunicorn's gthread workers (the production worker class): two officer consoles and
 a phone. An urgent report synced from a phone appears in both consoles within 2 s without a reload, with a desktop
-notification; a half-written reply survives the live refresh; the household's phone shows the officer's answer
-once it comes back to the foreground, without a tap."""
+notification, and a Web Push reaches the officer on duty (a local push service decrypts it); the timer's run N
+minutes later escalates it to the head (push and consoles); a half-written reply survives the live refresh; the
+household's phone shows the officer's answer once it comes back to the foreground, without a tap."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from benchmarks.live import REPO_ROOT, free_port, prepare, stop, wait_until_up
+from tests.live.push_service import PushService
 
 from .conftest import LiveServer, live_env
 from .console import EXPECTED_CONSOLE_ERRORS, HEAD, enrol_phone, mark, sign_in
@@ -39,7 +42,9 @@ def threaded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSe
     """The real server with demo data, in two gthread workers of 4 threads, as scripts/run.sh starts it."""
     tmp = tmp_path_factory.mktemp("live-console")
     shutil.copytree(REPO_ROOT / "pwa", tmp / "pwa")
-    server = LiveServer("127.0.0.1", free_port(), live_env(tmp, PWA_DIR=str(tmp / "pwa")), tmp=tmp, pwa_dir=tmp / "pwa")
+    # PUSH_ALLOW_HTTP: the test's local push service is plain HTTP on loopback.
+    env = live_env(tmp, PWA_DIR=str(tmp / "pwa"), PUSH_ALLOW_HTTP="1")
+    server = LiveServer("127.0.0.1", free_port(), env, tmp=tmp, pwa_dir=tmp / "pwa")
     prepare(server.env)
     log = tmp / "gunicorn.log"
     with open(log, "ab") as out:
@@ -69,6 +74,11 @@ def _console(
 
 def test_two_consoles_and_a_phone_live(browser: Browser, threaded_server: LiveServer) -> None:
     server = threaded_server
+    pushes = PushService().start()
+    on_duty, chief = pushes.subscription(), pushes.subscription()
+    assert server.officer().request("PUT", "/api/v1/officer/push/subscription", on_duty).status_code == 200
+    off_duty = {**chief, "on_duty": False}  # the head is not on duty: told only of escalations
+    assert server.officer(*HEAD).request("PUT", "/api/v1/officer/push/subscription", off_duty).status_code == 200
     first_ctx, first = _console(browser, server)
     second_ctx, second = _console(browser, server, HEAD)
     polling_ctx, polling = _console(browser, server, stream=False)
@@ -91,6 +101,18 @@ def test_two_consoles_and_a_phone_live(browser: Browser, threaded_server: LiveSe
             shown = page.evaluate("window.__notifications")
             assert shown[-1]["title"] == "Có tin khẩn mới" and "hung khí" not in str(shown)
 
+        tracking = first.locator(f"#alerts .alert[data-report='{report_id}'] .code").inner_text()
+        [alert] = pushes.wait_for(1)  # from a worker's background thread, to the officer on duty only
+        assert alert.payload == {"title": "Có tin khẩn mới", "code": tracking, "report_id": report_id}
+        assert pushes.to(on_duty) == [alert]
+
+        # Nobody acknowledged it: the timer's run 11 minutes later tells the head, by push and in every console.
+        later = (datetime.now(UTC) + timedelta(minutes=11)).isoformat()
+        assert '"escalated": 1' in server.flask("alerts", "tick", "--now", later)
+        assert [p.payload["title"] for p in pushes.to(chief)] == ["Tin khẩn chưa ai tiếp nhận"]
+        for page in (first, second):
+            expect(page.locator(f"#alerts .alert.escalated[data-report='{report_id}']")).to_be_visible()
+
         first.locator(".report", has_text=word).get_by_role("link").click()
         first.get_by_label("Trả lời hộ dân").fill("Đang viết dở")
         second.locator(f"#alerts .alert[data-report='{report_id}']").get_by_role("button", name="Đã nhận").click()
@@ -100,6 +122,7 @@ def test_two_consoles_and_a_phone_live(browser: Browser, threaded_server: LiveSe
     finally:
         for context in (first_ctx, second_ctx, polling_ctx):
             context.close()
+        pushes.stop()
 
 
 def test_the_phone_shows_the_answer_after_coming_back_to_the_foreground(
