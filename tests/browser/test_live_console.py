@@ -153,5 +153,9 @@ def _phone_sees_the_answer(page: Page, live_server: LiveServer) -> None:
       set('visible'); document.dispatchEvent(new Event('visibilitychange'));
     }""")
     expect(page.get_by_text("Đã có trả lời").first).to_be_visible()
+    # "Cập nhật", beside "Gửi ngay", fetches the next answer at once.
+    officer.request("POST", f"/api/v1/officer/reports/{report['id']}/messages", {"body": f"Sáng thứ Hai {word}."})
+    page.get_by_role("button", name="Cập nhật").click()
     page.get_by_role("button", name="Hỏi thủ tục").first.click()
     expect(page.get_by_text(f"Mang CCCD lên xã {word}.")).to_be_visible()
+    expect(page.get_by_text(f"Sáng thứ Hai {word}.")).to_be_visible()

@@ -156,3 +156,13 @@ def test_with_redis_events_published_by_another_app_server_arrive(app, demo) -> 
         app.config["REDIS_URL"] = None
         app.config["LIVE_CHANNEL"] = notifier.CHANNEL
         notifier.stop_listeners()
+
+
+def test_a_sync_worker_serves_no_stream_and_a_threaded_one_half_its_threads(app, monkeypatch) -> None:
+    from server.live import stream
+
+    sync_worker = {"gunicorn.socket": object(), "wsgi.multithread": False}
+    gthread_worker = {"gunicorn.socket": object(), "wsgi.multithread": True}
+    assert stream.capacity(app, sync_worker) == 0  # one stream would block every request of that worker
+    monkeypatch.setenv("BINHAN_WORKER_THREADS", "8")  # what server/ops/gunicorn_conf.py tells the worker
+    assert stream.capacity(app, gthread_worker) == 4
