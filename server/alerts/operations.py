@@ -85,6 +85,8 @@ def _in_background(app: Flask, work: Any, argument: Any) -> None:
         with app.app_context():
             try:
                 work(argument)
+            except Exception as exc:  # the database went away meanwhile: the timer resends alerts; replies wait
+                log.warning("push after commit failed: %s", type(exc).__name__)  # no traceback: no values logged
             finally:
                 db.session.remove()
 
