@@ -72,7 +72,7 @@ def _parse(frame: str) -> dict[str, str]:
 @pytest.fixture
 def short_streams(app: Flask) -> Iterator[None]:
     saved = {k: app.config[k] for k in ("LIVE_STREAM_SECONDS", "LIVE_HEARTBEAT_SECONDS", "LIVE_STREAMS_PER_WORKER")}
-    app.config.update(LIVE_STREAM_SECONDS=2, LIVE_HEARTBEAT_SECONDS=0.5, LIVE_STREAMS_PER_WORKER=1)
+    app.config.update(LIVE_STREAM_SECONDS=1, LIVE_HEARTBEAT_SECONDS=0.3, LIVE_STREAMS_PER_WORKER=1)
     yield
     app.config.update(saved)
 
