@@ -138,7 +138,13 @@ def pg_database(prefix: str = "bench") -> Iterator[str]:
 
 @contextmanager
 def gunicorn(
-    database_url: str | None = None, workers: int = 2, threads: int = 4, *, seed: bool = True, migrate: bool = True
+    database_url: str | None = None,
+    workers: int = 2,
+    threads: int = 4,
+    *,
+    seed: bool = True,
+    migrate: bool = True,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
     """Start gunicorn on a free loopback port; stop it (and drop the temp data) on exit.
 
@@ -154,6 +160,7 @@ def gunicorn(
             "RATELIMIT_ENABLED": "0",
         }
         env.pop("REDIS_URL", None)
+        env.update(extra_env or {})  # e.g. REDIS_URL for a benchmark that wants it
         server = Server("127.0.0.1", free_port(), env)
         if migrate:
             prepare(env, seed=seed)

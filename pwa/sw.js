@@ -4,13 +4,14 @@
 // /api/ is never cached here: the outbox in IndexedDB is the only store of what is sent.
 import { syncNow, setNotifier } from './js/sync.js';
 
-const VERSION = '2acf9694877f';
+const VERSION = 'f7960e4e8571';
 const PREFIX = 'binh-an-shell-';
 const CACHE = PREFIX + VERSION;
 const SHELL = [
   './', 'manifest.webmanifest', 'css/app.css',
   'js/app.js', 'js/apply.js', 'js/blind.js', 'js/bytes.js', 'js/crypto.js', 'js/downloads.js', 'js/enrolment.js', 'js/household-keys.js', 'js/keys.js',
-  'js/outbox.js', 'js/photos.js', 'js/seal.js', 'js/seal-to.js', 'js/sms.js', 'js/sms-codec.js', 'js/sms-words.js', 'js/store.js', 'js/strings.js', 'js/sw-bridge.js', 'js/sync.js', 'js/tips.js',
+  'js/outbox.js', 'js/photos.js', 'js/push.js', 'js/seal.js', 'js/seal-to.js', 'js/sms.js', 'js/sms-codec.js', 'js/sms-words.js',
+  'js/store.js', 'js/strings.js', 'js/sw-bridge.js', 'js/sync.js', 'js/tips.js',
   'js/ui.js', 'js/uploads.js',
   'js/screens/compose.js', 'js/screens/enrol.js', 'js/screens/home.js', 'js/screens/households.js',
   'js/screens/kinds.js', 'js/screens/news.js', 'js/screens/pin.js', 'js/screens/report.js', 'js/screens/sms-offer.js',
@@ -33,6 +34,23 @@ self.addEventListener('sync', (event) => {
   if (event.tag === 'outbox') {
     event.waitUntil(syncNow('background').then((ok) => { if (!ok) throw new Error('sync failed'); }));
   }
+});
+
+// Web Push (issue 15): the commune answered. Only that is said; the answer comes through the sync (pulled now),
+// sealed to its household until it unlocks.
+self.addEventListener('push', (event) => {
+  event.waitUntil(Promise.all([
+    self.registration.showNotification('Công an xã đã trả lời', { tag: 'binhan-reply', icon: 'icons/icon-192.png' }),
+    syncNow('push').catch(() => false),
+  ]));
+});
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  event.waitUntil((async () => {
+    const open = await self.clients.matchAll({ type: 'window' });
+    const app = open.find((c) => !NETWORK_ONLY.test(pathOf(c.url)));
+    return app ? app.focus() : self.clients.openWindow(SCOPE.href);
+  })());
 });
 
 setNotifier(async (msg) => {

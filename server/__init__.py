@@ -41,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_web(app)
     _register_ops(app)
     _register_cli(app)
+    _register_alerts(app)
 
     app.wsgi_app = GzipRequestMiddleware(  # type: ignore[method-assign]
         app.wsgi_app, app.config["MAX_CONTENT_LENGTH"], app.config["MAX_DECOMPRESSED_LENGTH"]
@@ -58,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(api: Api) -> None:
     from .administration import views as administration
+    from .alerts import views as alerts
     from .announcements import views as announcements
     from .attachments import views as attachments
     from .commune_keys import views as commune_keys
@@ -72,7 +74,17 @@ def _register_blueprints(api: Api) -> None:
     from .tips import views as tips
 
     sync.document_items(api)
-    phones = (groups.blp, households.blp, sync.blp, attachments.blp, announcements.blp, rules.blp, tips.blp, sms.blp)
+    phones = (
+        groups.blp,
+        households.blp,
+        sync.blp,
+        attachments.blp,
+        announcements.blp,
+        rules.blp,
+        tips.blp,
+        sms.blp,
+        alerts.phones,
+    )
     console = (
         officers.blp,
         reports.blp,
@@ -85,6 +97,7 @@ def _register_blueprints(api: Api) -> None:
         administration.audit_log,
         stats.blp,
         sms.officer_sms,
+        alerts.blp,
     )
     for blueprint in (*phones, *console):
         api.register_blueprint(blueprint)
@@ -107,6 +120,14 @@ def _register_ops(app: Flask) -> None:
 
     requests.init_app(app)
     app.register_blueprint(views.blp)
+
+
+def _register_alerts(app: Flask) -> None:  # pushes after the commits that raise alerts or answer households
+    from .alerts import operations
+    from .alerts.cli import alerts_cli
+
+    operations.init_app(app)
+    app.cli.add_command(alerts_cli)
 
 
 def _register_cli(app: Flask) -> None:

@@ -109,6 +109,26 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "TIMEZONE": env.get("TIMEZONE", "Asia/Ho_Chi_Minh"),
         "REPORT_OVERDUE_HOURS": int(env.get("REPORT_OVERDUE_HOURS", "24")),
         "URGENT_OVERDUE_HOURS": int(env.get("URGENT_OVERDUE_HOURS", "2")),
+        # Live console (server/live/stream.py, issue 15): streams a gunicorn worker may hold (empty: half its threads,
+        # none in a sync worker), a heartbeat comment every so often, and the end of each stream after a while
+        # (the browser reconnects with Last-Event-ID); without Redis, how often workers read new events.
+        "LIVE_STREAMS_PER_WORKER": int(env.get("LIVE_STREAMS_PER_WORKER") or 0),
+        "LIVE_HEARTBEAT_SECONDS": float(env.get("LIVE_HEARTBEAT_SECONDS", "15")),
+        "LIVE_STREAM_SECONDS": float(env.get("LIVE_STREAM_SECONDS", "300")),
+        "LIVE_RETRY_MS": int(env.get("LIVE_RETRY_MS", "2000")),
+        "LIVE_POLL_SECONDS": float(env.get("LIVE_POLL_SECONDS", "0.5")),
+        "LIVE_KEEP_MINUTES": int(env.get("LIVE_KEEP_MINUTES", "30")),
+        # The Redis pub/sub channel of live events: deployments sharing one Redis need one each.
+        "LIVE_CHANNEL": env.get("LIVE_CHANNEL", "binhan:live"),
+        # Web Push (server/alerts/webpush.py): the VAPID key pair every app server shares (PEM or base64url raw
+        # private key; unset: one generated in instance/, fine for a single server) and the contact push
+        # services see. PUSH_INLINE sends in the request after the commit instead of a background thread (tests).
+        "VAPID_PRIVATE_KEY": env.get("VAPID_PRIVATE_KEY", ""),
+        "VAPID_SUBJECT": env.get("VAPID_SUBJECT", "mailto:admin@binhan.invalid"),
+        "PUSH_TIMEOUT_SECONDS": float(env.get("PUSH_TIMEOUT_SECONDS", "10")),
+        "PUSH_INLINE": env.get("PUSH_INLINE", "0") == "1",
+        # Push endpoints must be https:// (the server POSTs to them); only a test's local push service is plain HTTP.
+        "PUSH_ALLOW_HTTP": env.get("PUSH_ALLOW_HTTP", "0") == "1",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0") == "1",

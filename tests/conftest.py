@@ -92,6 +92,9 @@ def _make_app(database_url: str, tmp: Path) -> Flask:
             "DEVICE_UPLOAD_LIMIT": "100000 per minute",
             # The province's recovery key for commune keys (tests/commune_keys has its private half when it needs it).
             "PROVINCE_RECOVERY_KEY": sealing.b64url(sealing.public_point(ec.generate_private_key(ec.SECP256R1()))),
+            # The live console's stream (server/live/stream.py) ends after this long instead of 5 minutes: a test
+            # that calls every GET operation reads it to its end (tests/live sets its own length).
+            "LIVE_STREAM_SECONDS": 0.2,
         }
     )
     with app.app_context():

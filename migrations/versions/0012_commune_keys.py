@@ -5,7 +5,7 @@ province's recovery key); a tip's text and location, and its follow-ups, arrive 
 (``sealed_text`` with its ``sealed_key_version``; ``body`` and ``location`` stay empty).
 
 Revision ID: 0012_commune_keys
-Revises: 0008_sms_gateway
+Revises: 0009_live_alerts
 Create Date: 2026-12-03 07:30:00
 
 """
@@ -17,7 +17,7 @@ import server.database
 
 # revision identifiers, used by Alembic.
 revision = "0012_commune_keys"
-down_revision = "0008_sms_gateway"
+down_revision = "0009_live_alerts"
 branch_labels = None
 depends_on = None
 

@@ -49,6 +49,11 @@ const app = {
   kick(manual = false) {
     sync.syncNow(manual ? 'button' : 'queued').then((ok) => ok || bridge.requestBackgroundSync());
   },
+  /** "Cập nhật" (issue 15): fetch what the commune answered now; not the send button, though queued items go too
+   *  (one round trip does both). */
+  update() {
+    return sync.syncNow('update');
+  },
   toast,
   refresh: () => render(),
 };
@@ -108,6 +113,16 @@ function showUpdate(apply) {
   bar.hidden = false;
 }
 
+/** Pull-to-refresh: dragging the top of the page down by 80 px runs "Cập nhật". */
+function pullToRefresh() {
+  let startY = null;
+  addEventListener('touchstart', (e) => { startY = self.scrollY === 0 ? e.touches[0].clientY : null; }, { passive: true });
+  addEventListener('touchend', (e) => {
+    if (startY !== null && e.changedTouches[0].clientY - startY > 80 && app.session) app.update();
+    startY = null;
+  }, { passive: true });
+}
+
 function idleWatch() {
   const touch = () => { lastActive = Date.now(); };
   ['pointerdown', 'keydown', 'input', 'scroll'].forEach((e) => addEventListener(e, touch, { passive: true }));
@@ -136,6 +151,7 @@ function init() {
     ? openSealed(app.household.id, app.session).catch((e) => console.warn('sealed entries', e)) : null);
   sync.setNotifier((m) => Promise.resolve(openNew(m)).then(() => render(true)).then(status));
   idleWatch();
+  pullToRefresh();
   render();
   bridge.register({
     onUpdate: showUpdate,

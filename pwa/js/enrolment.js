@@ -5,6 +5,7 @@ import * as store from './store.js';
 import { deviceKey } from './crypto.js';
 import { refreshRules } from './downloads.js';
 import { syncNow } from './sync.js';
+import { subscribe as subscribePush } from './push.js';
 
 /**
  * The enrolment body, with a request id kept per code: if the answer to an enrolment is lost on a bad
@@ -31,4 +32,5 @@ export async function enrol(code) {
   await store.applyGroup(res.group);
   await refreshRules(0).catch(() => {}); // lost on a bad link: the next sync fetches them
   syncNow('enrolled');
+  subscribePush(res.device_token); // the phone is told when the commune answers (no content)
 }

@@ -57,6 +57,25 @@ def child_exit(server: Any, worker: Any) -> None:
     multiprocess.mark_process_dead(worker.pid)
 
 
+def post_worker_init(worker: Any) -> None:
+    """Live console streams (server/live/stream.py): how many threads this worker has (it may hold half as many
+    streams), and end them at once when the worker is told to stop (SIGTERM), rather than at their next
+    heartbeat: a graceful restart would otherwise wait for every open console."""
+    import signal
+
+    from server.live import notifier
+
+    os.environ["BINHAN_WORKER_THREADS"] = str(worker.cfg.threads)
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def stopping(signum: int, frame: Any) -> None:
+        notifier.close_all()
+        if callable(previous):
+            previous(signum, frame)
+
+    signal.signal(signal.SIGTERM, stopping)
+
+
 def on_exit(server: Any) -> None:
     if _created_dir:
         shutil.rmtree(_created_dir, ignore_errors=True)

@@ -20,6 +20,7 @@ from ..extensions import db
 from ..feed import operations as feed
 from ..groups.models import Device
 from ..households import envelopes
+from ..live import operations as live
 from ..mailbox import operations as mailboxes
 from ..officers.models import Officer
 from . import intake
@@ -84,6 +85,8 @@ def _receive_report(batch: intake.Intake, device: Device, data: dict[str, Any]) 
         raise ItemRejected(commune_keys.UNKNOWN_KEY, code="unknown_commune_key")
     report = intake.new_report(device, data, household.id, digest)
     batch.stage_report(report, data["attachments"])
+    live.note_report(report.commune_id, report.id)
+    live.check_urgent(report)
     return report, True
 
 
@@ -129,6 +132,7 @@ def _receive_message(batch: intake.Intake, device: Device, data: dict[str, Any])
     message = intake.new_message(report.id, data, digest, MessageAuthor.HOUSEHOLD)
     batch.stage_message(message)
     report.updated_at = utcnow()
+    live.note_message(report.commune_id, report.id)
     return message, True
 
 
@@ -159,6 +163,7 @@ def _mark_reply_read(
     if message.read_at is not None:
         return False
     message.read_at = read_at  # the ORM writes all of a batch's receipts in one executemany
+    live.note_receipt(message.report.commune_id, message.report_id)
     return True
 
 
@@ -238,6 +243,9 @@ def post_message(report: Report, officer: Officer, body: str, *, internal: bool 
     db.session.flush()
     action = "report.note_added" if internal else "report.replied"
     _audit(action, report, officer)
+    live.note_message(report.commune_id, report.id)
+    if not internal:
+        live.note_reply(report.group_id)
     if not internal and sent_alone(report):
         report.first_response_at = report.first_response_at or now
         report.updated_at = now
@@ -282,6 +290,8 @@ def change_status(report: Report, officer: Officer, status: ReportStatus, reason
     report.first_response_at = report.first_response_at or report.updated_at
     _audit("report.status_changed", report, officer, previous=previous.value, status=status.value, reason=reason)
     _publish_status(report)
+    live.note_status(report.commune_id, report.id)
+    live.note_reply(report.group_id)
     db.session.commit()
     return report
 
@@ -296,6 +306,8 @@ def confirm_appointment(report: Report, officer: Officer, at: datetime) -> Repor
         report.status = ReportStatus.ACKNOWLEDGED
     _audit("report.appointment_confirmed", report, officer, appointment_at=at.astimezone(UTC).isoformat())
     _publish_status(report)
+    live.note_status(report.commune_id, report.id)
+    live.note_reply(report.group_id)
     db.session.commit()
     return report
 
@@ -316,5 +328,6 @@ def assign(report: Report, officer: Officer, assignee_id: int | None) -> Report:
     report.assigned_officer_id = assignee.id if assignee else None
     report.updated_at = utcnow()
     _audit("report.assigned", report, officer, previous=previous, assignee=report.assigned_officer_id)
+    live.note_status(report.commune_id, report.id)
     db.session.commit()
     return report

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..alerts import operations as alerts
 from ..audit import operations as audit
 from ..communes.models import Village
 from ..database import count, utcnow
@@ -132,6 +133,8 @@ def compute(commune_id: int, args: dict[str, Any]) -> dict[str, Any]:
             {"period": period, "total": sum(counts.values()), "by_status": dict(counts)}
             for period, counts in over_time.items()
         ],
+        # Urgent reports per month (issue 15): how many, acknowledged, escalated to the head, time to acknowledge.
+        "urgent_ack": alerts.ack_stats(commune_id),
         "first_response": {
             "median_seconds": statistics.median(waits) if waits else None,
             "answered": len(waits),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ..alerts.schemas import AckStatSchema
 from ..reports.schemas import ReportFilterSchema
 
 
@@ -44,6 +45,9 @@ class StatsSchema(Schema):
     over_time = fields.List(fields.Nested(PeriodSchema))
     first_response = fields.Nested(FirstResponseSchema)
     open_by_age = fields.List(fields.Nested(CountSchema))
+    urgent_ack = fields.List(
+        fields.Nested(AckStatSchema), metadata={"description": "Urgent reports per month, newest first (12 months)."}
+    )
 
 
 class ExportArgsSchema(ReportFilterSchema):

@@ -21,6 +21,7 @@ from ..communes.models import Village
 from ..database import coarse_now
 from ..errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from ..extensions import db
+from ..live import operations as live
 from ..mailbox import sealing
 from ..mailbox.models import TipMailbox
 from ..reports import intake
@@ -110,6 +111,8 @@ def _send_tip(token: dict[str, Any], tip: dict[str, Any]) -> tuple[dict[str, Any
         )
     )
     db.session.add(SpentTipToken(message_hash=message_hash, key_id=key.id, report_id=report.id))
+    live.note_report(report.commune_id, None)  # no id in the event: it would be stored to the second
+    live.check_urgent(report)
     db.session.commit()
     return _sent("created", report), 201
 

@@ -24,7 +24,7 @@ class FrontEndPath(PathConverter):
     regex = r"(?!api/)[^/].*?"
 
 
-_NO_CACHE = {"sw.js", "index.html", "manifest.webmanifest", "officer/index.html"}
+_NO_CACHE = {"sw.js", "index.html", "manifest.webmanifest", "officer/index.html", "officer/sw.js"}
 
 
 def _serve(relative: str) -> Response:

@@ -17,6 +17,7 @@ import pytest
 from benchmarks import (
     anonymity_cost,
     image_bombs,
+    live_console,
     load,
     pull_month,
     pwa_2g,
@@ -100,6 +101,15 @@ def test_pwa_2g(server: Server, tmp_path: Path) -> None:
     (text,) = figures["results"]
     assert text["requests"] >= 1 and text["bytes_up"] > 0 and text["bytes_down"] > 0
     assert text["online_to_sent_s"] >= pwa_2g.PROFILE["latency_ms"] / 1000, "the 2G latency was applied"
+
+
+@pytest.mark.browser
+def test_live_console(server: Server, tmp_path: Path) -> None:
+    figures = live_console.main(["--small", "--out", str(tmp_path / "out.json")], server)
+    assert figures["sync_to_console"]["rounds"] == 3 and figures["notifier"] == "table poll"
+    assert 0 < figures["sync_to_console"]["median_s"] < 30
+    assert 0 < figures["reply_to_phone_in_foreground"]["median_s"] < 30
+    assert _written(tmp_path / "out.json")["database"] == "postgresql"
 
 
 @pytest.mark.browser

@@ -163,6 +163,13 @@ def _new_commune_key(w: World) -> Request:
     return f"{BASE}/commune-keys", {"json": body}
 
 
+def _push() -> dict[str, Any]:
+    """A browser's push subscription (its keys as a push service would hand them out)."""
+    point = sealing.public_point(ec.generate_private_key(ec.SECP256R1()))
+    keys = {"p256dh": sealing.b64url(point), "auth": sealing.b64url(b"16 bytes of auth")}
+    return {"json": {"endpoint": "https://push.example.test/officer-browser", "keys": keys, "on_duty": True}}
+
+
 TABLE: list[Row] = [
     # Session: no commune object, so no "other" cell.
     Row(
@@ -377,6 +384,33 @@ TABLE: list[Row] = [
         f"{BASE}/commune-keys",
         _new_commune_key,
         {"officer": (403, None), "head": (201, None), "admin": (403, None), "anonymous": (401, None)},
+    ),
+    # The live console, urgent alerts and the officers' push subscriptions (issue 15): the officer's own commune.
+    Row("GET", f"{BASE}/live/stream", lambda w: (f"{BASE}/live/stream", {}), everyone(200, None)),
+    Row("GET", f"{BASE}/live/events", lambda w: (f"{BASE}/live/events", {}), everyone(200, None)),
+    Row("GET", f"{BASE}/alerts", lambda w: (f"{BASE}/alerts", {}), everyone(200, None)),
+    Row(
+        "POST",
+        f"{BASE}/alerts/<uuid:report_id>/ack",
+        lambda w: (f"{BASE}/alerts/{w.report(urgency='urgent')}/ack", {}),
+        everyone(200),
+    ),
+    Row("GET", f"{BASE}/alerts/stats", lambda w: (f"{BASE}/alerts/stats", {}), everyone(200, None)),
+    Row("GET", f"{BASE}/alerts/settings", lambda w: (f"{BASE}/alerts/settings", {}), everyone(200, None)),
+    Row(
+        "PUT",
+        f"{BASE}/alerts/settings",
+        lambda w: (f"{BASE}/alerts/settings", {"json": {"urgent_categories": ["drugs"], "escalate_after_minutes": 5}}),
+        {"officer": (403, None), "head": (200, None), "admin": (403, None), "anonymous": (401, None)},
+    ),
+    Row("GET", f"{BASE}/push/key", lambda w: (f"{BASE}/push/key", {}), everyone(200, None)),
+    Row("PUT", f"{BASE}/push/subscription", lambda w: (f"{BASE}/push/subscription", _push()), everyone(200, None)),
+    Row("GET", f"{BASE}/push/subscription", lambda w: (f"{BASE}/push/subscription", {}), everyone(200, None)),
+    Row(
+        "DELETE",
+        f"{BASE}/push/subscription",
+        lambda w: (f"{BASE}/push/subscription", {"json": {"endpoint": _push()["json"]["endpoint"]}}),
+        everyone(204, None),
     ),
     # Audit and stats
     Row("GET", f"{BASE}/audit", lambda w: (f"{BASE}/audit", {}), managers(200, None)),

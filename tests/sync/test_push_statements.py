@@ -17,7 +17,9 @@ from server.extensions import db
 from server.reports.models import Attachment, Message, Report
 from tests.conftest import message_item, report_item
 
-BUDGET = 10  # issue 12: at most 10 statements per batch, whatever its size
+# issue 12: at most 10 statements per batch, whatever its size; issue 15 adds one, the INSERT of the batch's one
+# live_event row (what the officers' consoles are told; server/live/operations.py).
+BUDGET = 11
 
 
 @contextmanager

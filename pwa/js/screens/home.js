@@ -62,6 +62,7 @@ export async function render(app) {
       button('✍️', t('home.write'), () => app.go('#/new'), 'primary'),
       draft ? button('🗒️', t('home.draft'), () => app.go('#/write/draft')) : null,
       button('📤', t('home.sendNow') + (waiting ? ` (${waiting})` : ''), () => app.kick(true)),
+      button('🔄', t('home.update'), () => app.update(), 'update'),
       button('📢', t('news.title'), () => app.go('#/news'))),
     h('h2', {}, t('home.mine')),
     reports.length && reading

@@ -6,6 +6,7 @@ import { useRules } from '../../lib/rules.js';
 import { api, onUnauthorized, setCsrf } from './api.js';
 import * as strings from './strings.js';
 import { errorText, h, mount } from './ui.js';
+import * as live from './live.js';
 import { loginScreen } from './screens/login.js';
 import { queueScreen } from './screens/queue.js';
 import { reportScreen } from './screens/report.js';
@@ -97,11 +98,13 @@ async function onSignedIn(session) {
   state.officer = session.officer;
   setCsrf(session.csrf_token);
   render();
+  live.start(go);
 }
 
 async function signOut() {
   try { await api('/logout', { method: 'POST' }); } catch { /* already signed out */ }
   state.officer = null;
+  live.stop();
   setCsrf('');
   location.hash = '#/queue';
   render();
@@ -114,7 +117,7 @@ async function start() {
     setLang(lang() === 'vi' ? 'en' : 'vi');
     render();
   });
-  onUnauthorized(() => { if (state.officer) { state.officer = null; render(); } });
+  onUnauthorized(() => { if (state.officer) { state.officer = null; live.stop(); render(); } });
   window.addEventListener('hashchange', render);
   const session = await api('/me').catch(() => null);
   if (session) await onSignedIn(session);

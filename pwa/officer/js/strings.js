@@ -76,6 +76,10 @@ export const vi = {
   'smsWhy.bad_mac': 'Sai mã xác thực (giả mạo hoặc bị sửa)', 'smsWhy.unknown_device': 'Máy không thuộc xã',
   'smsWhy.revoked_device': 'Máy đã bị thu hồi', 'smsWhy.signature_invalid': 'Thiếu chữ ký của hộ',
   'smsWhy.unknown_household': 'Hộ không thuộc tổ của máy', 'smsWhy.conflict': 'Trùng mã với tin khác',
+  alertNew: 'Có tin khẩn mới', alertEscalated: 'Tin khẩn chưa ai tiếp nhận', alertAck: 'Đã nhận', alertWaiting: 'chờ {n} phút',
+  alertAcked: 'Tin khẩn {code} đã được tiếp nhận sau {time}', openReport: 'Mở', alerts: 'Tin khẩn', seconds: '{n} giây',
+  alertsEnable: 'Bật thông báo tin khẩn', alertsOnDuty: 'Đang trực: nhận tin khẩn',
+  ackTitle: 'Thời gian tiếp nhận tin khẩn', ackMonth: 'Tháng', ackCount: 'Tin khẩn', ackMedian: 'Trung vị', ackEscalated: 'Phải báo trưởng',
 };
 
 export const en = {
@@ -152,4 +156,8 @@ export const en = {
   'smsWhy.bad_mac': 'Wrong authentication code (forged or altered)', 'smsWhy.unknown_device': 'Phone not of this commune',
   'smsWhy.revoked_device': 'Revoked phone', 'smsWhy.signature_invalid': 'Household signature missing',
   'smsWhy.unknown_household': 'Household not in the phone’s group', 'smsWhy.conflict': 'Id already used by another report',
+  alertNew: 'New urgent report', alertEscalated: 'Urgent report nobody acknowledged', alertAck: 'Acknowledge', alertWaiting: 'waiting {n} min',
+  alertAcked: 'Urgent report {code} acknowledged after {time}', openReport: 'Open', alerts: 'Urgent reports', seconds: '{n} s',
+  alertsEnable: 'Turn on urgent alerts', alertsOnDuty: 'On duty: urgent alerts on',
+  ackTitle: 'Time to acknowledge urgent reports', ackMonth: 'Month', ackCount: 'Urgent', ackMedian: 'Median', ackEscalated: 'Escalated',
 };

@@ -4,7 +4,8 @@ import { api, query } from '../api.js';
 import { label, t } from '../../../lib/i18n.js';
 import { rules } from '../../../lib/rules.js';
 import { when } from '../../../lib/time.js';
-import { field, formValues, h, heading, pager, select } from '../ui.js';
+import { field, formValues, h, heading, mount, pager, select } from '../ui.js';
+import { onLive } from '../live.js';
 
 const FILTERS = ['q', 'status', 'kind', 'category', 'village_id', 'urgency', 'assignee', 'date_from', 'date_to', 'sort'];
 const PER_PAGE = 25;
@@ -56,15 +57,41 @@ export async function queueScreen({ params, go }) {
   }
 
   const pages = Math.max(1, Math.ceil(result.total / PER_PAGE));
-  return h('section', { class: 'queue' },
+  const total = h('span', { class: 'muted', role: 'status' }, t('total', { n: result.total }));
+  const list = h('div', { class: 'report-list' }, listOf(result.items));
+  // Live (issue 15): new reports, follow-ups and receipts re-read this page of the list in place; the filters,
+  // the scroll position and anything typed stay as they are.
+  const section = h('section', { class: 'queue' },
     heading(t('queue')),
     // Open on wide screens, and on a phone whenever a filter is in force, so that it shows what is applied.
     h('details', { class: 'filter-box', open: wide() || FILTERS.some((key) => key !== 'sort' && filters[key]) },
       h('summary', {}, t('filters')), form),
-    h('p', { class: 'summary-line' }, h('span', { class: 'muted', role: 'status' }, t('total', { n: result.total })), ' ',
+    h('p', { class: 'summary-line' }, total, ' ',
       h('a', { class: 'button', href: '/api/v1/officer/stats/export.csv' + query({ ...filters, page: undefined }), download: '' }, t('exportCsv'))),
-    result.items.length ? h('ul', { class: 'reports' }, result.items.map(item)) : h('p', {}, t('empty')),
+    list,
     pager(page, pages, apply));
+  let busy = null;
+  const refresh = async () => {
+    const fresh = await api('/reports' + query({ ...filters, page, per_page: PER_PAGE }));
+    await Promise.all(fresh.items.map(reveal));
+    if (!section.isConnected) return;
+    const y = window.scrollY;
+    total.textContent = t('total', { n: fresh.total });
+    mount(list, listOf(fresh.items));
+    window.scrollTo(0, y);
+  };
+  let shown = false;
+  onLive(() => {
+    if (!section.isConnected) return !shown; // not shown yet: wait; shown and gone: the officer left the queue
+    shown = true;
+    busy = (busy || Promise.resolve()).then(refresh).catch(() => {}); // one after the other, never two at once
+    return true;
+  });
+  return section;
+}
+
+function listOf(items) {
+  return items.length ? h('ul', { class: 'reports' }, items.map(item)) : h('p', {}, t('empty'));
 }
 
 function wide() { return window.matchMedia('(min-width: 800px)').matches; }

@@ -5,13 +5,15 @@ import { rules } from '../../../lib/rules.js';
 import { fromLocalInput, toLocalInput, when } from '../../../lib/time.js';
 import { attempt, field, h, heading, select } from '../ui.js';
 import { revealReport } from '../commune-key.js';
+import { onLive } from '../live.js';
 
 /** Screen: the report with id. */
 export async function reportScreen({ id, go }) {
   const [report, officers] = await Promise.all([api(`/reports/${encodeURIComponent(id)}`).then(revealReport),
     api('/officers')]);
-  const reload = () => go(`#/report/${report.id}`);
-  return h('section', { class: 'report-page' },
+  let stale = false; // after this page's own action the screen is drawn again: live refreshes go to the new one
+  const reload = () => { stale = true; go(`#/report/${report.id}`); };
+  const page = h('section', { class: 'report-page' },
     h('a', { href: '#/queue', class: 'back' }, t('back')),
     heading(`${label('kind', report.kind)}${report.category ? ' · ' + label('category', report.category) : ''} — ${report.tracking_code}`),
     facts(report),
@@ -20,6 +22,22 @@ export async function reportScreen({ id, go }) {
       h('div', { class: 'side' }, statusForm(report, reload), assignForm(report, officers, reload),
         report.kind === 'appointment' ? appointmentForm(report, reload) : null)),
     replyForm(report, reload, false), replyForm(report, reload, true));
+  // Live (issue 15): a follow-up or a read receipt on this report re-reads it and replaces its facts and thread
+  // only; the reply and note being written stay untouched.
+  let shown = false;
+  onLive((change) => {
+    if (stale) return false;
+    if (!page.isConnected) return !shown;
+    shown = true;
+    const named = [change.messages, change.receipts, change.changed].flat().filter(Boolean);
+    if (!change.reset && !named.includes(report.id)) return true;
+    api(`/reports/${encodeURIComponent(report.id)}`).then(revealReport).then((fresh) => {
+      page.querySelector('.facts')?.replaceWith(facts(fresh));
+      page.querySelector('.thread')?.replaceWith(thread(fresh));
+    }).catch(() => {});
+    return true;
+  });
+  return page;
 }
 
 /** Posts one action on the report; on success says so and shows the report again. */

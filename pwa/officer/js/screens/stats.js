@@ -24,5 +24,17 @@ export async function statsScreen({ params, go }) {
       barChart(t('byKind'), stats.by_kind.map((c) => ({ label: label('kind', c.key), value: c.count }))),
       barChart(t('byCategory'), stats.by_category.map((c) => ({ label: label('category', c.key), value: c.count }))),
       barChart(t('byVillage'), stats.by_village.map((c) => ({ label: c.label, value: c.count }))),
-      barChart(t('openByAge'), stats.open_by_age.map((c) => ({ label: t('ageBucket.' + c.key), value: c.count, colour: '#ef6c00' })))));
+      barChart(t('openByAge'), stats.open_by_age.map((c) => ({ label: t('ageBucket.' + c.key), value: c.count, colour: '#ef6c00' })))),
+    ackTable(stats.urgent_ack || []));
+}
+
+/** Time to acknowledge urgent reports, per month (issue 15). */
+function ackTable(months) {
+  if (!months.length) return null;
+  return h('section', { class: 'ack' }, h('h3', {}, t('ackTitle')),
+    h('table', { class: 'ack-table' },
+      h('thead', {}, h('tr', {}, [t('ackMonth'), t('ackCount'), t('ackMedian'), t('ackEscalated')].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, months.map((m) => h('tr', {},
+        h('th', { scope: 'row' }, m.month.split('-').reverse().join('/')), h('td', {}, String(m.alerts)),
+        h('td', {}, duration(m.median_seconds)), h('td', {}, String(m.escalated)))))));
 }

@@ -1,0 +1,1 @@
+"""Live notifications for the officer console: events, urgent alerts and the cross-worker notifier."""
