@@ -59,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _register_blueprints(api: Api) -> None:
     from .administration import views as administration
     from .announcements import views as announcements
+    from .appointments import views as appointments
     from .attachments import views as attachments
     from .groups import views as groups
     from .households import views as households
@@ -81,6 +82,7 @@ def _register_blueprints(api: Api) -> None:
         announcements.officer_announcements,
         administration.audit_log,
         stats.blp,
+        appointments.officer_appointments,
     )
     for blueprint in (*phones, *console):
         api.register_blueprint(blueprint)

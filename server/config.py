@@ -106,6 +106,7 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "TIMEZONE": env.get("TIMEZONE", "Asia/Ho_Chi_Minh"),
         "REPORT_OVERDUE_HOURS": int(env.get("REPORT_OVERDUE_HOURS", "24")),
         "URGENT_OVERDUE_HOURS": int(env.get("URGENT_OVERDUE_HOURS", "2")),
+        "APPOINTMENT_WINDOW_DAYS": int(env.get("APPOINTMENT_WINDOW_DAYS", "21")),  # open slots phones are sent
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0") == "1",
