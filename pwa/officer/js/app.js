@@ -17,6 +17,7 @@ import { officersScreen } from './screens/officers.js';
 import { statsScreen } from './screens/stats.js';
 import { auditScreen } from './screens/audit.js';
 import { accountScreen } from './screens/account.js';
+import { appointmentsScreen } from './screens/appointments.js';
 
 const MANAGERS = ['head', 'admin'];
 // route name → [screen, roles allowed (empty: everyone), nav label key or null, the list a detail belongs to]
@@ -24,6 +25,7 @@ const ROUTES = {
   queue: [queueScreen, [], 'queue'],
   report: [reportScreen, [], null, 'queue'],
   announcements: [announcementsScreen, [], 'announcements'],
+  appointments: [appointmentsScreen, [], 'appointments'],
   announcement: [announcementScreen, [], null, 'announcements'],
   groups: [groupsScreen, MANAGERS, 'groups'],
   group: [groupScreen, MANAGERS, null, 'groups'],

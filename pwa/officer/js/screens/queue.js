@@ -3,7 +3,7 @@ import { api, query } from '../api.js';
 import { label, t } from '../../../lib/i18n.js';
 import { rules } from '../../../lib/rules.js';
 import { when } from '../../../lib/time.js';
-import { field, formValues, h, heading, pager, select } from '../ui.js';
+import { dayInput, field, formValues, h, heading, pager, select } from '../ui.js';
 
 const FILTERS = ['q', 'status', 'kind', 'category', 'village_id', 'urgency', 'assignee', 'date_from', 'date_to', 'sort'];
 const PER_PAGE = 25;
@@ -33,8 +33,8 @@ export async function queueScreen({ params, go }) {
     field(t('urgency'), select('urgency', [all, ...choices('urgency', rules().urgencies.toReversed())], filters.urgency)),
     field(t('assignee'), select('assignee', [all, ['me', t('mine')], ['none', t('nobody')],
       ...officers.map((o) => [o.id, o.display_name])], filters.assignee)),
-    field(t('from'), h('input', { name: 'date_from', type: 'date', value: filters.date_from || '' })),
-    field(t('to'), h('input', { name: 'date_to', type: 'date', value: filters.date_to || '' })),
+    field(t('from'), dayInput('date_from', filters.date_from)),
+    field(t('to'), dayInput('date_to', filters.date_to)),
     field(t('sort'), select('sort', choices('sort', rules().sorts), filters.sort || 'newest')),
     h('div', { class: 'checks' },
       h('label', {}, h('input', { type: 'checkbox', name: 'open', checked: filters.open === 'true' }), ' ', t('onlyOpen')),

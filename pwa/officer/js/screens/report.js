@@ -2,8 +2,8 @@
 import { api } from '../api.js';
 import { label, t } from '../../../lib/i18n.js';
 import { rules } from '../../../lib/rules.js';
-import { fromLocalInput, toLocalInput, when } from '../../../lib/time.js';
-import { attempt, field, h, heading, select } from '../ui.js';
+import { fromLocalInput, parseDayText, toLocalInput, when } from '../../../lib/time.js';
+import { attempt, dayInput, field, h, heading, select, timeInput } from '../ui.js';
 
 /** Screen: the report with id. */
 export async function reportScreen({ id, go }) {
@@ -96,10 +96,17 @@ function assignForm(report, officers, reload) {
 }
 
 function appointmentForm(report, reload) {
-  const at = h('input', { type: 'datetime-local', name: 'appointment_at', required: true,
-    value: toLocalInput(report.appointment_at || report.appointment_requested_at) });
+  // Day and time typed as dd/mm/yyyy and hh:mm: a datetime-local input follows the browser's locale (issue 15).
+  const local = toLocalInput(report.appointment_at || report.appointment_requested_at);
+  const day = dayInput('appointment_day', local.slice(0, 10), { required: true });
+  const hour = timeInput('appointment_time', local.slice(11, 16), { required: true });
   return h('form', { class: 'card appointment-form', onsubmit: async (e) => {
     e.preventDefault();
-    await post(report, 'appointment', { appointment_at: fromLocalInput(at.value) }, reload);
-  } }, h('h3', {}, t('appointment')), field(t('confirm'), at), h('button', { type: 'submit', class: 'primary' }, t('confirm')));
+    const iso = parseDayText(day.value);
+    const [hh, mm] = hour.value.split(':');
+    if (!iso || !(Number(hh) < 24 && Number(mm) < 60)) return day.setCustomValidity(t('badDay')) || day.reportValidity();
+    const at = fromLocalInput(`${iso}T${hh.padStart(2, '0')}:${mm}`);
+    await post(report, 'appointment', { appointment_at: at }, reload);
+  } }, h('h3', {}, t('appointment')), h('div', { class: 'day-time' }, field(t('day'), day), field(t('hour'), hour)),
+  h('button', { type: 'submit', class: 'primary' }, t('confirm')));
 }
