@@ -13,7 +13,7 @@ from tests.conftest import report_item
 
 from .conftest import LiveServer
 from .console import enrol_phone
-from .household import eventually, enrol, open_household
+from .household import enrol, eventually, open_household
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 HOUSEHOLD = "Hộ bà Phạm Thị Dung"
