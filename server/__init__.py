@@ -82,6 +82,7 @@ def _register_blueprints(api: Api) -> None:
         announcements.officer_announcements,
         administration.audit_log,
         stats.blp,
+        stats.audit_export,
         appointments.officer_appointments,
     )
     for blueprint in (*phones, *console):
