@@ -18,6 +18,7 @@ import { statsScreen } from './screens/stats.js';
 import { auditScreen } from './screens/audit.js';
 import { accountScreen } from './screens/account.js';
 import { appointmentsScreen } from './screens/appointments.js';
+import { install as installShortcuts } from './shortcuts.js';
 
 const MANAGERS = ['head', 'admin'];
 // route name → [screen, roles allowed (empty: everyone), nav label key or null, the list a detail belongs to]
@@ -114,6 +115,7 @@ async function start() {
   });
   onUnauthorized(() => { if (state.officer) { state.officer = null; render(); } });
   window.addEventListener('hashchange', render);
+  installShortcuts(go);
   const session = await api('/me').catch(() => null);
   if (session) await onSignedIn(session);
   else render();

@@ -51,6 +51,10 @@ export const vi = {
   slotMinutes: 'Mỗi lượt (phút)', capacity: 'Số người mỗi lượt', holidays: 'Ngày nghỉ', addHoliday: 'Thêm ngày nghỉ',
   procedures: 'Thủ tục thường gặp', procedure: 'Thủ tục', papers: 'Giấy tờ cần mang', papersHint: 'Mỗi dòng một loại giấy tờ.',
   addProcedure: 'Thêm thủ tục', badDay: 'Ngày ghi theo dạng dd/mm/yyyy, giờ theo dạng hh:mm.',
+  shortcuts: 'Phím tắt: j/k xuống/lên · x chọn tin · Enter mở · r trả lời', shortcutsReport: 'Phím tắt: r trả lời',
+  picked: 'Đã chọn {n} tin', pick: 'Chọn tin {code}', bulk: 'Làm cho các tin đã chọn', bulkAcknowledge: 'Tiếp nhận',
+  bulkDone: 'Đã cập nhật {n} tin', photoN: 'Ảnh {n}/{of}', download: 'Tải về', closeViewer: 'Đóng',
+  prevPhoto: '← Ảnh trước', nextPhoto: 'Ảnh sau →', auditTotal: '{n} mục',
   'sort.newest': 'Mới nhất', 'sort.oldest': 'Cũ nhất', 'sort.urgent': 'Khẩn trước', 'sort.waiting': 'Chờ lâu nhất', 'sort.updated': 'Vừa cập nhật',
   'state.draft': 'Nháp', 'state.published': 'Đã đăng', 'state.expired': 'Hết hạn', 'state.withdrawn': 'Đã thu hồi',
 };
@@ -104,6 +108,10 @@ export const en = {
   slotMinutes: 'Each slot (minutes)', capacity: 'People per slot', holidays: 'Holidays', addHoliday: 'Add holiday',
   procedures: 'Common procedures', procedure: 'Procedure', papers: 'Papers to bring', papersHint: 'One paper per line.',
   addProcedure: 'Add procedure', badDay: 'Days as dd/mm/yyyy, times as hh:mm.',
+  shortcuts: 'Shortcuts: j/k down/up · x tick · Enter open · r reply', shortcutsReport: 'Shortcut: r reply',
+  picked: '{n} ticked', pick: 'Tick {code}', bulk: 'For the ticked reports', bulkAcknowledge: 'Acknowledge',
+  bulkDone: '{n} reports updated', photoN: 'Photo {n}/{of}', download: 'Download', closeViewer: 'Close',
+  prevPhoto: '← Previous photo', nextPhoto: 'Next photo →', auditTotal: '{n} entries',
   'sort.newest': 'Newest', 'sort.oldest': 'Oldest', 'sort.urgent': 'Urgent first', 'sort.waiting': 'Waiting longest', 'sort.updated': 'Recently updated',
   'state.draft': 'Draft', 'state.published': 'Published', 'state.expired': 'Expired', 'state.withdrawn': 'Withdrawn',
 };

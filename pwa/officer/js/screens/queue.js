@@ -3,7 +3,7 @@ import { api, query } from '../api.js';
 import { label, t } from '../../../lib/i18n.js';
 import { rules } from '../../../lib/rules.js';
 import { when } from '../../../lib/time.js';
-import { dayInput, field, formValues, h, heading, pager, select } from '../ui.js';
+import { attempt, dayInput, field, formValues, h, heading, pager, select } from '../ui.js';
 
 const FILTERS = ['q', 'status', 'kind', 'category', 'village_id', 'urgency', 'assignee', 'date_from', 'date_to', 'sort'];
 const PER_PAGE = 25;
@@ -54,18 +54,54 @@ export async function queueScreen({ params, go }) {
   }
 
   const pages = Math.max(1, Math.ceil(result.total / PER_PAGE));
+  const reload = () => go(location.hash);
   return h('section', { class: 'queue' },
     heading(t('queue')),
+    h('p', { class: 'shortcuts muted', id: 'shortcuts' }, t('shortcuts')),
     // Open on wide screens, and on a phone whenever a filter is in force, so that it shows what is applied.
     h('details', { class: 'filter-box', open: wide() || FILTERS.some((key) => key !== 'sort' && filters[key]) },
       h('summary', {}, t('filters')), form),
     h('p', { class: 'summary-line' }, h('span', { class: 'muted', role: 'status' }, t('total', { n: result.total })), ' ',
       h('a', { class: 'button', href: '/api/v1/officer/stats/export.csv' + query({ ...filters, page: undefined }), download: '' }, t('exportCsv'))),
-    result.items.length ? h('ul', { class: 'reports' }, result.items.map(item)) : h('p', {}, t('empty')),
+    result.items.length ? bulkBar(officers, reload) : null,
+    result.items.length ? h('ul', { class: 'reports', 'aria-describedby': 'shortcuts' }, result.items.map(item)) : h('p', {}, t('empty')),
     pager(page, pages, apply));
 }
 
 function wide() { return window.matchMedia('(min-width: 800px)').matches; }
+
+/** Acts on the ticked reports at once (POST /reports/bulk: all or none, each audited). */
+function bulkBar(officers, reload) {
+  const count = h('span', { class: 'muted', role: 'status', id: 'picked' }, t('picked', { n: 0 }));
+  const action = select('bulk_action', [['acknowledge', t('bulkAcknowledge')], ['assign', t('assign')], ['status', t('changeStatus')]]);
+  const assignee = select('bulk_officer', [['', t('nobody')], ...officers.map((o) => [o.id, o.display_name])]);
+  const status = select('bulk_status', rules().statuses.filter((s) => s !== 'new').map((s) => [s, label('status', s)]));
+  const reason = h('input', { name: 'bulk_reason', maxLength: rules().limits.status_reason, placeholder: t('reason') });
+  const extra = h('span', { class: 'bulk-extra' });
+  const show = () => {
+    extra.replaceChildren(...(action.value === 'assign' ? [assignee] : action.value === 'status' ? [status, reason] : []));
+  };
+  action.addEventListener('change', show);
+  show();
+  const form = h('form', { class: 'bulk', 'aria-label': t('bulk'), onsubmit: async (e) => {
+    e.preventDefault();
+    const ids = [...document.querySelectorAll('.reports input.pick:checked')].map((box) => box.value);
+    if (!ids.length) return;
+    const json = { report_ids: ids, action: action.value };
+    if (action.value === 'assign') json.officer_id = assignee.value ? Number(assignee.value) : null;
+    if (action.value === 'status') Object.assign(json, { status: status.value, reason: reason.value.trim() });
+    if (await attempt(() => api('/reports/bulk', { method: 'POST', json }), t('bulkDone', { n: ids.length }))) reload();
+  } }, count, h('label', { class: 'sr-only', for: 'bulk-action' }, t('action')), Object.assign(action, { id: 'bulk-action' }), extra,
+  h('button', { type: 'submit' }, t('apply')));
+  form.addEventListener('count', (e) => { count.textContent = t('picked', { n: e.detail }); });
+  return form;
+}
+
+/** Ticking a report updates the bulk bar's count. */
+function picked() {
+  const n = document.querySelectorAll('.reports input.pick:checked').length;
+  document.querySelector('form.bulk')?.dispatchEvent(new window.CustomEvent('count', { detail: n }));
+}
 
 function item(report) {
   const flags = [
@@ -75,14 +111,17 @@ function item(report) {
   ];
   const who = report.anonymous ? [] : [report.group?.name, report.household?.name].filter(Boolean);
   const missing = report.attachments.filter((a) => !a.complete).length;
-  return h('li', { class: `report ${report.urgency === 'urgent' ? 'is-urgent' : ''} ${report.overdue ? 'is-overdue' : ''}` },
+  return h('li', { class: `report ${report.urgency === 'urgent' ? 'is-urgent' : ''} ${report.overdue ? 'is-overdue' : ''}`,
+    dataset: { id: report.id } },
+    h('input', { type: 'checkbox', class: 'pick', value: report.id, 'aria-label': t('pick', { code: report.tracking_code }),
+      onchange: picked }),
     h('a', { href: `#/report/${report.id}`, class: 'report-link' },
       h('span', { class: 'line1' }, h('strong', {}, label('kind', report.kind)),
         report.category ? ` · ${label('category', report.category)}` : '', ' ', flags,
         h('span', { class: `status s-${report.status}` }, label('status', report.status))),
       h('span', { class: 'line2' }, report.body.length > 140 ? report.body.slice(0, 140) + '…' : report.body),
       h('span', { class: 'line3 muted' }, [report.village.name, ...who].join(' · '), ' — ', when(report.received_at),
-        ' — ', report.tracking_code,
+        ' — ', h('span', { class: 'code' }, report.tracking_code),
         report.assigned_officer ? ` — ${report.assigned_officer.display_name}` : '',
         report.attachments.length ? ` — 📷 ${report.attachments.length}${missing ? ` (${missing}…)` : ''}` : '')));
 }
