@@ -4,7 +4,7 @@
 // /api/ is never cached here: the outbox in IndexedDB is the only store of what is sent.
 import { syncNow, setNotifier } from './js/sync.js';
 
-const VERSION = '879dad91e672';
+const VERSION = '4054204018e3';
 const PREFIX = 'binh-an-shell-';
 const CACHE = PREFIX + VERSION;
 const SHELL = [
@@ -13,8 +13,8 @@ const SHELL = [
   'js/outbox.js', 'js/photos.js', 'js/seal.js', 'js/store.js', 'js/strings.js', 'js/sw-bridge.js', 'js/sync.js', 'js/tips.js',
   'js/ui.js', 'js/uploads.js',
   'js/screens/compose.js', 'js/screens/enrol.js', 'js/screens/home.js', 'js/screens/households.js',
-  'js/screens/kinds.js', 'js/screens/news.js', 'js/screens/pin.js', 'js/screens/report.js',
-  'lib/api.js', 'lib/dom.js', 'lib/i18n.js', 'lib/router.js', 'lib/rules.js', 'lib/time.js',
+  'js/screens/kinds.js', 'js/screens/news.js', 'js/screens/pin.js', 'js/screens/report.js', 'js/screens/slots.js',
+  'lib/api.js', 'lib/days.js', 'lib/dom.js', 'lib/i18n.js', 'lib/router.js', 'lib/rules.js', 'lib/time.js',
   'icons/icon-192.png', 'icons/icon-512.png', 'icons/maskable-512.png',
 ].map((p) => new URL(p, self.location).href);
 

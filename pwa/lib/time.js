@@ -14,17 +14,6 @@ export function when(value) {
     hour: '2-digit', minute: '2-digit', day: '2-digit', month: '2-digit', year: 'numeric' });
 }
 
-/** The day of a timestamp on the commune's clock, with its weekday: 'Thứ Năm, 04/12/2026'. */
-export function dayOf(value) {
-  return new Date(value).toLocaleDateString(lang() === 'vi' ? 'vi-VN' : 'en-GB', { timeZone: zone,
-    weekday: 'long', day: '2-digit', month: '2-digit', year: 'numeric' });
-}
-
-/** The hour of a timestamp on the commune's clock: '07:30'. */
-export function hourOf(value) {
-  return new Date(value).toLocaleTimeString('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit' });
-}
-
 /** Minutes the commune's clock is ahead of UTC at instant ms. */
 function offset(ms) {
   const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23',
@@ -48,28 +37,4 @@ export function fromLocalInput(value) {
   const min = offset(guess - offset(guess) * 60e3);
   const two = (n) => String(n).padStart(2, '0');
   return `${value.slice(0, 16)}:00${min < 0 ? '-' : '+'}${two(Math.floor(Math.abs(min) / 60))}:${two(Math.abs(min) % 60)}`;
-}
-
-/** An ISO day ('2030-05-06') as the console types and shows days, dd/mm/yyyy, whatever the browser's locale. */
-export function dayText(isoDay) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(isoDay || '');
-  return m ? `${m[3]}/${m[2]}/${m[1]}` : '';
-}
-
-/** A typed day ('6/5/2030', '06/05/2030', '06-05-2030') as an ISO day, '' when empty, null when not a day. */
-export function parseDayText(text) {
-  const value = (text || '').trim();
-  if (!value) return '';
-  const m = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(value);
-  if (!m) return null;
-  const [d, mo, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  if (date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return null;
-  return `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
-}
-
-/** The commune's today as an ISO day, plus `days`. */
-export function localDay(days = 0) {
-  const ms = Date.now() + days * 864e5;
-  return new Date(ms + offset(ms) * 60e3).toISOString().slice(0, 10);
 }

@@ -3,7 +3,6 @@
 import { h } from '../../lib/dom.js';
 import { label, t } from '../../lib/i18n.js';
 import { rules } from '../../lib/rules.js';
-import { dayOf, fromLocalInput, hourOf, toLocalInput } from '../../lib/time.js';
 import { ICONS, kinds, limit } from '../ui.js';
 import * as store from '../store.js';
 import { lockUp, open, encryptBytes, decryptBytes } from '../crypto.js';
@@ -36,49 +35,8 @@ const field = (id, label, input) => h('div', { class: 'field' }, h('label', { fo
 const check = (id, label, checked) =>
   h('label', { class: 'check' }, h('input', { id, type: 'checkbox', checked }), h('span', {}, label));
 
-/** The open slots (not past) of the commune's last snapshot, grouped by their local day. */
-function slotDays(appts) {
-  const soon = Date.now();
-  const days = new Map();
-  for (const slot of appts?.slots || []) {
-    if (Date.parse(slot.starts_at) <= soon) continue;
-    const day = dayOf(slot.starts_at);
-    days.set(day, [...(days.get(day) || []), slot]);
-  }
-  return days;
-}
-
-/** Issue 15: the procedure (with the papers to bring) and one of the commune's open slots, offered offline. */
-function appointmentInputs(f, appts) {
-  const days = slotDays(appts);
-  if (!days.size) {
-    return [field('when', t('new.when'), h('input', { id: 'when', type: 'datetime-local', value: toLocalInput(f.appointment_at) })),
-      h('p', { class: 'muted' }, t('appt.noSlots'))];
-  }
-  const procedures = appts.procedures || [];
-  const papers = h('ul', { class: 'papers', id: 'papers', 'aria-live': 'polite' });
-  const bring = h('p', { class: 'muted' }, t('appt.bring'));
-  const showPapers = (id) => {
-    const p = procedures.find((x) => String(x.id) === String(id));
-    papers.replaceChildren(...(p?.papers || []).map((x) => h('li', {}, x)));
-    bring.hidden = !p?.papers?.length;
-  };
-  const select = h('select', { id: 'procedure', onchange: () => showPapers(select.value) },
-    h('option', { value: '' }, t('appt.otherProcedure')),
-    procedures.map((p) => h('option', { value: String(p.id), selected: f.procedure_id === p.id }, p.name)));
-  const out = [field('procedure', t('appt.procedure'), select), bring, papers,
-    h('fieldset', { class: 'slots' }, h('legend', {}, t('appt.pick')),
-      [...days].map(([day, slots]) => h('div', { class: 'slot-day' }, h('p', { class: 'day' }, day),
-        h('div', { class: 'chips' }, slots.map((slot) => h('label', { class: 'chip' },
-          h('input', { type: 'radio', name: 'slot', value: String(slot.id), 'data-at': slot.starts_at,
-            checked: f.slot_id === slot.id }),
-          h('span', {}, hourOf(slot.starts_at))))))))];
-  queueMicrotask(() => showPapers(select.value));
-  return out;
-}
-
-/** The inputs for the report's fields, filled from f (appts: the commune's slots and procedures, if any). */
-function inputs(f, appts) {
+/** The inputs for the report's fields, filled from f; `appt`: an appointment's (slots.js, issue 15). */
+function inputs(f, appt = []) {
   const kind = f.kind;
   return [
     h('h2', {}, h('span', { 'aria-hidden': 'true' }, ICONS[kind] + ' '), label('kind', kind)),
@@ -89,7 +47,7 @@ function inputs(f, appts) {
     field('body', t('new.body'), h('textarea', { id: 'body', rows: '5', maxlength: limit('report_body'), required: true },
       f.body || '')),
     field('location', t('new.location'), h('input', { id: 'location', maxlength: limit('location'), value: f.location || '' })),
-    ...(kind === 'appointment' ? appointmentInputs(f, appts) : []),
+    ...appt,
     check('urgent', label('urgency', 'urgent'), f.urgency === 'urgent'),
     // Only a tip can go without a name (ADR 0004): it travels alone, as an anonymous tip.
     kind === 'tip' ? check('anonymous', t('new.anonymous'), !!f.anonymous) : null,
@@ -107,16 +65,7 @@ function read(form, kind) {
     location: value('#location') || undefined,
     urgency: form.querySelector('#urgent').checked ? 'urgent' : 'normal',
     anonymous: !!form.querySelector('#anonymous')?.checked,
-    ...(kind === 'appointment' ? appointmentFields(form, value) : {}),
   };
-}
-
-/** The slot picked (its time is the requested one) and the procedure, or the free time typed without slots. */
-function appointmentFields(form, value) {
-  const slot = form.querySelector('[name=slot]:checked');
-  const procedure = Number(value('#procedure')) || undefined;
-  if (!slot) return { appointment_at: fromLocalInput(value('#when')), procedure_id: procedure };
-  return { appointment_at: slot.dataset.at, slot_id: Number(slot.value), procedure_id: procedure };
 }
 
 /** The photo picker and its thumbnails; `photos` is changed in place, onChange after each change. */
@@ -155,7 +104,10 @@ export async function render(app, mode, arg) {
   const start = await initial(session, hid, mode, arg);
   if (!start || !kinds().includes(start.fields.kind)) return app.go('#/new');
   const kind = start.fields.kind;
-  const appts = kind === 'appointment' ? await store.getMeta('appointments') : null;
+  // Loaded for an appointment only: the shell's first load stays within its budget.
+  const slots = kind === 'appointment' ? await import('./slots.js') : null;
+  const appt = slots ? slots.appointmentInputs(start.fields, await store.getMeta('appointments')) : [];
+  const fieldsOf = () => ({ ...read(form, kind), ...(slots ? slots.appointmentFields(form) : {}) });
   const photos = start.photos.map((p) => ({ bytes: p.bytes, size: p.size, sha256: p.sha256, content_type: p.content_type }));
   const msg = h('p', { class: 'msg', role: 'alert' });
   const form = h('form', { class: 'card', novalidate: true });
@@ -165,13 +117,13 @@ export async function render(app, mode, arg) {
     clearTimeout(saveTimer);
     // Fixes live in the outbox; locked: too late; unlocked offline: no records key, no draft.
     if (start.fixId || app.session !== session || !session.key) return;
-    const [sealed, ph] = await Promise.all([lockUp(session, read(form, kind)), Promise.all(photos.map(async (p) =>
+    const [sealed, ph] = await Promise.all([lockUp(session, fieldsOf()), Promise.all(photos.map(async (p) =>
       ({ size: p.size, sha256: p.sha256, content_type: p.content_type, box: await encryptBytes(session.key, p.bytes) })))]);
     await store.saveDraft({ householdId: hid, sealed, photos: ph });
   };
   const later = () => { clearTimeout(saveTimer); saveTimer = setTimeout(saveDraft, 600); };
 
-  form.append(...inputs(start.fields, appts).filter(Boolean), photoPicker(photos, msg, later), msg,
+  form.append(...inputs(start.fields, appt).filter(Boolean), photoPicker(photos, msg, later), msg,
     h('div', { class: 'grid2' },
       h('button', { type: 'submit', class: 'btn primary' }, t('new.send')),
       h('button', { type: 'button', class: 'btn', onclick: async () => { await saveDraft(); app.go('#/home'); } },
@@ -180,7 +132,7 @@ export async function render(app, mode, arg) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearTimeout(saveTimer);
-    const fields = read(form, kind);
+    const fields = fieldsOf();
     if (!fields.body) return (msg.textContent = t('new.needBody'));
     if (form.querySelector('[name=slot]') && !fields.slot_id) return (msg.textContent = t('appt.needSlot'));
     form.querySelector('[type=submit]').disabled = true;

@@ -1,7 +1,7 @@
 // One report: its status timeline, officer replies, confirmed appointment, follow-up messages.
 import { h } from '../../lib/dom.js';
 import { label, t } from '../../lib/i18n.js';
-import { dayOf, hourOf, when } from '../../lib/time.js';
+import { when } from '../../lib/time.js';
 import { button, badge, codeLine, stateOf, ICONS, limit, tipItem } from '../ui.js';
 import * as store from '../store.js';
 import { open } from '../crypto.js';
@@ -9,32 +9,9 @@ import * as outbox from '../outbox.js';
 
 export const live = true;
 
-/** A slot as the household reads it: 'Thứ Năm, 04/12/2026 07:30'. */
-const slotText = (at) => `${dayOf(at)} ${hourOf(at)}`;
-
-/** Issue 15: the slot asked for filled meanwhile; while this is the latest word on the appointment, pick again. */
-function proposal(e, active, pick) {
+function entry(e, pending, newAppt, extra) {
   const v = e.value;
-  return h('li', { class: 'ev reply proposal' }, h('time', {}, when(e.at)), h('b', {}, t('appt.full')),
-    !v.slots.length ? h('p', {}, t('appt.noneFree'))
-      : active ? h('div', { class: 'picks' }, h('p', {}, t('appt.pickAgain')), v.slots.map((slot) =>
-        h('button', { type: 'button', class: 'btn', onclick: () => pick(slot) }, slotText(slot.starts_at))))
-        : h('p', { class: 'muted' }, v.slots.map((slot) => slotText(slot.starts_at)).join(' · ')));
-}
-
-function entry(e, pending, newAppt, active, pick) {
-  const v = e.value;
-  if (v.type === 'proposal') return proposal(e, active, pick);
-  if (v.type === 'reminder') {
-    return h('li', { class: 'ev reply reminder' }, h('time', {}, when(e.at)),
-      h('b', {}, t('appt.reminder', { at: slotText(v.starts_at) })),
-      v.procedure ? h('p', {}, v.procedure) : null,
-      v.papers?.length ? [h('p', {}, t('appt.bring')), h('ul', { class: 'papers' }, v.papers.map((x) => h('li', {}, x)))] : null);
-  }
-  if (v.type === 'pick') {
-    return h('li', { class: 'ev mine' }, h('time', {}, when(e.at)), h('b', {}, t('appt.picked', { at: slotText(v.starts_at) })),
-      pending ? h('small', {}, t('state.' + pending)) : null);
-  }
+  if (extra?.slots.TYPES.includes(v.type)) return extra.slots.entry(e, pending, e === extra.last, extra.pick);
   if (v.type === 'status') {
     return h('li', { class: 'ev status' }, h('time', {}, when(e.at)),
       h('b', {}, label('status', v.status)),
@@ -80,13 +57,13 @@ export async function render(app, id) {
     app.kick();
   }
   const appt = events.filter((e) => e.value.appointment_at).pop();
-  // The latest word on the appointment: a proposal still open unless a pick or a confirmation came after it.
-  const lastWord = events.filter((e) => ['proposal', 'pick'].includes(e.value.type) || e.value.appointment_at).pop();
-  const pick = async (slot) => {
+  // Issue 15: proposals, reminders and picks of slots are drawn by slots.js, loaded only when there are some.
+  const slots = events.some((e) => ['proposal', 'reminder', 'pick'].includes(e.value.type)) ? await import('./slots.js') : null;
+  const extra = slots && { slots, last: slots.lastWord(events), pick: async (slot) => {
     await outbox.queueBooking(session, household.id, id, slot);
     app.kick();
     app.refresh();
-  };
+  } };
   const body = h('textarea', { id: 'followup', rows: '3', maxlength: limit('message_body') });
   return h('section', {},
     h('h2', {}, h('span', { 'aria-hidden': 'true' }, (ICONS[content?.kind] || '✉️') + ' '),
@@ -119,7 +96,7 @@ export async function render(app, id) {
     h('ol', { class: 'timeline' }, events.map((e, i) => entry(e,
       e.outboxId && queued.get(e.outboxId) && stateOf({}, queued.get(e.outboxId)),
       e.value.appointment_at && e.value.appointment_at !== events.slice(0, i).map((x) => x.value.appointment_at).filter(Boolean).pop(),
-      e === lastWord, pick))),
+      extra))),
     r.sealed && item?.state !== 'attention' ? h('form', { class: 'card', onsubmit: async (e) => {
       e.preventDefault();
       if (!body.value.trim()) return;

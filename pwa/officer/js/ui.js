@@ -1,7 +1,7 @@
 // Console pieces built on the shared DOM helpers: error text, forms and headings.
 import { h, toast } from '../../lib/dom.js';
 import { t } from '../../lib/i18n.js';
-import { dayText, parseDayText } from '../../lib/time.js';
+import { dayText, parseDayText } from '../../lib/days.js';
 
 export { h, mount, toast } from '../../lib/dom.js'; // for the screens
 

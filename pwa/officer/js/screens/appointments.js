@@ -2,7 +2,8 @@
 // to bring; the next two weeks' slots with who booked them. Phones get the open ones at their next sync.
 import { api, query } from '../api.js';
 import { t } from '../../../lib/i18n.js';
-import { dayText, hourOf, localDay, toLocalInput } from '../../../lib/time.js';
+import { dayText, hourOf, localDay } from '../../../lib/days.js';
+import { toLocalInput } from '../../../lib/time.js';
 import { attempt, dayInput, field, formValues, h, heading, select, timeInput } from '../ui.js';
 
 const DAYS_SHOWN = 14;

@@ -2,7 +2,8 @@
 import { api } from '../api.js';
 import { label, t } from '../../../lib/i18n.js';
 import { rules } from '../../../lib/rules.js';
-import { fromLocalInput, parseDayText, toLocalInput, when } from '../../../lib/time.js';
+import { parseDayText } from '../../../lib/days.js';
+import { fromLocalInput, toLocalInput, when } from '../../../lib/time.js';
 import { attempt, dayInput, field, h, heading, select, timeInput } from '../ui.js';
 
 /** Screen: the report with id. */
