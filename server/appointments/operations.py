@@ -135,6 +135,25 @@ def slots_between(commune_id: int, first: date, last: date) -> list[Slot]:
     return list(db.session.scalars(query))
 
 
+def overview(commune_id: int, first: date | None, last: date | None) -> dict[str, Any]:
+    """What the console's slots screen shows: the slots of ``first``..``last`` (default: two weeks from today),
+    the holidays and the procedures."""
+    first = first or utcnow().astimezone(_zone()).date()
+    last = last or first + timedelta(days=13)
+    if last < first or (last - first).days > 92:
+        raise ApiError(
+            "The period must run forward, at most 92 days.",
+            status=422,
+            code="validation_error",
+            fields={"last_day": ["After first_day, at most 92 days later."]},
+        )
+    return {
+        "slots": slots_between(commune_id, first, last),
+        "holidays": holidays(commune_id),
+        "procedures": procedures(commune_id),
+    }
+
+
 def _duty_officer(commune_id: int, officer_id: int | None) -> int | None:
     if officer_id is None:
         return None

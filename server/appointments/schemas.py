@@ -40,8 +40,8 @@ class SlotUpdateSchema(Schema):
 
 
 class SlotListArgsSchema(Schema):
-    first_day = fields.Date(required=True)
-    last_day = fields.Date(required=True)
+    first_day = fields.Date(load_default=None, metadata={"description": "Default: today (commune time)."})
+    last_day = fields.Date(load_default=None, metadata={"description": "Default: two weeks from first_day."})
 
 
 class SlotBookingSchema(Schema):
@@ -81,3 +81,9 @@ class ProcedureUpdateSchema(Schema):
     papers = Text(validate=validate.Length(max=4000))
     position = fields.Integer(validate=validate.Range(min=0, max=1000))
     active = fields.Boolean()
+
+
+class AppointmentsSchema(Schema):
+    slots = fields.List(fields.Nested(SlotSchema))
+    holidays = fields.List(fields.Nested(HolidaySchema))
+    procedures = fields.List(fields.Nested(ProcedureSchema))

@@ -11,6 +11,7 @@ from ..officers.auth import officer_required
 from . import operations
 from .models import Holiday, Procedure, Slot
 from .schemas import (
+    AppointmentsSchema,
     HolidaySchema,
     ProcedureSchema,
     ProcedureUpdateSchema,
@@ -28,13 +29,13 @@ officer_appointments = Blueprint(
 )
 
 
-@officer_appointments.route("/slots", methods=["GET"])
+@officer_appointments.route("", methods=["GET"])
 @officer_required()
 @officer_appointments.arguments(SlotListArgsSchema, location="query")
-@officer_appointments.response(200, SlotSchema(many=True))
-def list_slots(args: dict[str, Any]) -> list[Slot]:
-    """The commune's slots of these local days, with who booked them."""
-    return operations.slots_between(g.officer.commune_id, args["first_day"], args["last_day"])
+@officer_appointments.response(200, AppointmentsSchema)
+def overview(args: dict[str, Any]) -> dict[str, Any]:
+    """The commune's slots of these local days (with who booked them), its holidays and its procedures."""
+    return operations.overview(g.officer.commune_id, args["first_day"], args["last_day"])
 
 
 @officer_appointments.route("/slots", methods=["POST"])
@@ -55,13 +56,6 @@ def update_slot(args: dict[str, Any], slot_id: int) -> Slot:
     return operations.update_slot(operations.slot_in_commune(g.officer.commune_id, slot_id), g.officer, args)
 
 
-@officer_appointments.route("/holidays", methods=["GET"])
-@officer_required()
-@officer_appointments.response(200, HolidaySchema(many=True))
-def list_holidays() -> list[Holiday]:
-    return operations.holidays(g.officer.commune_id)
-
-
 @officer_appointments.route("/holidays", methods=["POST"])
 @officer_required()
 @officer_appointments.arguments(HolidaySchema)
@@ -76,13 +70,6 @@ def add_holiday(args: dict[str, Any]) -> Holiday:
 @officer_appointments.response(204)
 def remove_holiday(holiday_id: int) -> None:
     operations.remove_holiday(g.officer.commune_id, g.officer, holiday_id)
-
-
-@officer_appointments.route("/procedures", methods=["GET"])
-@officer_required()
-@officer_appointments.response(200, ProcedureSchema(many=True))
-def list_procedures() -> list[Procedure]:
-    return operations.procedures(g.officer.commune_id)
 
 
 @officer_appointments.route("/procedures", methods=["POST"])

@@ -91,6 +91,6 @@ def test_an_offline_booking_on_a_slot_that_filled_is_offered_the_next_free_one(
     expect(page.locator(".card.appt")).to_contain_text(day_text)
     expect(page.locator(".proposal .picks")).to_have_count(0)
     status, listed = officer.request(
-        "GET", f"/api/v1/officer/appointments/slots?first_day={day.date()}&last_day={day.date()}"
+        "GET", f"/api/v1/officer/appointments?first_day={day.date()}&last_day={day.date()}"
     )
-    assert [s["booked"] for s in listed] == [0, 1, 1], listed
+    assert [s["booked"] for s in listed["slots"]] == [0, 1, 1], listed

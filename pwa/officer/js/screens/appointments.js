@@ -12,9 +12,8 @@ const DAYS_SHOWN = 14;
 export async function appointmentsScreen({ go }) {
   const first = localDay(0);
   const last = localDay(DAYS_SHOWN - 1);
-  const [slots, holidays, procedures, officers] = await Promise.all([
-    api('/appointments/slots' + query({ first_day: first, last_day: last })), api('/appointments/holidays'),
-    api('/appointments/procedures'), api('/officers').catch(() => [])]);
+  const [{ slots, holidays, procedures }, officers] = await Promise.all([
+    api('/appointments' + query({ first_day: first, last_day: last })), api('/officers').catch(() => [])]);
   const reload = () => go('#/appointments');
   return h('section', { class: 'appointments' }, heading(t('appointments')),
     h('div', { class: 'columns' },
