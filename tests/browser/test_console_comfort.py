@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -54,25 +55,32 @@ def test_queue_shortcuts_bulk_photo_viewer_dates_and_audit_csv(browser: Browser,
         page.goto(f"/officer/#/queue?q={word}&sort=oldest")  # a filter in force: the filter box shows
         items = page.locator(".reports li.report")
         expect(items).to_have_count(3)
+        expect(items.first).to_contain_text(word)  # the filtered list, not the first render's
+        page.wait_for_load_state("networkidle")
         today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y")
         expect(items.first.locator(".line3")).to_contain_text(today)
         assert set(page.evaluate(CODES_ON_ONE_LINE_JS)) == {1}, "a tracking code broke across lines"
         expect(page.get_by_label("Từ ngày")).to_have_attribute("placeholder", "dd/mm/yyyy")
 
         # j/k move, x ticks, then one bulk action acknowledges the two ticked reports.
-        page.locator("body").press("j")
+        page.get_by_role("heading", level=2).focus()
+        page.keyboard.press("j")
+        expect(items.nth(0)).to_have_class(re.compile(r"\bcurrent\b"))
         page.keyboard.press("x")
         page.keyboard.press("j")
+        expect(items.nth(1)).to_have_class(re.compile(r"\bcurrent\b"))
         page.keyboard.press("x")
         expect(page.get_by_text("Đã chọn 2 tin")).to_be_visible()
         page.get_by_role("form", name="Làm cho các tin đã chọn").get_by_label("Hành động").select_option("acknowledge")
         page.get_by_role("button", name="Cập nhật").click()
+        expect(page.locator("#toast")).to_have_text("Đã cập nhật 2 tin")
         expect(page.locator(".reports .status.s-acknowledged")).to_have_count(2)
 
         # r on the last report opens it at the reply box.
-        page.locator("body").press("j")
-        page.keyboard.press("j")
-        page.keyboard.press("j")
+        page.get_by_role("heading", level=2).focus()
+        for _ in range(3):
+            page.keyboard.press("j")
+        expect(items.nth(2)).to_have_class(re.compile(r"\bcurrent\b"))
         page.keyboard.press("r")
         expect(page.locator(".reply-form textarea")).to_be_focused()
         expect(page.get_by_text("Phím tắt: r trả lời")).to_be_visible()
@@ -103,6 +111,24 @@ def test_queue_shortcuts_bulk_photo_viewer_dates_and_audit_csv(browser: Browser,
         rows = list(csv.DictReader(io.StringIO(text)))
         changed = [r for r in rows if r["action"] == "report.status_changed"]
         assert len(changed) == 1 and '"bulk": true' in changed[0]["details"], rows
+
+        # The commune opens a morning of slots on a day typed dd/mm/yyyy; they list with their capacity.
+        page.get_by_role("link", name="Lịch hẹn").click()
+        opening = page.locator("form", has=page.get_by_role("button", name="Mở giờ hẹn"))
+        day = (datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) + timedelta(days=10)).strftime("%d/%m/%Y")
+        opening.get_by_label("Từ ngày").fill(day)
+        opening.get_by_label("Đến ngày").fill(day)
+        for box in opening.get_by_role("checkbox").all():
+            box.check()
+        opening.get_by_label("Buổi sáng").fill("06:00")
+        opening.locator("[name=am_end]").fill("07:00")
+        opening.get_by_label("Buổi chiều").fill("")
+        opening.get_by_label("Số người mỗi lượt").fill("4")
+        opening.get_by_role("button", name="Mở giờ hẹn").click()
+        rows = page.locator("table.slots tr", has_text=day)
+        expect(rows).to_have_count(2)
+        expect(rows.first).to_contain_text("06:00–06:30")
+        expect(rows.first).to_contain_text("0/4")
         assert errors == []
     finally:
         context.close()

@@ -64,7 +64,10 @@ function renderNav() {
     h('button', { type: 'button', class: 'link', onclick: signOut }, t('signOut')));
 }
 
+let renderSeq = 0;
+
 async function render() {
+  const seq = ++renderSeq;
   document.title = t('app');
   document.getElementById('brand').textContent = t('app');
   const langButton = document.getElementById('lang');
@@ -83,7 +86,8 @@ async function render() {
   const view = await Promise.resolve(route).then((r) => screen({ ...r, officer: state.officer, go }))
     .catch((e) => h('section', {}, parent ? h('a', { href: `#/${parent}` }, t('back')) : null,
       h('p', { class: 'error' }, errorText(e))));
-  if (currentRoute().name !== route.name || currentRoute().id !== route.id) return; // navigated meanwhile
+  // Navigated meanwhile (to another screen, or the same one with other filters): the later render wins.
+  if (seq !== renderSeq) return;
   mount(main(), view);
   main().querySelector('.screen-title')?.focus();
 }
