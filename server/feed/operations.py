@@ -8,8 +8,8 @@ The rule here: a transaction appends to the feed only while holding one transact
 taken just before its first feed INSERT and released by its COMMIT or ROLLBACK. Ids are therefore handed
 out in commit order, and "every id below the highest visible one is committed (or gone)" holds, so a
 reader can always take the highest id it saw as its cursor. Officer actions append, and of phones' pushes
-only appointment bookings do (issue 15), so the lock is rarely contended; transactions take it as their last step to hold it
-briefly. SQLite serialises writers already (BEGIN IMMEDIATE), so it needs nothing more.
+only appointment bookings do (issue 15), so the lock is rarely contended; transactions take it as their
+last step to hold it briefly. SQLite serialises writers already (BEGIN IMMEDIATE), so it needs nothing more.
 See docs/adr/0002-sync-cursor.md and tests/sync/test_cursor_postgres.py.
 """
 
