@@ -105,6 +105,7 @@ def test_queue_shortcuts_bulk_photo_viewer_dates_and_audit_csv(browser: Browser,
         assert f"date_from={iso}" in page.url
         expect(page.get_by_label("Từ ngày")).to_have_value(today)
         page.goto(f"/officer/#/audit?target_id={ids[1]}")
+        expect(page.get_by_role("heading", name="Nhật ký", level=2)).to_be_visible()  # not the queue's CSV link
         with page.expect_download() as download:
             page.get_by_role("link", name="Tải CSV").click()
         text = Path(download.value.path()).read_text(encoding="utf-8-sig")
