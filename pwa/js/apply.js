@@ -24,11 +24,9 @@ export async function applyChanges(changes) {
   }
 }
 
-const FOR_REPORT = new Set(['report_status', 'message', 'appointment_proposal', 'appointment_reminder']);
-
 async function applyChange(c) {
-  if (FOR_REPORT.has(c.type)) await applyReportChange(c);
-  else if (c.type === 'appointment_slots') await store.saveAppointments(c);
+  if (c.type === 'appointment_slots') await store.saveAppointments(c); // issue 15: the commune's open slots
+  else if (/^(report_status|message|appointment_)/.test(c.type)) await applyReportChange(c);
   else if (c.type === 'announcement') await store.saveAnnouncement(c);
   else if (c.type === 'announcement_withdrawn') await store.withdrawAnnouncement(c.id);
   else if (c.type === 'group') await store.applyGroup(c.group);
@@ -57,27 +55,18 @@ export async function openSealed(householdId, session) {
   return n;
 }
 
-/** What a change for a report keeps on the phone (sealed to the household), its id and time. */
-function reportEvent(c) {
-  if (c.type === 'report_status') {
-    return { id: `st:${c.report_id}:${c.changed_at}:${c.status}`, at: c.changed_at, status: c.status,
-      value: { type: 'status', status: c.status, reason: c.reason || null, appointment_at: c.appointment_at || null } };
-  }
-  if (c.type === 'message') return { id: 'msg:' + c.id, at: c.created_at, value: { type: 'reply', body: c.body, messageId: c.id } };
-  if (c.type === 'appointment_proposal') {
-    return { id: `prop:${c.report_id}:${c.at}`, at: c.at, value: { type: 'proposal', slotId: c.slot_id, slots: c.slots || [] } };
-  }
-  return { id: `rem:${c.report_id}:${c.starts_at}`, at: c.at,
-    value: { type: 'reminder', starts_at: c.starts_at, procedure: c.procedure || null, papers: c.papers || [] } };
-}
-
 async function applyReportChange(c) {
   // The report_id -> household_id map is the reports store: it tells whom a change is for.
   const report = await store.report(c.report_id);
   const keys = report && (await store.household(report.householdId))?.keys;
   if (!keys) return;
-  const e = reportEvent(c);
-  const sealed = await seal(keys.publicKey, e.value);
-  await store.recordReply({ id: e.id, reportId: report.id, householdId: report.householdId, at: e.at, sealed },
-    e.status || null);
+  const isStatus = c.type === 'report_status';
+  const appt = c.type.startsWith('appointment_'); // a proposal or a reminder (js/screens/slots.js shows them)
+  const at = appt ? c.at : isStatus ? c.changed_at : c.created_at;
+  const sealed = await seal(keys.publicKey, appt ? { ...c, type: c.type.slice(12) } : isStatus
+    ? { type: 'status', status: c.status, reason: c.reason || null, appointment_at: c.appointment_at || null }
+    : { type: 'reply', body: c.body, messageId: c.id });
+  const id = appt ? `${c.type}:${c.report_id}:${c.starts_at || at}` : isStatus ? `st:${c.report_id}:${at}:${c.status}` : 'msg:' + c.id;
+  await store.recordReply({ id, reportId: report.id, householdId: report.householdId, at, sealed },
+    isStatus ? c.status : null);
 }

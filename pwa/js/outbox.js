@@ -118,25 +118,6 @@ export async function queueMessage(session, householdId, reportId, body) {
   return id;
 }
 
-/**
- * Queues the household's new pick of a slot for its appointment (after the one it asked for filled), signed like
- * its other items; the household's copy shows "waiting" until the server confirms.
- * @param {{id: number, starts_at: string}} slot
- * @returns {Promise<string>} the booking id
- */
-export async function queueBooking(session, householdId, reportId, slot) {
-  const id = crypto.randomUUID();
-  const at = now();
-  const [box, mine] = await Promise.all([
-    signItem(session, { type: 'booking', id, report_id: reportId, slot_id: slot.id, created_at: at })
-      .then(async (item) => encrypt(await deviceKey(), item)),
-    lockUp(session, { type: 'pick', starts_at: slot.starts_at }),
-  ]);
-  await store.queue({ id, type: 'booking', householdId, state: 'waiting', createdAt: at, payload: box },
-    { event: { id: 'out:' + id, reportId, householdId, at, sealed: mine, outboxId: id } });
-  return id;
-}
-
 /** Queues a read receipt ("message" or "announcement"). No household named; the receipt of a reply to a report is
  *  signed by the report's household (session), an announcement's is not. */
 export async function queueReceipt(target, targetId, session = null) {

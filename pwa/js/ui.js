@@ -58,9 +58,3 @@ export function badge(report, item) {
   const pct = state === 'sending' ? progress(item) : null;
   return h('span', { class: 'badge ' + state }, t('state.' + state) + (pct != null ? ` ${pct}%` : ''));
 }
-
-/** "Mã theo dõi: K7Q9-3MXA" with the code kept on one line (its hyphen would break it on a 390 px phone). */
-export function codeLine(code) {
-  const [before, after = ''] = t('home.code', { code: '\u0000' }).split('\u0000');
-  return [before, h('span', { class: 'code' }, code), after];
-}

@@ -2,7 +2,7 @@
 import { h } from '../../lib/dom.js';
 import { label, t } from '../../lib/i18n.js';
 import { when } from '../../lib/time.js';
-import { button, badge, codeLine, ICONS, tipItem } from '../ui.js';
+import { button, badge, ICONS, tipItem } from '../ui.js';
 import * as store from '../store.js';
 import { open } from '../crypto.js';
 
@@ -22,7 +22,7 @@ function row(app, r, content, item) {
       h('span', { class: 'grow' },
         h('b', {}, kind ? label('kind', kind) : t('home.purged')),
         h('small', { class: 'snippet' }, content ? content.body.slice(0, 80) : ''),
-        h('small', {}, r.trackingCode ? codeLine(r.trackingCode) : when(r.createdAt))),
+        h('small', { class: 'code' }, r.trackingCode ? t('home.code', { code: r.trackingCode }) : when(r.createdAt))),
       badge(r, item),
       r.unseen ? h('span', { class: 'dot', role: 'img', 'aria-label': t('home.new') }) : null));
 }

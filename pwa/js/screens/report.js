@@ -2,7 +2,7 @@
 import { h } from '../../lib/dom.js';
 import { label, t } from '../../lib/i18n.js';
 import { when } from '../../lib/time.js';
-import { button, badge, codeLine, stateOf, ICONS, limit, tipItem } from '../ui.js';
+import { button, badge, stateOf, ICONS, limit, tipItem } from '../ui.js';
 import * as store from '../store.js';
 import { open } from '../crypto.js';
 import * as outbox from '../outbox.js';
@@ -60,7 +60,7 @@ export async function render(app, id) {
   // Issue 15: proposals, reminders and picks of slots are drawn by slots.js, loaded only when there are some.
   const slots = events.some((e) => ['proposal', 'reminder', 'pick'].includes(e.value.type)) ? await import('./slots.js') : null;
   const extra = slots && { slots, last: slots.lastWord(events), pick: async (slot) => {
-    await outbox.queueBooking(session, household.id, id, slot);
+    await slots.queueBooking(session, household.id, id, slot);
     app.kick();
     app.refresh();
   } };
@@ -69,7 +69,7 @@ export async function render(app, id) {
     h('h2', {}, h('span', { 'aria-hidden': 'true' }, (ICONS[content?.kind] || '✉️') + ' '),
       content ? label('kind', content.kind) : t('home.purged')),
     h('p', {}, badge(r, item), ' ',
-      r.trackingCode ? codeLine(r.trackingCode) : t('report.noCode')),
+      r.trackingCode ? h('span', { class: 'code' }, t('home.code', { code: r.trackingCode })) : t('report.noCode')),
     item?.state === 'attention' ? h('div', { class: 'card warn', role: 'alert' },
       h('p', {}, t('report.problem'), ' ', item.error?.message || item.error?.code || ''),
       item.error?.fields ? h('ul', {}, Object.entries(item.error.fields).map(([k, v]) => h('li', {}, `${k}: ${[].concat(v).join(' ')}`))) : null,

@@ -5,6 +5,16 @@ import { h } from '../../lib/dom.js';
 import { t } from '../../lib/i18n.js';
 import { dayOf, hourOf } from '../../lib/days.js';
 import { fromLocalInput, toLocalInput, when } from '../../lib/time.js';
+import * as strings from '../strings.js';
+import * as words from '../strings-slots.js';
+import * as store from '../store.js';
+import { deviceKey, encrypt, lockUp } from '../crypto.js';
+
+Object.assign(strings.vi, words.vi); // the shell's dictionaries, which lib/i18n.js reads
+Object.assign(strings.en, words.en);
+if (!document.querySelector('link[href="css/slots.css"]')) {
+  document.head.append(h('link', { rel: 'stylesheet', href: 'css/slots.css' }));
+}
 
 const field = (id, label, input) => h('div', { class: 'field' }, h('label', { for: id }, label), input);
 
@@ -80,4 +90,19 @@ export function entry(e, pending, active, pick) {
   }
   return h('li', { class: 'ev mine' }, h('time', {}, when(e.at)), h('b', {}, t('appt.picked', { at: slotText(v.starts_at) })),
     pending ? h('small', {}, t('state.' + pending)) : null);
+}
+
+/**
+ * Queues the household's new pick of a slot for its appointment (after the one it asked for filled), signed like its
+ * other items (ADR 0005); the household's copy shows "waiting" until the server confirms.
+ * @param {{id: number, starts_at: string}} slot
+ */
+export async function queueBooking(session, householdId, reportId, slot) {
+  const id = crypto.randomUUID();
+  const at = new Date().toISOString();
+  let item = { type: 'booking', id, report_id: reportId, slot_id: slot.id, created_at: at };
+  if (session?.sign) item = await (await import('../keys.js')).signItem(session, item);
+  const [box, mine] = await Promise.all([encrypt(await deviceKey(), item), lockUp(session, { type: 'pick', starts_at: slot.starts_at })]);
+  await store.queue({ id, type: 'booking', householdId, state: 'waiting', createdAt: at, payload: box },
+    { event: { id: 'out:' + id, reportId, householdId, at, sealed: mine, outboxId: id } });
 }
