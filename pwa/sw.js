@@ -2,20 +2,24 @@
 // The shell is precached under a versioned cache name; activate deletes the other versions.
 // VERSION is a hash of the shell: after editing any shell file, run `python scripts/stamp_sw.py`.
 // /api/ is never cached here: the outbox in IndexedDB is the only store of what is sent.
-import { syncNow, setNotifier } from './js/sync.js';
+import { syncNow, setNotifier, useTips } from './js/sync.js';
+import * as tips from './js/tips.js';
 
-const VERSION = 'f7960e4e8571';
+useTips(tips); // sync.js import()s it in the page; a service worker may not
+
+const VERSION = '1ba5907e2b3a';
 const PREFIX = 'binh-an-shell-';
 const CACHE = PREFIX + VERSION;
 const SHELL = [
-  './', 'manifest.webmanifest', 'css/app.css',
+  './', 'manifest.webmanifest', 'css/app.css', 'css/slots.css',
   'js/app.js', 'js/apply.js', 'js/blind.js', 'js/bytes.js', 'js/crypto.js', 'js/downloads.js', 'js/enrolment.js', 'js/household-keys.js', 'js/keys.js',
   'js/outbox.js', 'js/photos.js', 'js/push.js', 'js/seal.js', 'js/seal-to.js', 'js/sms.js', 'js/sms-codec.js', 'js/sms-words.js',
-  'js/store.js', 'js/strings.js', 'js/sw-bridge.js', 'js/sync.js', 'js/tips.js',
+  'js/store.js', 'js/strings.js', 'js/strings-slots.js', 'js/sw-bridge.js', 'js/sync.js', 'js/tips.js',
   'js/ui.js', 'js/uploads.js',
   'js/screens/compose.js', 'js/screens/enrol.js', 'js/screens/home.js', 'js/screens/households.js',
-  'js/screens/kinds.js', 'js/screens/news.js', 'js/screens/pin.js', 'js/screens/report.js', 'js/screens/sms-offer.js',
-  'lib/api.js', 'lib/dom.js', 'lib/i18n.js', 'lib/router.js', 'lib/rules.js', 'lib/time.js',
+  'js/screens/kinds.js', 'js/screens/news.js', 'js/screens/pin.js', 'js/screens/report.js', 'js/screens/slots.js',
+  'js/screens/sms-offer.js',
+  'lib/api.js', 'lib/days.js', 'lib/dom.js', 'lib/i18n.js', 'lib/router.js', 'lib/rules.js', 'lib/time.js',
   'icons/icon-192.png', 'icons/icon-512.png', 'icons/maskable-512.png',
 ].map((p) => new URL(p, self.location).href);
 

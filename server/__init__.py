@@ -61,6 +61,7 @@ def _register_blueprints(api: Api) -> None:
     from .administration import views as administration
     from .alerts import views as alerts
     from .announcements import views as announcements
+    from .appointments import views as appointments
     from .attachments import views as attachments
     from .commune_keys import views as commune_keys
     from .groups import views as groups
@@ -98,6 +99,8 @@ def _register_blueprints(api: Api) -> None:
         stats.blp,
         sms.officer_sms,
         alerts.blp,
+        stats.audit_export,
+        appointments.officer_appointments,
     )
     for blueprint in (*phones, *console):
         api.register_blueprint(blueprint)

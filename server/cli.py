@@ -5,6 +5,7 @@ is in server/ops/cli.py."""
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import TypeVar
 
 import click
@@ -13,6 +14,7 @@ from sqlalchemy import select
 
 from .announcements import operations as announcements
 from .announcements.models import Announcement
+from .appointments import operations as appointments
 from .attachments.cli import attachments_cli
 from .commune_keys.cli import commune_keys_cli, demo_recovery_key
 from .communes.models import Commune, Village
@@ -86,6 +88,7 @@ def seed_demo() -> dict[str, object]:
             },
             username=username,
         )
+    appointments.seed_procedures(commune.id)
     db.session.commit()
     if not db.session.scalar(select(Announcement).where(Announcement.commune_id == commune.id)):
         welcome = announcements.create(
@@ -146,6 +149,16 @@ def register(app: Flask) -> None:
         queued = sms_outbox.collect()
         counts = sms_outbox.send_due()
         click.echo(f"queued {queued}; " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+    @app.cli.command("appointment-reminders")
+    @click.option("--now", "now_text", help="ISO time to act as now (a test clock); default: the real time.")
+    def appointment_reminders_command(now_text: str | None) -> None:
+        """Run daily: remind households booked for tomorrow (sealed, with the papers) and republish open slots."""
+        now = datetime.fromisoformat(now_text) if now_text else None
+        if now is not None and now.tzinfo is None:
+            raise click.UsageError("--now needs an offset, e.g. 2026-12-03T18:00:00+07:00")
+        reminded = appointments.send_reminders(now)
+        click.echo(f"Reminded {len(reminded)} appointment(s).")
 
     @app.cli.command("enrolment-code")
     @click.argument("group_code")

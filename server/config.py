@@ -129,6 +129,7 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "PUSH_INLINE": env.get("PUSH_INLINE", "0") == "1",
         # Push endpoints must be https:// (the server POSTs to them); only a test's local push service is plain HTTP.
         "PUSH_ALLOW_HTTP": env.get("PUSH_ALLOW_HTTP", "0") == "1",
+        "APPOINTMENT_WINDOW_DAYS": int(env.get("APPOINTMENT_WINDOW_DAYS", "21")),  # open slots phones are sent
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "0") == "1",

@@ -25,7 +25,8 @@ export async function applyChanges(changes) {
 }
 
 async function applyChange(c) {
-  if (c.type === 'report_status' || c.type === 'message') await applyReportChange(c);
+  if (c.type === 'appointment_slots') await store.saveAppointments(c); // issue 15: the commune's open slots
+  else if (/^(report_status|message|appointment_)/.test(c.type)) await applyReportChange(c);
   else if (c.type === 'announcement') await store.saveAnnouncement(c);
   else if (c.type === 'announcement_withdrawn') await store.withdrawAnnouncement(c.id);
   else if (c.type === 'group') await store.applyGroup(c.group);
@@ -60,11 +61,12 @@ async function applyReportChange(c) {
   const keys = report && (await store.household(report.householdId))?.keys;
   if (!keys) return;
   const isStatus = c.type === 'report_status';
-  const at = isStatus ? c.changed_at : c.created_at;
-  const sealed = await seal(keys.publicKey, isStatus
+  const appt = c.type.startsWith('appointment_'); // a proposal or a reminder (js/screens/slots.js shows them)
+  const at = appt ? c.at : isStatus ? c.changed_at : c.created_at;
+  const sealed = await seal(keys.publicKey, appt ? { ...c, type: c.type.slice(12) } : isStatus
     ? { type: 'status', status: c.status, reason: c.reason || null, appointment_at: c.appointment_at || null }
     : { type: 'reply', body: c.body, messageId: c.id });
-  const id = isStatus ? `st:${c.report_id}:${at}:${c.status}` : 'msg:' + c.id;
+  const id = appt ? `${c.type}:${c.report_id}:${c.starts_at || at}` : isStatus ? `st:${c.report_id}:${at}:${c.status}` : 'msg:' + c.id;
   await store.recordReply({ id, reportId: report.id, householdId: report.householdId, at, sealed },
     isStatus ? c.status : null);
 }

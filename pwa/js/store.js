@@ -104,6 +104,12 @@ const byTime = (field) => (a, b) => a[field].localeCompare(b[field]);
 export const getMeta = (key) => get(META, key);
 export const setMeta = (key, value) => put(META, value, key);
 
+/** The commune's open appointment slots and procedures (issue 15): a newer snapshot replaces an older one. */
+export const saveAppointments = ({ slots, procedures, published_at: at }) => tx([META], 'readwrite', async (s) => {
+  const old = await req(s.meta.get('appointments'));
+  if (!old || old.at <= at) s.meta.put({ slots: slots || [], procedures: procedures || [], at }, 'appointments');
+});
+
 /** Keeps the device token and the first cursor of an enrolment; the phone is no longer revoked. */
 export const saveEnrolment = (token, cursor) => tx([META], 'readwrite', (s) => {
   s.meta.put(token, 'token');

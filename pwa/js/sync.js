@@ -8,7 +8,6 @@ import { decrypt, deviceKey } from './crypto.js';
 import { applyChanges } from './apply.js';
 import { uploadPhotos } from './uploads.js';
 import { fetchFiles, refreshRules } from './downloads.js';
-import * as tips from './tips.js';
 
 const BATCH = 100;
 const BATCH_BYTES = 1.5e6;
@@ -25,7 +24,18 @@ export const state = { syncing: false, nextAt: 0, error: null };
 /** Sets the function told about progress: notify({type: 'state'|'progress'|'synced'|...}). */
 export function setNotifier(fn) {
   notify = fn;
-  tips.setTipNotifier(fn);
+}
+
+let tipModule = null;
+/** The service worker hands its statically imported tips.js here: a service worker may not import() a module. */
+export const useTips = (module) => { tipModule = module; };
+
+/** The anonymous tip engine (tips.js and its blind signatures): in the page, loaded by the first sync of an enrolled
+ *  phone rather than with the shell (it is precached like the rest). */
+async function tipEngine() {
+  tipModule ??= await import('./tips.js');
+  tipModule.setTipNotifier(notify);
+  return tipModule;
 }
 
 /**
@@ -72,8 +82,9 @@ async function run(reason) {
   state.syncing = true;
   notify({ type: 'state' });
   try {
+    const tips = await tipEngine();
     await tips.migrateLegacy(); // an anonymous report queued by an older version never goes through /sync
-    const pushed = await pushAndPull(token);
+    const pushed = await pushAndPull(token, tips);
     await uploadPhotos(token, notify);
     await fetchFiles(token);
     await refreshRules();
@@ -104,7 +115,7 @@ async function run(reason) {
 }
 
 /** Pushes the outbox and pulls the feed; true if named items went (officers see those to the second). */
-async function pushAndPull(token) {
+async function pushAndPull(token, tips) {
   let pushed = false;
   const key = await deviceKey();
   let cursor = (await store.getMeta('cursor')) ?? null;

@@ -7,9 +7,9 @@ pulled in between saw 11, moved its cursor past 10, and would never see 10.
 The rule here: a transaction appends to the feed only while holding one transaction-scoped advisory lock,
 taken just before its first feed INSERT and released by its COMMIT or ROLLBACK. Ids are therefore handed
 out in commit order, and "every id below the highest visible one is committed (or gone)" holds, so a
-reader can always take the highest id it saw as its cursor. Only officer actions append (phones' pushes
-do not), so the lock is uncontended in practice; transactions take it as their last step to hold it
-briefly. SQLite serialises writers already (BEGIN IMMEDIATE), so it needs nothing more.
+reader can always take the highest id it saw as its cursor. Officer actions append, and of phones' pushes
+only appointment bookings do (issue 15), so the lock is rarely contended; transactions take it as their
+last step to hold it briefly. SQLite serialises writers already (BEGIN IMMEDIATE), so it needs nothing more.
 See docs/adr/0002-sync-cursor.md and tests/sync/test_cursor_postgres.py.
 """
 

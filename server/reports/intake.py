@@ -71,7 +71,7 @@ class Intake:
             elif item["type"] == "message":
                 report_ids.add(item["report_id"])
                 message_ids.add(item["id"])
-            elif item["target"] == "message":
+            elif item["type"] == "receipt" and item["target"] == "message":
                 message_ids.add(item["target_id"])
         if report_ids:
             reports = db.session.scalars(select(Report).where(Report.id.in_(report_ids)))

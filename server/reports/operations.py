@@ -12,10 +12,12 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from ..audit import operations as audit
 from ..commune_keys import operations as commune_keys
 from ..database import coarse_now, utcnow
-from ..errors import ApiError, Conflict, ItemRejected
+from ..errors import ApiError, Conflict, ItemRejected, NotFound
 from ..extensions import db
 from ..feed import operations as feed
 from ..groups.models import Device
@@ -272,6 +274,13 @@ def post_message(report: Report, officer: Officer, body: str, *, internal: bool 
 
 def change_status(report: Report, officer: Officer, status: ReportStatus, reason: str = "") -> Report:
     """Move a report through the workflow; the phone learns of it on its next sync."""
+    _check_transition(report, status, reason)
+    _set_status(report, officer, status, reason)
+    db.session.commit()
+    return report
+
+
+def _check_transition(report: Report, status: ReportStatus, reason: str) -> None:
     if status not in TRANSITIONS[report.status]:
         raise Conflict(
             f"A report that is {report.status.value} cannot become {status.value}.", code="invalid_transition"
@@ -283,17 +292,20 @@ def change_status(report: Report, officer: Officer, status: ReportStatus, reason
             code="validation_error",
             fields={"reason": ["Required for rejected and referred."]},
         )
+
+
+def _set_status(report: Report, officer: Officer, status: ReportStatus, reason: str, **audited: Any) -> None:
     previous = report.status
     report.status = status
     report.status_reason = reason
     report.updated_at = utcnow()
     report.first_response_at = report.first_response_at or report.updated_at
-    _audit("report.status_changed", report, officer, previous=previous.value, status=status.value, reason=reason)
+    _audit(
+        "report.status_changed", report, officer, previous=previous.value, status=status.value, reason=reason, **audited
+    )
     _publish_status(report)
     live.note_status(report.commune_id, report.id)
     live.note_reply(report.group_id)
-    db.session.commit()
-    return report
 
 
 def confirm_appointment(report: Report, officer: Officer, at: datetime) -> Report:
@@ -314,20 +326,80 @@ def confirm_appointment(report: Report, officer: Officer, at: datetime) -> Repor
 
 def assign(report: Report, officer: Officer, assignee_id: int | None) -> Report:
     """Give the report to an active officer of its commune (or to nobody); the phone is not told."""
+    _set_assignee(report, officer, _assignee(report.commune_id, assignee_id))
+    db.session.commit()
+    return report
+
+
+def _assignee(commune_id: int, assignee_id: int | None) -> Officer | None:
     assignee = db.session.get(Officer, assignee_id) if assignee_id is not None else None
-    if assignee_id is not None and (
-        assignee is None or assignee.commune_id != report.commune_id or not assignee.active
-    ):
+    if assignee_id is not None and (assignee is None or assignee.commune_id != commune_id or not assignee.active):
         raise ApiError(
             "This officer cannot take reports of this commune.",
             status=422,
             code="validation_error",
             fields={"officer_id": ["Not an active officer of this commune."]},
         )
+    return assignee
+
+
+def _set_assignee(report: Report, officer: Officer, assignee: Officer | None, **audited: Any) -> None:
     previous = report.assigned_officer_id
     report.assigned_officer_id = assignee.id if assignee else None
     report.updated_at = utcnow()
-    _audit("report.assigned", report, officer, previous=previous, assignee=report.assigned_officer_id)
+    _audit("report.assigned", report, officer, previous=previous, assignee=report.assigned_officer_id, **audited)
     live.note_status(report.commune_id, report.id)
+
+
+BULK_ACTIONS = ("acknowledge", "assign", "status")
+
+
+def bulk(officer: Officer, report_ids: list[uuid.UUID], action: str, args: dict[str, Any]) -> list[Report]:
+    """Acknowledge, assign or set the status of several reports at once, all or none, in one transaction.
+
+    Each report is authorised on its own (the officer's commune: one outside it, or unknown, is a 404 for the whole
+    request, like a single lookup) and checked on its own (a transition it cannot make is a 409 naming it); only
+    when every report passes does anything change, with one audit entry per report (``bulk: true``) and the same
+    feed entries as one by one. Reports are locked (``FOR UPDATE``) so a concurrent change cannot slip between the
+    check and the write.
+    """
+    ids = list(dict.fromkeys(report_ids))
+    found = {
+        report.id: report
+        for report in db.session.scalars(
+            select(Report)
+            .where(Report.id.in_(ids), Report.commune_id == officer.commune_id)
+            .order_by(Report.id)
+            .with_for_update()
+        )
+    }
+    if officer.commune_id is None or len(found) != len(ids):
+        raise NotFound("No such report.")
+    reports = [found[report_id] for report_id in ids]
+    if action == "assign":
+        assignee = _assignee(officer.commune_id, args.get("officer_id"))
+        for report in reports:
+            _set_assignee(report, officer, assignee, bulk=True)
+    else:
+        status = ReportStatus.ACKNOWLEDGED if action == "acknowledge" else args.get("status")
+        if status is None:
+            raise ApiError(
+                "A status is required.",
+                status=422,
+                code="validation_error",
+                fields={"status": ["Required for this action."]},
+            )
+        refused = {}
+        for report in reports:
+            try:
+                _check_transition(report, status, args.get("reason", ""))
+            except ApiError as exc:
+                refused[str(report.id)] = [f"{report.tracking_code}: {exc.message}"]
+        if refused:
+            raise Conflict(
+                "Some reports cannot take this change; nothing was changed.", code="invalid_transition", fields=refused
+            )
+        for report in reports:
+            _set_status(report, officer, status, args.get("reason", ""), bulk=True)
     db.session.commit()
-    return report
+    return reports

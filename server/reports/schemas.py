@@ -152,3 +152,11 @@ class AppointmentSchema(Schema):
 
 class AssignSchema(Schema):
     officer_id = fields.Integer(required=True, allow_none=True)
+
+
+class BulkActionSchema(Schema):
+    report_ids = fields.List(fields.UUID(), required=True, validate=validate.Length(min=1, max=200))
+    action = fields.String(required=True, validate=validate.OneOf(("acknowledge", "assign", "status")))
+    status = fields.Enum(ReportStatus, by_value=True, metadata={"description": "For ``status``."})
+    reason = Text(load_default="", validate=validate.Length(max=500))
+    officer_id = fields.Integer(allow_none=True, metadata={"description": "For ``assign``; null: nobody."})

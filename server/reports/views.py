@@ -15,6 +15,7 @@ from .models import Message, Report
 from .schemas import (
     AppointmentSchema,
     AssignSchema,
+    BulkActionSchema,
     MessageSchema,
     ReplySchema,
     ReportDetailSchema,
@@ -37,6 +38,16 @@ blp = Blueprint(
 def list_reports(args: dict[str, Any]) -> Select[Any]:
     """The commune's reports, filtered, searched (with or without tones), sorted and paged."""
     return queries.page(g.officer, args)
+
+
+@blp.route("/bulk", methods=["POST"])
+@officer_required()
+@blp.arguments(BulkActionSchema)
+@blp.response(200, ReportSchema(many=True))
+def bulk_action(args: dict[str, Any]) -> list[Report]:
+    """Acknowledge, assign or set the status of several reports: all or none, one transaction, one audit entry each
+    (404 if one is not of the commune, 409 ``invalid_transition`` naming those that cannot take the change)."""
+    return operations.bulk(g.officer, args["report_ids"], args["action"], args)
 
 
 @blp.route("/<uuid:report_id>", methods=["GET"])

@@ -23,13 +23,14 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from ..announcements import operations as announcements
+from ..appointments import operations as appointments
 from ..errors import UNSTORABLE, ItemRejected, is_refused_value
 from ..extensions import db
 from ..groups.models import Device
 from ..households import envelopes
 from ..reports import intake
 from ..reports import operations as reports
-from .schemas import MessageItemSchema, ReceiptItemSchema, ReportItemSchema
+from .schemas import BookingItemSchema, MessageItemSchema, ReceiptItemSchema, ReportItemSchema
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,14 @@ Handler = Callable[[Device, dict[str, Any]], Outcome]
 def _apply_report(device: Device, data: dict[str, Any]) -> Outcome:
     report, created = reports.receive_report(device, data)
     status = "created" if created else "duplicate"
+    if created and data.get("slot_id"):
+        # Issue 15: the seat is taken once the batch's reports are written (outcomes run after the flush); the
+        # household learns in this same round trip whether it has it, or which free slots are nearest.
+        def booked() -> Result:
+            appointments.book(report, report.id, data["slot_id"], data.get("procedure_id"))
+            return {"status": status, "tracking_code": report.tracking_code}
+
+        return booked
     return lambda: {"status": status, "tracking_code": report.tracking_code}
 
 
@@ -59,8 +68,21 @@ def _apply_receipt(device: Device, data: dict[str, Any]) -> Outcome:
     return lambda: result
 
 
+def _apply_booking(device: Device, data: dict[str, Any]) -> Outcome:
+    # After the batch's rows are written, like a report's first booking: it may name a report of this batch.
+    def booked() -> Result:
+        try:
+            created = appointments.receive_booking(device, data)
+        except ItemRejected as exc:
+            return _rejected(data["id"], exc.code, exc.message, exc.fields)
+        return {"status": "created" if created else "duplicate"}
+
+    return booked
+
+
 HANDLERS: dict[str, tuple[Schema, Handler]] = {
     "report": (ReportItemSchema(), _apply_report),
+    "booking": (BookingItemSchema(), _apply_booking),
     "message": (MessageItemSchema(), _apply_message),
     "receipt": (ReceiptItemSchema(), _apply_receipt),
 }

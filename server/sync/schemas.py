@@ -69,6 +69,10 @@ class ReportItemSchema(ItemSchema):
     urgency = fields.Enum(Urgency, by_value=True, load_default=Urgency.NORMAL)
     created_at = StoredDateTime(required=True)
     appointment_at = StoredDateTime(load_default=None, allow_none=True)
+    # Issue 15: an appointment names one of the commune's open slots (from the feed) and its procedure. No
+    # load_default: absent stays absent, so the content hash of reports stored before them does not change.
+    slot_id = fields.Integer(strict=True, validate=DB_ID, metadata={"description": "Appointments: the slot."})
+    procedure_id = fields.Integer(strict=True, validate=DB_ID, metadata={"description": "Appointments: the procedure."})
     attachments = fields.List(
         fields.Nested(AttachmentDeclarationSchema), load_default=list, validate=validate.Length(max=3)
     )
@@ -77,6 +81,8 @@ class ReportItemSchema(ItemSchema):
     def _check_kind_fields(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("category") is not None and data.get("kind") is not ReportKind.TIP:
             raise ValidationError("Only tips have a category.", "category")
+        if (data.get("slot_id") or data.get("procedure_id")) and data.get("kind") is not ReportKind.APPOINTMENT:
+            raise ValidationError("Only appointments name a slot or a procedure.", "slot_id")
         ids = [attachment["id"] for attachment in data.get("attachments", [])]
         if len(ids) != len(set(ids)):
             raise ValidationError("Attachment ids must differ.", "attachments")
@@ -109,6 +115,15 @@ class ReceiptItemSchema(ItemSchema):
     target = fields.String(required=True, validate=validate.OneOf(("message", "announcement")))
     target_id = fields.UUID(required=True)
     read_at = StoredDateTime(required=True)
+
+
+class BookingItemSchema(ItemSchema):
+    """The household picks a slot again for its appointment (after a proposal): issue 15."""
+
+    type = fields.String(required=True, validate=validate.Equal("booking"))
+    report_id = fields.UUID(required=True)
+    slot_id = fields.Integer(required=True, strict=True, validate=DB_ID)
+    created_at = StoredDateTime(required=True)
 
 
 class SyncRequestSchema(Schema):

@@ -12,6 +12,7 @@ from ..extensions import device_key, device_limit, limiter
 from ..groups.auth import device_required
 from . import operations
 from .schemas import (
+    BookingItemSchema,
     MessageItemSchema,
     ReceiptItemSchema,
     ReportItemSchema,
@@ -38,5 +39,6 @@ def document_items(api: Api) -> None:
         ("ReportItem", ReportItemSchema),
         ("MessageItem", MessageItemSchema),
         ("ReceiptItem", ReceiptItemSchema),
+        ("BookingItem", BookingItemSchema),
     ):
         api.spec.components.schema(name, schema=schema)

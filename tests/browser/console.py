@@ -30,7 +30,7 @@ def sign_in(page: Page, who: tuple[str, str] = OFFICER) -> None:
     page.keyboard.press("Tab")
     page.keyboard.type(who[1])
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", name="Tin báo", level=2)).to_be_visible()
+    expect(page.get_by_role("heading", name="Tin cần xử lý", level=2)).to_be_visible()
 
 
 def mark() -> str:

@@ -38,7 +38,7 @@ def test_stats_charts_and_csv_export(page: Page, live_server: LiveServer) -> Non
     villages = live_server.officer().request("GET", "/api/v1/officer/villages").json
     assert page.locator("svg[aria-label='Theo thôn'] rect").count() == len(villages)  # one bar per village
 
-    page.get_by_role("link", name="Tin báo").click()
+    page.get_by_role("link", name="Tin cần xử lý").click()
     page.get_by_text("Bộ lọc và tìm kiếm").click()
     page.get_by_label("Tìm kiếm").fill(word)
     page.get_by_role("button", name="Lọc", exact=True).click()

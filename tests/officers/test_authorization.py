@@ -13,6 +13,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
 
 from server.announcements import operations as announcements
+from server.appointments.models import Holiday, Procedure, Slot
 from server.commune_keys import wrapping
 from server.extensions import db
 from server.groups.models import Device
@@ -82,6 +84,22 @@ class World:
         if published:
             announcements.publish(item, None)
         return item
+
+    def _row(self, row: Any) -> int:
+        db.session.add(row)
+        db.session.commit()
+        return int(row.id)
+
+    def slot(self) -> int:
+        start = datetime.now(UTC) + timedelta(days=3)
+        return self._row(Slot(commune_id=self.commune.commune.id, starts_at=start, ends_at=start + timedelta(hours=1)))
+
+    def holiday(self) -> int:
+        day = date(2031, 1, 1) + timedelta(days=int(uuid.uuid4().int % 300))
+        return self._row(Holiday(commune_id=self.commune.commune.id, day=day, name="Nghỉ"))
+
+    def procedure(self) -> int:
+        return self._row(Procedure(commune_id=self.commune.commune.id, name="Đăng ký tạm trú", papers="CT01"))
 
     def account(self) -> int:
         officer = Officer(
@@ -412,8 +430,69 @@ TABLE: list[Row] = [
         lambda w: (f"{BASE}/push/subscription", {"json": {"endpoint": _push()["json"]["endpoint"]}}),
         everyone(204, None),
     ),
+    Row(
+        "POST",
+        f"{BASE}/reports/bulk",
+        lambda w: (f"{BASE}/reports/bulk", {"json": {"report_ids": [w.report()], "action": "acknowledge"}}),
+        everyone(200),
+    ),
+    # Appointment slots, holidays and procedures (issue 15): every officer of the commune keeps them.
+    Row(
+        "GET",
+        f"{BASE}/appointments",
+        lambda w: (f"{BASE}/appointments?first_day=2030-01-01&last_day=2030-01-31", {}),
+        everyone(200, None),
+    ),
+    Row(
+        "POST",
+        f"{BASE}/appointments/slots",
+        lambda w: (
+            f"{BASE}/appointments/slots",
+            {
+                "json": {
+                    "first_day": (date.today() + timedelta(days=7)).isoformat(),
+                    "last_day": (date.today() + timedelta(days=7)).isoformat(),
+                    "weekdays": list(range(7)),
+                    "periods": [{"start": "08:00", "end": "09:00"}],
+                    "minutes": 30,
+                }
+            },
+        ),
+        everyone(201, None),
+    ),
+    Row(
+        "PATCH",
+        f"{BASE}/appointments/slots/<int:slot_id>",
+        lambda w: (f"{BASE}/appointments/slots/{w.slot()}", {"json": {"capacity": 3}}),
+        everyone(200),
+    ),
+    Row(
+        "POST",
+        f"{BASE}/appointments/holidays",
+        lambda w: (f"{BASE}/appointments/holidays", {"json": {"day": "2031-09-02", "name": "Quốc khánh"}}),
+        everyone(201, None),
+    ),
+    Row(
+        "DELETE",
+        f"{BASE}/appointments/holidays/<int:holiday_id>",
+        lambda w: (f"{BASE}/appointments/holidays/{w.holiday()}", {}),
+        everyone(204),
+    ),
+    Row(
+        "POST",
+        f"{BASE}/appointments/procedures",
+        lambda w: (f"{BASE}/appointments/procedures", {"json": {"name": "Đăng ký xe", "papers": "Hoá đơn"}}),
+        everyone(201, None),
+    ),
+    Row(
+        "PATCH",
+        f"{BASE}/appointments/procedures/<int:procedure_id>",
+        lambda w: (f"{BASE}/appointments/procedures/{w.procedure()}", {"json": {"papers": "CT01\nCCCD"}}),
+        everyone(200),
+    ),
     # Audit and stats
     Row("GET", f"{BASE}/audit", lambda w: (f"{BASE}/audit", {}), managers(200, None)),
+    Row("GET", f"{BASE}/audit/export.csv", lambda w: (f"{BASE}/audit/export.csv", {}), managers(200, None)),
     Row("GET", f"{BASE}/stats", lambda w: (f"{BASE}/stats", {}), everyone(200, None)),
     Row("GET", f"{BASE}/stats/export.csv", lambda w: (f"{BASE}/stats/export.csv", {}), everyone(200, None)),
     # The commune's SMS gateway (issue 17): its settings for managers, its refused SMS for everyone

@@ -3,7 +3,6 @@
 import { h } from '../../lib/dom.js';
 import { label, t } from '../../lib/i18n.js';
 import { rules } from '../../lib/rules.js';
-import { fromLocalInput, toLocalInput } from '../../lib/time.js';
 import { ICONS, kinds, limit } from '../ui.js';
 import * as store from '../store.js';
 import { lockUp, open, encryptBytes, decryptBytes } from '../crypto.js';
@@ -36,8 +35,8 @@ const field = (id, label, input) => h('div', { class: 'field' }, h('label', { fo
 const check = (id, label, checked) =>
   h('label', { class: 'check' }, h('input', { id, type: 'checkbox', checked }), h('span', {}, label));
 
-/** The inputs for the report's fields, filled from f. */
-function inputs(f) {
+/** The inputs for the report's fields, filled from f; `appt`: an appointment's (slots.js, issue 15). */
+function inputs(f, appt = []) {
   const kind = f.kind;
   return [
     h('h2', {}, h('span', { 'aria-hidden': 'true' }, ICONS[kind] + ' '), label('kind', kind)),
@@ -48,8 +47,7 @@ function inputs(f) {
     field('body', t('new.body'), h('textarea', { id: 'body', rows: '5', maxlength: limit('report_body'), required: true },
       f.body || '')),
     field('location', t('new.location'), h('input', { id: 'location', maxlength: limit('location'), value: f.location || '' })),
-    kind === 'appointment' ? field('when', t('new.when'), h('input', { id: 'when', type: 'datetime-local',
-      value: toLocalInput(f.appointment_at) })) : null,
+    ...appt,
     check('urgent', label('urgency', 'urgent'), f.urgency === 'urgent'),
     // Only a tip can go without a name (ADR 0004): it travels alone, as an anonymous tip.
     kind === 'tip' ? check('anonymous', t('new.anonymous'), !!f.anonymous) : null,
@@ -67,7 +65,6 @@ function read(form, kind) {
     location: value('#location') || undefined,
     urgency: form.querySelector('#urgent').checked ? 'urgent' : 'normal',
     anonymous: !!form.querySelector('#anonymous')?.checked,
-    appointment_at: kind === 'appointment' ? fromLocalInput(value('#when')) : undefined,
   };
 }
 
@@ -107,6 +104,10 @@ export async function render(app, mode, arg) {
   const start = await initial(session, hid, mode, arg);
   if (!start || !kinds().includes(start.fields.kind)) return app.go('#/new');
   const kind = start.fields.kind;
+  // Loaded for an appointment only: the shell's first load stays within its budget.
+  const slots = kind === 'appointment' ? await import('./slots.js') : null;
+  const appt = slots ? slots.appointmentInputs(start.fields, await store.getMeta('appointments')) : [];
+  const fieldsOf = () => ({ ...read(form, kind), ...(slots ? slots.appointmentFields(form) : {}) });
   const photos = start.photos.map((p) => ({ bytes: p.bytes, size: p.size, sha256: p.sha256, content_type: p.content_type }));
   const msg = h('p', { class: 'msg', role: 'alert' });
   const form = h('form', { class: 'card', novalidate: true });
@@ -116,13 +117,13 @@ export async function render(app, mode, arg) {
     clearTimeout(saveTimer);
     // Fixes live in the outbox; locked: too late; unlocked offline: no records key, no draft.
     if (start.fixId || app.session !== session || !session.key) return;
-    const [sealed, ph] = await Promise.all([lockUp(session, read(form, kind)), Promise.all(photos.map(async (p) =>
+    const [sealed, ph] = await Promise.all([lockUp(session, fieldsOf()), Promise.all(photos.map(async (p) =>
       ({ size: p.size, sha256: p.sha256, content_type: p.content_type, box: await encryptBytes(session.key, p.bytes) })))]);
     await store.saveDraft({ householdId: hid, sealed, photos: ph });
   };
   const later = () => { clearTimeout(saveTimer); saveTimer = setTimeout(saveDraft, 600); };
 
-  form.append(...inputs(start.fields).filter(Boolean), photoPicker(photos, msg, later), msg,
+  form.append(...inputs(start.fields, appt).filter(Boolean), photoPicker(photos, msg, later), msg,
     h('div', { class: 'grid2' },
       h('button', { type: 'submit', class: 'btn primary' }, t('new.send')),
       h('button', { type: 'button', class: 'btn', onclick: async () => { await saveDraft(); app.go('#/home'); } },
@@ -131,8 +132,9 @@ export async function render(app, mode, arg) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearTimeout(saveTimer);
-    const fields = read(form, kind);
+    const fields = fieldsOf();
     if (!fields.body) return (msg.textContent = t('new.needBody'));
+    if (form.querySelector('[name=slot]') && !fields.slot_id) return (msg.textContent = t('appt.needSlot'));
     form.querySelector('[type=submit]').disabled = true;
     const anonymous = kind === 'tip' && fields.anonymous;
     await (anonymous ? outbox.queueTip : outbox.queueReport)(session, hid, fields, photos, start.fixId);

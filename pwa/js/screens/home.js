@@ -22,7 +22,7 @@ function row(app, r, content, item) {
       h('span', { class: 'grow' },
         h('b', {}, kind ? label('kind', kind) : t('home.purged')),
         h('small', { class: 'snippet' }, content ? content.body.slice(0, 80) : ''),
-        h('small', {}, r.trackingCode ? t('home.code', { code: r.trackingCode }) : when(r.createdAt))),
+        h('small', { class: 'code' }, r.trackingCode ? t('home.code', { code: r.trackingCode }) : when(r.createdAt))),
       badge(r, item),
       r.unseen ? h('span', { class: 'dot', role: 'img', 'aria-label': t('home.new') }) : null));
 }

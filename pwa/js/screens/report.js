@@ -9,8 +9,9 @@ import * as outbox from '../outbox.js';
 
 export const live = true;
 
-function entry(e, pending, newAppt) {
+function entry(e, pending, newAppt, extra) {
   const v = e.value;
+  if (extra?.slots.TYPES.includes(v.type)) return extra.slots.entry(e, pending, e === extra.last, extra.pick);
   if (v.type === 'status') {
     return h('li', { class: 'ev status' }, h('time', {}, when(e.at)),
       h('b', {}, label('status', v.status)),
@@ -56,6 +57,13 @@ export async function render(app, id) {
     app.kick();
   }
   const appt = events.filter((e) => e.value.appointment_at).pop();
+  // Issue 15: proposals, reminders and picks of slots are drawn by slots.js, loaded only when there are some.
+  const slots = events.some((e) => ['proposal', 'reminder', 'pick'].includes(e.value.type)) ? await import('./slots.js') : null;
+  const extra = slots && { slots, last: slots.lastWord(events), pick: async (slot) => {
+    await slots.queueBooking(session, household.id, id, slot);
+    app.kick();
+    app.refresh();
+  } };
   const body = h('textarea', { id: 'followup', rows: '3', maxlength: limit('message_body') });
   // Loaded on demand (issue 17): only a report still queued can go by SMS.
   const bySms = !tip && item ? await (await import('./sms-offer.js')).smsOffer(app, id) : null;
@@ -63,7 +71,7 @@ export async function render(app, id) {
     h('h2', {}, h('span', { 'aria-hidden': 'true' }, (ICONS[content?.kind] || '✉️') + ' '),
       content ? label('kind', content.kind) : t('home.purged')),
     h('p', {}, badge(r, item), ' ',
-      r.trackingCode ? t('home.code', { code: r.trackingCode }) : t('report.noCode')),
+      r.trackingCode ? h('span', { class: 'code' }, t('home.code', { code: r.trackingCode })) : t('report.noCode')),
     item?.state === 'attention' ? h('div', { class: 'card warn', role: 'alert' },
       h('p', {}, t('report.problem'), ' ', item.error?.message || item.error?.code || ''),
       item.error?.fields ? h('ul', {}, Object.entries(item.error.fields).map(([k, v]) => h('li', {}, `${k}: ${[].concat(v).join(' ')}`))) : null,
@@ -90,7 +98,8 @@ export async function render(app, id) {
     h('h3', {}, t('report.timeline')),
     h('ol', { class: 'timeline' }, events.map((e, i) => entry(e,
       e.outboxId && queued.get(e.outboxId) && stateOf({}, queued.get(e.outboxId)),
-      e.value.appointment_at && e.value.appointment_at !== events.slice(0, i).map((x) => x.value.appointment_at).filter(Boolean).pop()))),
+      e.value.appointment_at && e.value.appointment_at !== events.slice(0, i).map((x) => x.value.appointment_at).filter(Boolean).pop(),
+      extra))),
     r.sealed && item?.state !== 'attention' ? h('form', { class: 'card', onsubmit: async (e) => {
       e.preventDefault();
       if (!body.value.trim()) return;

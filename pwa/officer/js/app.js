@@ -20,6 +20,8 @@ import { auditScreen } from './screens/audit.js';
 import { accountScreen } from './screens/account.js';
 import { tipKeyScreen } from './screens/tipkey.js';
 import { smsScreen } from './screens/sms.js';
+import { appointmentsScreen } from './screens/appointments.js';
+import { install as installShortcuts } from './shortcuts.js';
 
 const MANAGERS = ['head', 'admin'];
 // route name → [screen, roles allowed (empty: everyone), nav label key or null, the list a detail belongs to]
@@ -27,6 +29,7 @@ const ROUTES = {
   queue: [queueScreen, [], 'queue'],
   report: [reportScreen, [], null, 'queue'],
   announcements: [announcementsScreen, [], 'announcements'],
+  appointments: [appointmentsScreen, [], 'appointments'],
   announcement: [announcementScreen, [], null, 'announcements'],
   groups: [groupsScreen, MANAGERS, 'groups'],
   group: [groupScreen, MANAGERS, null, 'groups'],
@@ -66,7 +69,10 @@ function renderNav() {
     h('button', { type: 'button', class: 'link', onclick: signOut }, t('signOut')));
 }
 
+let renderSeq = 0;
+
 async function render() {
+  const seq = ++renderSeq;
   document.title = t('app');
   document.getElementById('brand').textContent = t('app');
   const langButton = document.getElementById('lang');
@@ -85,7 +91,8 @@ async function render() {
   const view = await Promise.resolve(route).then((r) => screen({ ...r, officer: state.officer, go }))
     .catch((e) => h('section', {}, parent ? h('a', { href: `#/${parent}` }, t('back')) : null,
       h('p', { class: 'error' }, errorText(e))));
-  if (currentRoute().name !== route.name || currentRoute().id !== route.id) return; // navigated meanwhile
+  // Navigated meanwhile (to another screen, or the same one with other filters): the later render wins.
+  if (seq !== renderSeq) return;
   mount(main(), view);
   main().querySelector('.screen-title')?.focus();
 }
@@ -119,6 +126,7 @@ async function start() {
   });
   onUnauthorized(() => { if (state.officer) { state.officer = null; live.stop(); render(); } });
   window.addEventListener('hashchange', render);
+  installShortcuts(go);
   const session = await api('/me').catch(() => null);
   if (session) await onSignedIn(session);
   else render();

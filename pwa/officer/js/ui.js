@@ -1,6 +1,7 @@
 // Console pieces built on the shared DOM helpers: error text, forms and headings.
 import { h, toast } from '../../lib/dom.js';
 import { t } from '../../lib/i18n.js';
+import { dayText, parseDayText } from '../../lib/days.js';
 
 export { h, mount, toast } from '../../lib/dom.js'; // for the screens
 
@@ -39,12 +40,28 @@ export function select(name, pairs, selected) {
     h('option', { value: String(value), selected: String(value) === String(selected ?? '') }, text)));
 }
 
-/** Form values as an object (FormData, with checkboxes as booleans). */
+/**
+ * A day typed as dd/mm/yyyy whatever the browser's locale (a native date input shows mm/dd/yyyy in an en-US
+ * browser: issue 15); `value` and what formValues gives are ISO days.
+ */
+export function dayInput(name, isoDay, props = {}) {
+  return h('input', { name, type: 'text', inputmode: 'numeric', placeholder: 'dd/mm/yyyy', autocomplete: 'off',
+    pattern: '\\d{1,2}/\\d{1,2}/\\d{4}', size: 10, value: dayText(isoDay), dataset: { day: '' }, ...props });
+}
+
+/** A time of day typed as hh:mm (24 h), whatever the browser's locale. */
+export function timeInput(name, value, props = {}) {
+  return h('input', { name, type: 'text', inputmode: 'numeric', placeholder: 'hh:mm', pattern: '\\d{1,2}:\\d{2}',
+    size: 5, autocomplete: 'off', value: value || '', ...props });
+}
+
+/** Form values as an object (FormData, with checkboxes as booleans and dd/mm/yyyy days as ISO days). */
 export function formValues(form) {
   const values = {};
   for (const el of form.elements) {
     if (!el.name) continue;
-    values[el.name] = el.type === 'checkbox' ? el.checked : el.value.trim();
+    if (el.dataset.day !== undefined) values[el.name] = parseDayText(el.value) || '';
+    else values[el.name] = el.type === 'checkbox' ? el.checked : el.value.trim();
   }
   return values;
 }

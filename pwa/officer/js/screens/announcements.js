@@ -2,8 +2,9 @@
 import { api } from '../api.js';
 import { label, t } from '../../../lib/i18n.js';
 import { rules } from '../../../lib/rules.js';
-import { fromLocalInput, when } from '../../../lib/time.js';
-import { attempt, field, h, heading } from '../ui.js';
+import { parseDayText } from '../../../lib/days.js';
+import { fromLocalInput, toLocalInput, when } from '../../../lib/time.js';
+import { attempt, dayInput, field, h, heading } from '../ui.js';
 
 /** Screen: the commune's announcements and a form for a new one. */
 export async function announcementsScreen({ go }) {
@@ -32,12 +33,12 @@ export function announcementForm(villages, item, onSaved) {
   const title = h('input', { name: 'title', required: true, maxLength: limits.announcement_title, value: item?.title });
   const body = h('textarea', { name: 'body', rows: item ? 6 : 5, required: true, maxLength: limits.announcement_body,
     value: item?.body });
-  const expires = h('input', { name: 'expires_at', type: 'date', value: item?.expires_at?.slice(0, 10) });
+  const expires = dayInput('expires_at', item?.expires_at ? toLocalInput(item.expires_at).slice(0, 10) : '');
   const form = h('form', { class: item ? 'card' : 'card compose', onsubmit: async (e) => {
     e.preventDefault();
     const json = { title: title.value, body: body.value,
       village_ids: [...form.querySelectorAll('input[name=village]:checked')].map((box) => Number(box.value)),
-      expires_at: expires.value ? fromLocalInput(`${expires.value}T23:59`) : null }; // the end of that day, locally
+      expires_at: parseDayText(expires.value) ? fromLocalInput(`${parseDayText(expires.value)}T23:59`) : null }; // the end of that day, locally
     const saved = await attempt(() => api(item ? `/announcements/${item.id}` : '/announcements',
       { method: item ? 'PATCH' : 'POST', json }), t('saved'));
     if (saved) onSaved(saved);

@@ -19,6 +19,8 @@ export async function auditScreen({ params, go }) {
   const pages = Math.max(1, Math.ceil(result.total / PER_PAGE));
   const goPage = (p) => go('#/audit' + query({ ...filters, page: p }));
   return h('section', {}, heading(t('audit')), form,
+    h('p', { class: 'summary-line' }, h('span', { class: 'muted' }, t('auditTotal', { n: result.total })), ' ',
+      h('a', { class: 'button', href: '/api/v1/officer/audit/export.csv' + query(filters), download: '' }, t('exportCsv'))),
     h('table', { class: 'grid audit' },
       h('thead', {}, h('tr', {}, [t('when'), t('who'), t('action'), t('target'), t('details')].map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, result.items.map((e) => h('tr', {},

@@ -4,7 +4,7 @@ import { api, query } from '../api.js';
 import { label, t } from '../../../lib/i18n.js';
 import { rules } from '../../../lib/rules.js';
 import { when } from '../../../lib/time.js';
-import { field, formValues, h, heading, mount, pager, select } from '../ui.js';
+import { attempt, dayInput, field, formValues, h, heading, mount, pager, select } from '../ui.js';
 import { onLive } from '../live.js';
 
 const FILTERS = ['q', 'status', 'kind', 'category', 'village_id', 'urgency', 'assignee', 'date_from', 'date_to', 'sort'];
@@ -36,8 +36,8 @@ export async function queueScreen({ params, go }) {
     field(t('urgency'), select('urgency', [all, ...choices('urgency', rules().urgencies.toReversed())], filters.urgency)),
     field(t('assignee'), select('assignee', [all, ['me', t('mine')], ['none', t('nobody')],
       ...officers.map((o) => [o.id, o.display_name])], filters.assignee)),
-    field(t('from'), h('input', { name: 'date_from', type: 'date', value: filters.date_from || '' })),
-    field(t('to'), h('input', { name: 'date_to', type: 'date', value: filters.date_to || '' })),
+    field(t('from'), dayInput('date_from', filters.date_from)),
+    field(t('to'), dayInput('date_to', filters.date_to)),
     field(t('sort'), select('sort', choices('sort', rules().sorts), filters.sort || 'newest')),
     h('div', { class: 'checks' },
       h('label', {}, h('input', { type: 'checkbox', name: 'open', checked: filters.open === 'true' }), ' ', t('onlyOpen')),
@@ -59,15 +59,18 @@ export async function queueScreen({ params, go }) {
   const pages = Math.max(1, Math.ceil(result.total / PER_PAGE));
   const total = h('span', { class: 'muted', role: 'status' }, t('total', { n: result.total }));
   const list = h('div', { class: 'report-list' }, listOf(result.items));
+  const reload = () => go(location.hash);
   // Live (issue 15): new reports, follow-ups and receipts re-read this page of the list in place; the filters,
   // the scroll position and anything typed stay as they are.
   const section = h('section', { class: 'queue' },
     heading(t('queue')),
+    h('p', { class: 'shortcuts muted', id: 'shortcuts' }, t('shortcuts')),
     // Open on wide screens, and on a phone whenever a filter is in force, so that it shows what is applied.
     h('details', { class: 'filter-box', open: wide() || FILTERS.some((key) => key !== 'sort' && filters[key]) },
       h('summary', {}, t('filters')), form),
     h('p', { class: 'summary-line' }, total, ' ',
       h('a', { class: 'button', href: '/api/v1/officer/stats/export.csv' + query({ ...filters, page: undefined }), download: '' }, t('exportCsv'))),
+    result.items.length ? bulkBar(officers, reload) : null,
     list,
     pager(page, pages, apply));
   let busy = null;
@@ -91,10 +94,44 @@ export async function queueScreen({ params, go }) {
 }
 
 function listOf(items) {
-  return items.length ? h('ul', { class: 'reports' }, items.map(item)) : h('p', {}, t('empty'));
+  return items.length ? h('ul', { class: 'reports', 'aria-describedby': 'shortcuts' }, items.map(item))
+    : h('p', {}, t('empty'));
 }
 
 function wide() { return window.matchMedia('(min-width: 800px)').matches; }
+
+/** Acts on the ticked reports at once (POST /reports/bulk: all or none, each audited). */
+function bulkBar(officers, reload) {
+  const count = h('span', { class: 'muted', role: 'status', id: 'picked' }, t('picked', { n: 0 }));
+  const action = select('bulk_action', [['acknowledge', t('bulkAcknowledge')], ['assign', t('assign')], ['status', t('changeStatus')]]);
+  const assignee = select('bulk_officer', [['', t('nobody')], ...officers.map((o) => [o.id, o.display_name])]);
+  const status = select('bulk_status', rules().statuses.filter((s) => s !== 'new').map((s) => [s, label('status', s)]));
+  const reason = h('input', { name: 'bulk_reason', maxLength: rules().limits.status_reason, placeholder: t('reason') });
+  const extra = h('span', { class: 'bulk-extra' });
+  const show = () => {
+    extra.replaceChildren(...(action.value === 'assign' ? [assignee] : action.value === 'status' ? [status, reason] : []));
+  };
+  action.addEventListener('change', show);
+  show();
+  const form = h('form', { class: 'bulk', 'aria-label': t('bulk'), onsubmit: async (e) => {
+    e.preventDefault();
+    const ids = [...document.querySelectorAll('.reports input.pick:checked')].map((box) => box.value);
+    if (!ids.length) return;
+    const json = { report_ids: ids, action: action.value };
+    if (action.value === 'assign') json.officer_id = assignee.value ? Number(assignee.value) : null;
+    if (action.value === 'status') Object.assign(json, { status: status.value, reason: reason.value.trim() });
+    if (await attempt(() => api('/reports/bulk', { method: 'POST', json }), t('bulkDone', { n: ids.length }))) reload();
+  } }, count, h('label', { class: 'sr-only', for: 'bulk-action' }, t('action')), Object.assign(action, { id: 'bulk-action' }), extra,
+  h('button', { type: 'submit' }, t('apply')));
+  form.addEventListener('count', (e) => { count.textContent = t('picked', { n: e.detail }); });
+  return form;
+}
+
+/** Ticking a report updates the bulk bar's count. */
+function picked() {
+  const n = document.querySelectorAll('.reports input.pick:checked').length;
+  document.querySelector('form.bulk')?.dispatchEvent(new window.CustomEvent('count', { detail: n }));
+}
 
 function item(report) {
   const flags = [
@@ -105,7 +142,10 @@ function item(report) {
   ];
   const who = report.anonymous ? [] : [report.group?.name, report.household?.name].filter(Boolean);
   const missing = report.attachments.filter((a) => !a.complete).length;
-  return h('li', { class: `report ${report.urgency === 'urgent' ? 'is-urgent' : ''} ${report.overdue ? 'is-overdue' : ''}` },
+  return h('li', { class: `report ${report.urgency === 'urgent' ? 'is-urgent' : ''} ${report.overdue ? 'is-overdue' : ''}`,
+    dataset: { id: report.id } },
+    h('input', { type: 'checkbox', class: 'pick', value: report.id, 'aria-label': t('pick', { code: report.tracking_code }),
+      onchange: picked }),
     h('a', { href: `#/report/${report.id}`, class: 'report-link' },
       h('span', { class: 'line1' }, h('strong', {}, label('kind', report.kind)),
         report.category ? ` · ${label('category', report.category)}` : '', ' ', flags,
@@ -113,7 +153,7 @@ function item(report) {
       h('span', { class: 'line2' }, report.locked ? t('sealedLocked')
         : report.body.length > 140 ? report.body.slice(0, 140) + '…' : report.body),
       h('span', { class: 'line3 muted' }, [report.village.name, ...who].join(' · '), ' — ', when(report.received_at),
-        ' — ', report.tracking_code,
+        ' — ', h('span', { class: 'code' }, report.tracking_code),
         report.assigned_officer ? ` — ${report.assigned_officer.display_name}` : '',
         report.attachments.length ? ` — 📷 ${report.attachments.length}${missing ? ` (${missing}…)` : ''}` : '')));
 }

@@ -2,8 +2,9 @@
 import { api } from '../api.js';
 import { label, t } from '../../../lib/i18n.js';
 import { rules } from '../../../lib/rules.js';
+import { parseDayText } from '../../../lib/days.js';
 import { fromLocalInput, toLocalInput, when } from '../../../lib/time.js';
-import { attempt, field, h, heading, select } from '../ui.js';
+import { attempt, dayInput, field, h, heading, select, timeInput } from '../ui.js';
 import { revealReport } from '../commune-key.js';
 import { onLive } from '../live.js';
 
@@ -15,7 +16,9 @@ export async function reportScreen({ id, go }) {
   const reload = () => { stale = true; go(`#/report/${report.id}`); };
   const page = h('section', { class: 'report-page' },
     h('a', { href: '#/queue', class: 'back' }, t('back')),
-    heading(`${label('kind', report.kind)}${report.category ? ' · ' + label('category', report.category) : ''} — ${report.tracking_code}`),
+    heading([`${label('kind', report.kind)}${report.category ? ' · ' + label('category', report.category) : ''} — `,
+      h('span', { class: 'code' }, report.tracking_code)]),
+    h('p', { class: 'shortcuts muted' }, t('shortcutsReport')),
     facts(report),
     h('div', { class: 'columns' },
       h('div', {}, words(report), photos(report), thread(report)),
@@ -67,13 +70,59 @@ const words = (record) => (record.locked
   ? h('p', { class: 'body sealed' }, h('a', { href: '#/tipkey' }, t('sealedLocked')))
   : h('p', { class: 'body' }, record.body));
 
+/** Photos: fetched once each as blobs (a blob: URL is what the CSP's img-src allows besides 'self'), shown as
+ * thumbnails and in a viewer dialog with no inline style; each fetch is one audited view. */
 function photos(report) {
   if (!report.attachments.length) return null;
+  const shown = report.attachments.filter((a) => a.complete);
+  const urls = new Map();
+  const load = (a) => {
+    if (!urls.has(a.id)) {
+      urls.set(a.id, api(`/attachments/${a.id}`, { raw: true }).then((r) => r.blob()).then((b) => URL.createObjectURL(b)));
+    }
+    return urls.get(a.id);
+  };
+  addEventListener('hashchange', () => urls.forEach((u) => u.then((url) => URL.revokeObjectURL(url))), { once: true });
+  const viewer = photoViewer(report, shown, load);
   return h('section', { 'aria-label': t('photos') }, h('h3', {}, t('photos')),
-    h('div', { class: 'photos' }, report.attachments.map((a) => a.complete
-      ? h('a', { href: `/api/v1/officer/attachments/${a.id}`, target: '_blank', rel: 'noopener' },
-        h('img', { src: `/api/v1/officer/attachments/${a.id}`, alt: `${t('photos')} ${a.id.slice(0, 8)}`, loading: 'lazy' }))
-      : h('div', { class: 'pending' }, h('progress', { max: a.size, value: a.received }), t('uploading', { r: a.received, s: a.size })))));
+    h('div', { class: 'photos' }, report.attachments.map((a) => {
+      if (!a.complete) {
+        return h('div', { class: 'pending' }, h('progress', { max: a.size, value: a.received }), t('uploading', { r: a.received, s: a.size }));
+      }
+      const n = shown.indexOf(a);
+      const img = h('img', { alt: t('photoN', { n: n + 1, of: shown.length }) });
+      load(a).then((url) => { img.src = url; }).catch(() => { img.alt = t('failed'); });
+      return h('button', { type: 'button', class: 'thumb', onclick: () => viewer.open(n) }, img);
+    })), viewer.dialog);
+}
+
+function photoViewer(report, list, load) {
+  let at = 0;
+  const img = h('img', { class: 'full', alt: '' });
+  const caption = h('span', { class: 'caption' });
+  const save = h('a', { class: 'button', download: '' }, t('download'));
+  const show = async (i) => {
+    at = (i + list.length) % list.length;
+    const url = await load(list[at]);
+    img.src = url;
+    img.alt = t('photoN', { n: at + 1, of: list.length });
+    caption.textContent = img.alt;
+    save.href = url;
+    save.download = `${report.tracking_code}-${at + 1}.${(list[at].content_type || 'image/jpeg').split('/')[1]}`;
+  };
+  const many = list.length > 1;
+  const dialog = h('dialog', { class: 'viewer', 'aria-label': t('photos') },
+    h('div', { class: 'viewer-bar' }, caption,
+      many ? h('button', { type: 'button', onclick: () => show(at - 1) }, t('prevPhoto')) : null,
+      many ? h('button', { type: 'button', onclick: () => show(at + 1) }, t('nextPhoto')) : null,
+      save, h('button', { type: 'button', class: 'primary', onclick: () => dialog.close() }, t('closeViewer'))),
+    h('div', { class: 'viewer-body' }, img));
+  img.addEventListener('click', () => img.classList.toggle('zoom')); // actual size, scrolled inside the dialog
+  dialog.addEventListener('keydown', (e) => {
+    if (many && e.key === 'ArrowRight') show(at + 1);
+    if (many && e.key === 'ArrowLeft') show(at - 1);
+  });
+  return { dialog, open: (i) => { dialog.showModal(); show(i); } };
 }
 
 function thread(report) {
@@ -121,10 +170,17 @@ function assignForm(report, officers, reload) {
 }
 
 function appointmentForm(report, reload) {
-  const at = h('input', { type: 'datetime-local', name: 'appointment_at', required: true,
-    value: toLocalInput(report.appointment_at || report.appointment_requested_at) });
+  // Day and time typed as dd/mm/yyyy and hh:mm: a datetime-local input follows the browser's locale (issue 15).
+  const local = toLocalInput(report.appointment_at || report.appointment_requested_at);
+  const day = dayInput('appointment_day', local.slice(0, 10), { required: true });
+  const hour = timeInput('appointment_time', local.slice(11, 16), { required: true });
   return h('form', { class: 'card appointment-form', onsubmit: async (e) => {
     e.preventDefault();
-    await post(report, 'appointment', { appointment_at: fromLocalInput(at.value) }, reload);
-  } }, h('h3', {}, t('appointment')), field(t('confirm'), at), h('button', { type: 'submit', class: 'primary' }, t('confirm')));
+    const iso = parseDayText(day.value);
+    const [hh, mm] = hour.value.split(':');
+    if (!iso || !(Number(hh) < 24 && Number(mm) < 60)) return day.setCustomValidity(t('badDay')) || day.reportValidity();
+    const at = fromLocalInput(`${iso}T${hh.padStart(2, '0')}:${mm}`);
+    await post(report, 'appointment', { appointment_at: at }, reload);
+  } }, h('h3', {}, t('appointment')), h('div', { class: 'day-time' }, field(t('day'), day), field(t('hour'), hour)),
+  h('button', { type: 'submit', class: 'primary' }, t('confirm')));
 }

@@ -2,15 +2,15 @@
 import { api, query } from '../api.js';
 import { barChart, STATUS_COLOURS, timeChart } from '../charts.js';
 import { label, t } from '../../../lib/i18n.js';
-import { duration, field, formValues, h, heading } from '../ui.js';
+import { dayInput, duration, field, formValues, h, heading } from '../ui.js';
 
 /** Screen: figures for a period (default: the last 30 days). */
 export async function statsScreen({ params, go }) {
   const asked = Object.fromEntries(['date_from', 'date_to'].filter((k) => params.get(k)).map((k) => [k, params.get(k)]));
   const stats = await api('/stats' + query(asked));
   const form = h('form', { class: 'filters', onsubmit: (e) => { e.preventDefault(); go('#/stats' + query(formValues(form))); } },
-    field(t('from'), h('input', { type: 'date', name: 'date_from', value: stats.date_from })),
-    field(t('to'), h('input', { type: 'date', name: 'date_to', value: stats.date_to })),
+    field(t('from'), dayInput('date_from', stats.date_from)),
+    field(t('to'), dayInput('date_to', stats.date_to)),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, t('filter'))));
   const fr = stats.first_response;
   return h('section', { class: 'stats' }, heading(t('stats')), form,
