@@ -16,7 +16,7 @@ from ..errors import ApiError, Conflict, NotFound, PayloadTooLarge, UnsupportedM
 from ..extensions import db
 from ..groups.models import Device
 from ..officers.models import Officer
-from . import images, storage
+from . import audio, images, storage
 from .models import Attachment
 
 
@@ -54,6 +54,9 @@ def photo_rows(
             "received": 0,
             "stored_size": None,
             "complete": False,
+            "message_id": None,
+            "duration_ms": None,
+            "transcript": None,
             "created_at": at,
             "completed_at": None,
         }
@@ -192,8 +195,14 @@ def _complete(attachment: Attachment) -> None:
             code="checksum_mismatch",
         )
     try:
-        cleaned = images.clean(data)
-    except images.InvalidImage:
+        if attachment.content_type in audio.AUDIO_TYPES:
+            # A recording is checked by its own bytes (never as an image): a PNG declared audio/webm is not_audio.
+            voice = audio.clean(data)
+            attachment.duration_ms = voice.duration_ms
+            cleaned = images.CleanImage(voice.data, voice.content_type, reencoded=True)
+        else:
+            cleaned = images.clean(data)
+    except (images.InvalidImage, audio.NotAudio, audio.AudioTooLong):
         _restart(attachment)
         raise
     storage.store_final(attachment.id, cleaned.data, cleaned.content_type)

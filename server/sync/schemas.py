@@ -7,10 +7,12 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from ..attachments import audio
 from ..fields import StoredText
 from ..reports.models import ReportKind, TipCategory, Urgency
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
+MAX_PHOTOS = 3  # and one recording (issue 16)
 SHA256_HEX = validate.Regexp(r"^[0-9a-f]{64}$", error="Must be a lowercase hex SHA-256.")
 DB_ID = validate.Range(min=1, max=2**31 - 1)  # an INTEGER key on PostgreSQL; larger values cannot name a row
 
@@ -49,7 +51,27 @@ class AttachmentDeclarationSchema(Schema):
     id = fields.UUID(required=True)
     sha256 = fields.String(required=True, validate=SHA256_HEX)
     size = fields.Integer(required=True, validate=validate.Range(min=1, max=5 * 1024 * 1024))
-    content_type = fields.String(required=True, validate=validate.OneOf(IMAGE_TYPES))
+    content_type = fields.String(required=True, validate=validate.OneOf(IMAGE_TYPES + audio.AUDIO_TYPES))
+
+
+def check_attachments(data: dict[str, Any]) -> None:
+    """At most MAX_PHOTOS photos and one recording, ids unique; a report or tip without text needs its recording."""
+    declared = data.get("attachments", [])
+    ids = [attachment["id"] for attachment in declared]
+    if len(ids) != len(set(ids)):
+        raise ValidationError("Attachment ids must differ.", "attachments")
+    voices = [a for a in declared if a["content_type"] in audio.AUDIO_TYPES]
+    if len(voices) > 1 or len(declared) - len(voices) > MAX_PHOTOS:
+        raise ValidationError(f"At most {MAX_PHOTOS} photos and one recording.", "attachments")
+    if any(voice["size"] > audio.MAX_BYTES for voice in voices):
+        raise ValidationError(f"A recording is at most {audio.MAX_BYTES} bytes.", "attachments")
+
+
+def check_text_or_voice(data: dict[str, Any]) -> None:
+    """A report or tip says something: in text, or in a recording (run even when other fields failed)."""
+    voices = [a for a in data.get("attachments", []) if a.get("content_type") in audio.AUDIO_TYPES]
+    if not data.get("body", "").strip() and not voices:
+        raise ValidationError("Write the report or record it.", "body")
 
 
 class ReportItemSchema(ItemSchema):
@@ -57,23 +79,29 @@ class ReportItemSchema(ItemSchema):
     household_id = fields.Integer(required=True, strict=True, validate=DB_ID)
     kind = fields.Enum(ReportKind, by_value=True, required=True)
     category = fields.Enum(TipCategory, by_value=True, load_default=None, allow_none=True)
-    body = StoredText(required=True, validate=validate.Length(min=1, max=5000))
+    # Empty when the report is a recording (issue 16): check_attachments then requires one.
+    body = StoredText(load_default="", validate=validate.Length(max=5000))
     anonymous = fields.Boolean(required=True)
     location = StoredText(load_default="", validate=validate.Length(max=200))
     urgency = fields.Enum(Urgency, by_value=True, load_default=Urgency.NORMAL)
     created_at = StoredDateTime(required=True)
     appointment_at = StoredDateTime(load_default=None, allow_none=True)
     attachments = fields.List(
-        fields.Nested(AttachmentDeclarationSchema), load_default=list, validate=validate.Length(max=3)
+        fields.Nested(AttachmentDeclarationSchema),
+        load_default=list,
+        validate=validate.Length(max=MAX_PHOTOS + 1),
+        metadata={"description": f"Up to {MAX_PHOTOS} photos (image/*) and one recording (audio/webm or audio/ogg)."},
     )
 
     @validates_schema
     def _check_kind_fields(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("category") is not None and data.get("kind") is not ReportKind.TIP:
             raise ValidationError("Only tips have a category.", "category")
-        ids = [attachment["id"] for attachment in data.get("attachments", [])]
-        if len(ids) != len(set(ids)):
-            raise ValidationError("Attachment ids must differ.", "attachments")
+        check_attachments(data)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _check_said(self, data: dict[str, Any], **_: Any) -> None:
+        check_text_or_voice(data)
 
     @post_load
     def _default_category(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
