@@ -4,14 +4,14 @@
 // /api/ is never cached here: the outbox in IndexedDB is the only store of what is sent.
 import { syncNow, setNotifier } from './js/sync.js';
 
-const VERSION = '4422ffbaa67a';
+const VERSION = '85aeca5dcf93';
 const PREFIX = 'binh-an-shell-';
 const CACHE = PREFIX + VERSION;
 const SHELL = [
   './', 'manifest.webmanifest', 'css/app.css',
   'js/app.js', 'js/apply.js', 'js/blind.js', 'js/bytes.js', 'js/crypto.js', 'js/downloads.js', 'js/enrolment.js', 'js/household-keys.js', 'js/keys.js',
   'js/outbox.js', 'js/photos.js', 'js/seal.js', 'js/store.js', 'js/strings.js', 'js/sw-bridge.js', 'js/sync.js', 'js/tips.js',
-  'js/ui.js', 'js/uploads.js',
+  'js/ui.js', 'js/uploads.js', 'js/icons.js', 'js/voice.js',
   'js/screens/compose.js', 'js/screens/enrol.js', 'js/screens/home.js', 'js/screens/households.js',
   'js/screens/kinds.js', 'js/screens/news.js', 'js/screens/pin.js', 'js/screens/report.js',
   'lib/api.js', 'lib/dom.js', 'lib/i18n.js', 'lib/router.js', 'lib/rules.js', 'lib/time.js',

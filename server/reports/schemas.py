@@ -25,6 +25,8 @@ class AttachmentInfoSchema(Schema):
     size = fields.Integer()
     received = fields.Integer()
     complete = fields.Boolean()
+    duration_ms = fields.Integer(allow_none=True, metadata={"description": "A recording's length (issue 16)."})
+    transcript = fields.String(allow_none=True, metadata={"description": "What an officer typed hearing it."})
 
 
 class MessageSchema(Schema):

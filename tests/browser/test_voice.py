@@ -1,0 +1,167 @@
+"""Voice reports (issue 16) in Chromium with a fake microphone that plays a sentence made by espeak-ng.
+
+One household records a report offline with no text, closes the app, opens it again and sends it once online;
+the recording travels as the photos do (sealed in IndexedDB, resumable upload) and arrives as Opus audio the
+officer can play; the other household on the same phone neither lists nor plays it, and IndexedDB never holds
+the sound in clear.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import struct
+import subprocess
+import uuid
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
+
+from server.attachments import audio
+
+from .chromium import CHROMIUM, CHROMIUM_ARGS
+from .conftest import LiveServer
+from .household import count, enrol, eventually, idb_dump, open_household, switch_household
+
+pytestmark = pytest.mark.browser
+
+HOUSEHOLD_A = "Hộ ông Nguyễn Văn An"
+HOUSEHOLD_B = "Hộ bà Trần Thị Bình"
+# What Opus in WebM says in its own header: none of it may be in IndexedDB in clear.
+CLEAR_AUDIO = ("OpusHead", "A_OPUS", "\x1aE\u07e3")
+
+
+def speech_wav(path: Path) -> Path:
+    """A sentence spoken by espeak-ng (a warbling tone where it is not installed), 16 kHz mono."""
+    espeak = shutil.which("espeak-ng")
+    if espeak:
+        text = "Nhà tôi bị mất trộm hai con gà tối hôm qua, xin công an xã đến xem giúp."
+        subprocess.run([espeak, "-v", "vi", "-s", "140", "-w", str(path), text], check=True, capture_output=True)
+        return path
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        frames = (
+            int(8000 * math.sin(2 * math.pi * (300 + 80 * math.sin(i / 2000)) * i / 16000)) for i in range(16000 * 4)
+        )
+        out.writeframes(b"".join(struct.pack("<h", f) for f in frames))
+    return path
+
+
+@pytest.fixture(scope="module")
+def mic_browser(playwright: Playwright, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    """Chromium whose microphone plays the wav, with the permission prompt answered yes."""
+    wav = speech_wav(tmp_path_factory.mktemp("mic") / "speech.wav")
+    args = [
+        *CHROMIUM_ARGS,
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={wav}",
+        "--autoplay-policy=no-user-gesture-required",
+    ]
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def context(mic_browser: Browser, live_server: LiveServer) -> Iterator[BrowserContext]:
+    ctx = mic_browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": 360, "height": 640},
+        locale="vi-VN",
+        service_workers="allow",
+        permissions=["microphone"],
+    )
+    ctx.set_default_timeout(15_000)
+    yield ctx
+    ctx.close()
+
+
+def record(page: Page, seconds: float) -> None:
+    page.get_by_role("button", name="Bấm để nói (ghi âm)").click()
+    expect(page.get_by_role("timer")).to_contain_text("0:01")
+    page.wait_for_timeout(int(seconds * 1000))
+    page.get_by_role("button", name="Bấm để dừng").click()
+    expect(page.locator("#voice-playback")).to_be_visible()
+
+
+PLAYS_JS = """async (sel) => {
+  const el = document.querySelector(sel);
+  el.muted = true;
+  await el.play();
+  await new Promise((ok) => setTimeout(ok, 700));
+  const t = el.currentTime;
+  el.pause();
+  return t;
+}"""
+
+
+def test_a_spoken_report_recorded_offline_reaches_the_officer_and_only_its_household(
+    context: BrowserContext, page: Page, live_server: LiveServer
+) -> None:
+    enrol(page, live_server.enrolment_code("DONG-01"))
+    open_household(page, HOUSEHOLD_B)  # PINs are set online (the household code needs a link)
+    switch_household(page)
+    open_household(page, HOUSEHOLD_A)
+
+    # Offline: a help request spoken, not typed; played back before sending.
+    context.set_offline(True)
+    page.get_by_role("button", name="Viết tin mới").click()
+    page.get_by_role("button", name="Cần giúp đỡ").click()
+    record(page, 3.5)
+    assert page.evaluate(PLAYS_JS, "#voice-playback") > 0.2
+    expect(page.get_by_text("Đã ghi âm 0:0")).to_be_visible()
+    page.get_by_role("button", name="Gửi", exact=True).click()
+    expect(page.get_by_role("button", name="Viết tin mới")).to_be_visible()
+    expect(page.locator(".voice-size")).to_contain_text("KB")  # the outbox says how much is left to send
+    dump = idb_dump(page)
+    assert '"audio/webm"' in dump  # the recording is queued (its type is clear metadata, like a photo's)
+    for marker in CLEAR_AUDIO:
+        assert marker not in dump, marker
+
+    # The app is closed and opened again, still offline; then the link comes back.
+    page.close()
+    page = context.new_page()
+    page.goto("/")
+    open_household(page, HOUSEHOLD_A)
+    context.set_offline(False)
+    page.get_by_role("button", name="Gửi ngay").click()
+    eventually(page, lambda: count(page, "outbox") == 0, timeout=40)
+
+    officer = live_server.officer()
+    (report,) = [
+        r
+        for r in officer.reports(kind="help")
+        if r["body"] == "" and any(a["content_type"] == "audio/webm" for a in r["attachments"])
+    ]
+    (att,) = report["attachments"]
+    assert att["complete"] and 2500 <= att["duration_ms"] <= 6000
+    heard = officer.request("GET", f"/api/v1/officer/attachments/{att['id']}")
+    assert heard.status_code == 200 and heard.headers["content-type"] == "audio/webm"
+    clean = audio.clean(heard.content)
+    assert clean.data == heard.content  # stored already clean: nothing left to strip
+    bitrate = 8 * len(heard.content) / (att["duration_ms"] / 1000)
+    print(json.dumps({"recorded_bytes": len(heard.content), "duration_ms": att["duration_ms"], "bits_per_s": bitrate}))
+    assert bitrate < 40_000  # a speech bitrate (16 kbit/s asked), not the 128 kbit/s default
+
+    # Household B on the same phone: A's report is not in its list, and nothing of the sound is kept in clear.
+    switch_household(page)
+    open_household(page, HOUSEHOLD_B)
+    expect(page.get_by_text("Tin của hộ")).to_be_visible()
+    expect(page.locator("audio")).to_have_count(0)
+    assert page.get_by_role("button", name="Cần giúp đỡ").count() == 0
+    for marker in CLEAR_AUDIO:
+        assert marker not in idb_dump(page), marker
+    # A phone without this group's token cannot fetch it either.
+    status = page.evaluate(
+        "async (id) => (await fetch('/api/v1/attachments/' + id, {headers: {Authorization: 'Bearer x'}})).status",
+        att["id"],
+    )
+    assert status in (401, 404)
+    assert uuid.UUID(att["id"])
