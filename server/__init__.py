@@ -71,6 +71,7 @@ def _register_blueprints(api: Api) -> None:
 
     sync.document_items(api)
     phones = (groups.blp, households.blp, sync.blp, attachments.blp, announcements.blp, rules.blp, tips.blp)
+    phones_voice = (reports.phone_voice,)  # officers' spoken replies (issue 16)
     console = (
         officers.blp,
         reports.blp,
@@ -82,7 +83,7 @@ def _register_blueprints(api: Api) -> None:
         administration.audit_log,
         stats.blp,
     )
-    for blueprint in (*phones, *console):
+    for blueprint in (*phones, *phones_voice, *console):
         api.register_blueprint(blueprint)
 
 

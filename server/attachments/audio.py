@@ -41,6 +41,7 @@ MAX_SECONDS = 120
 _TOLERANCE_MS = 1500
 MAX_BYTES = 2 * 1024 * 1024  # 120 s even at 128 kbit/s; the phone records at about 16 kbit/s (240 KB)
 AUDIO_TYPES = ("audio/webm", "audio/ogg")
+MAGIC = (b"\x1a\x45\xdf\xa3", b"OggS")  # an EBML header, an Ogg page
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def clean(data: bytes) -> CleanAudio:
     if len(data) > MAX_BYTES:
         raise NotAudio(f"Recordings are at most {MAX_BYTES // 1024} KB.", code="audio_too_large")
     try:
-        if data.startswith(b"\x1a\x45\xdf\xa3"):
+        if data.startswith(MAGIC[0]):
             cleaned = _clean_webm(data)
         elif data.startswith(b"OggS"):
             cleaned = _clean_ogg(data)

@@ -18,7 +18,7 @@ import pytest
 from server.attachments import audio, storage
 from server.attachments.models import Attachment
 from server.extensions import db
-from tests.conftest import photo_declaration, png_bytes
+from tests.conftest import photo_declaration, png_bytes, report_item
 
 DATA = Path(__file__).parent / "data"
 WEBM = (DATA / "voice.webm").read_bytes()
@@ -161,8 +161,6 @@ def test_declarations_allow_one_recording_and_need_text_or_voice(phone, demo):
         "four photos": {"attachments": [photo_declaration(png_bytes(c)) for c in ("red", "blue", "green", "white")]},
         "too large": {"attachments": [{**voice, "size": audio.MAX_BYTES + 1}]},
     }
-    from tests.conftest import report_item
-
     for name, overrides in cases.items():
         result = phone.sync([report_item(household, **overrides)]).json["results"][0]
         assert result["status"] == "rejected", name
@@ -175,3 +173,107 @@ def test_rules_publish_the_voice_limits(client):
     limits = client.get("/api/v1/rules").json["limits"]
     assert limits["photos_per_report"] == 3
     assert limits["voice_seconds"] == 120 and limits["voice_bytes"] == audio.MAX_BYTES
+
+
+# --- officers listen, transcribe and answer by voice ------------------------------------------------------------
+
+
+def test_transcripts_are_searchable_and_the_queue_filters_recordings(phone, officer, demo):
+    voice = photo_declaration(WEBM, "audio/webm")
+    spoken = phone.send_report(kind="help", category=None, body="", attachments=[voice])
+    upload(phone, voice["id"], WEBM, chunk=len(WEBM))
+    typed = phone.send_report(kind="help", category=None, body="Đường vào bản bị sạt lở")
+    with_voice = officer.get("/api/v1/officer/reports?has_voice=true").json["items"]
+    assert [r["id"] for r in with_voice] == [spoken]
+    assert with_voice[0]["attachments"][0]["duration_ms"] > 1500
+    assert {r["id"] for r in officer.get("/api/v1/officer/reports").json["items"]} == {spoken, typed}
+
+    saved = officer.post(
+        f"/api/v1/officer/reports/{spoken}/transcript",
+        json={"attachment_id": voice["id"], "transcript": "Nhà tôi bị mất trộm gà"},
+    )
+    assert saved.status_code == 200, saved.json
+    assert saved.json["attachments"][0]["transcript"] == "Nhà tôi bị mất trộm gà"
+    found = officer.get("/api/v1/officer/reports?q=trom%20ga").json["items"]
+    assert [r["id"] for r in found] == [spoken]  # typed without tones, found in what the officer heard
+    not_voice = officer.post(
+        f"/api/v1/officer/reports/{typed}/transcript", json={"attachment_id": voice["id"], "transcript": "x"}
+    )
+    assert not_voice.status_code == 404
+
+
+def test_a_voice_reply_reaches_only_its_groups_phone_encrypted_with_a_key_in_the_reply(
+    phone, officer, demo, enrol_phone
+):
+    report_id = phone.send_report(kind="question", category=None)
+    phone.pull_all()
+    refused = officer.post(
+        f"/api/v1/officer/reports/{report_id}/voice-reply", data=png_bytes(size=32), content_type="audio/webm"
+    )
+    assert refused.status_code == 422 and refused.json["error"]["code"] == "not_audio"
+    answer = officer.post(
+        f"/api/v1/officer/reports/{report_id}/voice-reply?body=Mời+bác+lên+xã", data=OGG, content_type="audio/ogg"
+    )
+    assert answer.status_code == 201, answer.json
+    assert answer.json["voice"]["content_type"] == "audio/ogg" and answer.json["body"] == "Mời bác lên xã"
+    [change] = [c for c in phone.pull_all() if c["type"] == "message"]  # the refused one left nothing
+    voice = change["voice"]  # this household has no keys yet: the reply is in clear, as its text is
+    assert change["voice_id"] == voice["id"] and voice["duration_ms"] > 1500
+
+    fetched = phone.client.get(f"/api/v1/voice-replies/{voice['id']}", headers=phone.headers, buffered=True)
+    assert fetched.status_code == 200 and fetched.mimetype == "application/octet-stream"
+    assert b"OpusHead" not in fetched.data  # the device token alone gets ciphertext
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from server.mailbox.sealing import from_b64url
+
+    clear = AESGCM(from_b64url(voice["key"])).decrypt(fetched.data[:12], fetched.data[12:], None)
+    assert clear == storage.read_final(voice["id"]) and audio.clean(clear).data == clear
+    other = enrol_phone("TAY-01")
+    elsewhere = other.client.get(f"/api/v1/voice-replies/{voice['id']}", headers=other.headers)
+    assert elsewhere.status_code == 404
+    heard = officer.get(f"/api/v1/officer/reports/{report_id}").json["messages"][-1]
+    assert heard["voice"]["id"] == voice["id"]
+    assert officer.get(f"/api/v1/officer/attachments/{voice['id']}").data == clear
+
+
+def test_a_voice_reply_to_a_claimed_household_is_sealed_to_its_key(phone, head, officer, demo):
+    from server.mailbox.sealing import from_b64url
+    from tests.households.test_envelopes import HOUSEHOLD_INFO, claimed
+    from tests.tips.tipster import open_entry
+
+    household = demo.household("DONG-01", 1)
+    keys = claimed(phone, head, household.id)
+    item = keys.sign(report_item(household.id, body="", attachments=[photo_declaration(WEBM, "audio/webm")]))
+    assert phone.sync([item]).json["results"][0]["status"] == "created"
+    answer = officer.post(f"/api/v1/officer/reports/{item['id']}/voice-reply", data=WEBM, content_type="audio/webm")
+    assert answer.status_code == 201, answer.json
+    [change] = [c for c in phone.pull_all() if c["type"] == "message"]
+    assert set(change) == {"type", "household_id", "sealed", "voice_id"}  # the id outside, to fetch; no key
+    opened = open_entry(keys.box, change["sealed"], HOUSEHOLD_INFO)
+    assert opened["voice"]["id"] == change["voice_id"]
+    fetched = phone.client.get(f"/api/v1/voice-replies/{change['voice_id']}", headers=phone.headers, buffered=True)
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    clear = AESGCM(from_b64url(opened["voice"]["key"])).decrypt(fetched.data[:12], fetched.data[12:], None)
+    assert audio.clean(clear).duration_ms == opened["voice"]["duration_ms"]
+
+
+def test_an_announcement_carries_a_voice_version(officer, phone):
+    draft = officer.post(
+        "/api/v1/officer/announcements", json={"title": "Lịch tiêm phòng", "body": "Sáng thứ bảy tại nhà văn hoá."}
+    ).json
+    uploaded = officer.post(
+        f"/api/v1/officer/announcements/{draft['id']}/files?name=doc-thong-bao.webm",
+        data=WEBM,
+        content_type="audio/webm",
+    )
+    assert uploaded.status_code == 201 and uploaded.json["content_type"] == "audio/webm"
+    officer.post(f"/api/v1/officer/announcements/{draft['id']}/publish")
+    [received] = [c for c in phone.pull_all() if c["type"] == "announcement" and c["id"] == draft["id"]]
+    [file] = received["files"]
+    assert file["content_type"] == "audio/webm"
+    got = phone.client.get(
+        f"/api/v1/announcements/{draft['id']}/files/{file['id']}", headers=phone.headers, buffered=True
+    )
+    assert got.status_code == 200 and b"Secret title" not in got.data and audio.clean(got.data).data == got.data
