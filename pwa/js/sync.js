@@ -7,7 +7,7 @@ import * as store from './store.js';
 import { decrypt, deviceKey } from './crypto.js';
 import { applyChanges } from './apply.js';
 import { uploadPhotos } from './uploads.js';
-import { fetchFiles, refreshRules } from './downloads.js';
+import { fetchFiles, fetchVoices, refreshRules } from './downloads.js';
 import * as tips from './tips.js';
 
 const BATCH = 100;
@@ -76,6 +76,7 @@ async function run(reason) {
     const pushed = await pushAndPull(token);
     await uploadPhotos(token, notify);
     await fetchFiles(token);
+    await fetchVoices(token);
     await refreshRules();
     failures = 0;
     state.error = null;

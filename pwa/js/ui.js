@@ -3,6 +3,7 @@ import { h } from '../lib/dom.js';
 import { t } from '../lib/i18n.js';
 import { rules } from '../lib/rules.js';
 import { hasIcon, icon } from './icons.js';
+import { speak, viVoice } from './voice.js';
 
 export { icon as ICON };
 
@@ -10,6 +11,18 @@ export { icon as ICON };
 export const button = (name, label, onclick, cls = '') =>
   h('button', { type: 'button', class: 'btn ' + cls, onclick },
     name ? h('span', { class: 'ico', 'aria-hidden': 'true' }, icon(name)) : null, h('span', {}, label));
+
+/**
+ * "Nghe": reads `text` aloud with the browser's speech synthesis in Vietnamese (issue 16). Hidden where the phone
+ * has no Vietnamese voice; shown when one appears (voices load after the page).
+ */
+export function listenButton(text) {
+  if (!text || typeof speechSynthesis === 'undefined') return null;
+  const el = button('listen', t('report.listen'), () => speak(text), 'listen quiet');
+  el.hidden = !viVoice();
+  if (el.hidden) speechSynthesis.addEventListener('voiceschanged', () => { el.hidden = !viVoice(); }, { once: true });
+  return el;
+}
 
 /** The report kinds the phone has drawn icons for; which kinds exist, and their order, is the server's. */
 const KNOWN_KINDS = ['tip', 'complaint', 'question', 'appointment', 'help', 'lost_found'];

@@ -2,7 +2,10 @@
 // Opus in WebM, Firefox in Ogg: both are what the server accepts; a browser that records only another codec (AAC
 // in MP4) or nothing at all is told apart so the screen can say so. The recording is queued like a photo (an
 // attachment with its SHA-256), sealed in IndexedDB, and sent with the resumable upload.
-import { sha256Hex } from './crypto.js';
+// The officer console records its spoken replies with this module too: it imports nothing of the phone's storage.
+import { fromB64u, toHex } from './bytes.js';
+
+const sha256Hex = async (bytes) => toHex(await crypto.subtle.digest('SHA-256', bytes));
 
 export const BITS_PER_SECOND = 16000;
 export const MAX_SECONDS = 120;
@@ -72,6 +75,17 @@ export async function start(hooks = {}) {
   }
   recorder.start(1000);
   return { stop, cancel: () => { if (recorder.state !== 'inactive') recorder.stop(); release(); } };
+}
+
+/**
+ * The bytes of an officer's spoken reply as fetched (nonce ‖ AES-GCM), opened with the key of the sealed reply.
+ * @param {Blob} blob @param {{key: string, content_type: string}} voice @returns {Promise<Blob>}
+ */
+export async function openReply(blob, voice) {
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  const key = await crypto.subtle.importKey('raw', fromB64u(voice.key), 'AES-GCM', false, ['decrypt']);
+  const clear = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: bytes.subarray(0, 12) }, key, bytes.subarray(12));
+  return new Blob([clear], { type: voice.content_type });
 }
 
 /** "m:ss" for a duration in ms. */

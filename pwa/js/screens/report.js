@@ -2,15 +2,26 @@
 import { h } from '../../lib/dom.js';
 import { label, t } from '../../lib/i18n.js';
 import { when } from '../../lib/time.js';
-import { clock } from '../voice.js';
-import { button, badge, stateOf, ICON, ICONS, limit, tipItem } from '../ui.js';
+import { clock, openReply } from '../voice.js';
+import { button, badge, listenButton, stateOf, ICON, ICONS, limit, tipItem } from '../ui.js';
 import * as store from '../store.js';
 import { open } from '../crypto.js';
 import * as outbox from '../outbox.js';
 
 export const live = true;
 
-function entry(e, pending, newAppt) {
+/** The officer's spoken reply, opened with the key its sealed reply carries; null while not fetched yet. */
+async function replyAudio(v) {
+  if (!v?.voice) return null;
+  const rec = await store.file(`voice/${v.voice.id}`);
+  if (!rec) return h('p', { class: 'muted' }, t('report.voiceLater'));
+  try {
+    const blob = await openReply(rec.blob, v.voice);
+    return h('audio', { controls: true, preload: 'metadata', class: 'reply-voice', src: URL.createObjectURL(blob) });
+  } catch { return null; }
+}
+
+function entry(e, pending, newAppt, heard) {
   const v = e.value;
   if (v.type === 'status') {
     return h('li', { class: 'ev status' }, h('time', {}, when(e.at)),
@@ -20,7 +31,8 @@ function entry(e, pending, newAppt) {
   }
   const officer = v.type === 'reply';
   return h('li', { class: 'ev ' + (officer ? 'reply' : 'mine') }, h('time', {}, when(e.at)),
-    h('b', {}, officer ? t('report.officer') : t('report.you')), h('p', {}, v.body),
+    h('b', {}, officer ? (v.voice ? t('report.voiceReply') : t('report.officer')) : t('report.you')),
+    v.body ? h('p', {}, v.body) : null, heard || null, officer ? listenButton(v.body) : null,
     pending ? h('small', {}, t('state.' + pending)) : null);
 }
 
@@ -65,6 +77,7 @@ export async function render(app, id) {
     app.kick();
   }
   const appt = events.filter((e) => e.value.appointment_at).pop();
+  const heard = await Promise.all(events.map((e) => replyAudio(e.value)));
   const body = h('textarea', { id: 'followup', rows: '3', maxlength: limit('message_body') });
   return h('section', {},
     h('h2', {}, h('span', { 'aria-hidden': 'true' }, ICONS[content?.kind], ' '),
@@ -97,7 +110,8 @@ export async function render(app, id) {
     h('h3', {}, t('report.timeline')),
     h('ol', { class: 'timeline' }, events.map((e, i) => entry(e,
       e.outboxId && queued.get(e.outboxId) && stateOf({}, queued.get(e.outboxId)),
-      e.value.appointment_at && e.value.appointment_at !== events.slice(0, i).map((x) => x.value.appointment_at).filter(Boolean).pop()))),
+      e.value.appointment_at && e.value.appointment_at !== events.slice(0, i).map((x) => x.value.appointment_at).filter(Boolean).pop(),
+      heard[i]))),
     r.sealed && item?.state !== 'attention' ? h('form', { class: 'card', onsubmit: async (e) => {
       e.preventDefault();
       if (!body.value.trim()) return;

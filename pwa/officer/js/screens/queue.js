@@ -6,13 +6,15 @@ import { when } from '../../../lib/time.js';
 import { field, formValues, h, heading, pager, select } from '../ui.js';
 
 const FILTERS = ['q', 'status', 'kind', 'category', 'village_id', 'urgency', 'assignee', 'date_from', 'date_to', 'sort'];
+const isVoice = (a) => a.content_type.startsWith('audio/');
+const clock = (ms) => { const s = Math.round((ms || 0) / 1000); return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`; };
 const PER_PAGE = 25;
 
 const choices = (kind, values) => values.map((v) => [v, label(kind, v)]);
 
 function paramsToFilters(params) {
   const filters = {};
-  for (const key of [...FILTERS, 'open', 'unanswered', 'page']) if (params.get(key)) filters[key] = params.get(key);
+  for (const key of [...FILTERS, 'open', 'unanswered', 'has_voice', 'page']) if (params.get(key)) filters[key] = params.get(key);
   if (!params.toString()) filters.open = 'true';  // what an officer wants first: what is still open
   return filters;
 }
@@ -39,7 +41,9 @@ export async function queueScreen({ params, go }) {
     h('div', { class: 'checks' },
       h('label', {}, h('input', { type: 'checkbox', name: 'open', checked: filters.open === 'true' }), ' ', t('onlyOpen')),
       h('label', {}, h('input', { type: 'checkbox', name: 'unanswered', checked: filters.unanswered === 'true' }), ' ',
-        t('onlyUnanswered'))),
+        t('onlyUnanswered')),
+      h('label', {}, h('input', { type: 'checkbox', name: 'has_voice', checked: filters.has_voice === 'true' }), ' ',
+        t('hasVoice'))),
     h('div', { class: 'actions' },
       h('button', { type: 'submit', class: 'primary' }, t('filter')),
       h('button', { type: 'button', onclick: () => go('#/queue?sort=newest') }, t('reset'))));
@@ -74,7 +78,9 @@ function item(report) {
     report.anonymous ? h('span', { class: 'badge' }, t('anonymous')) : null,
   ];
   const who = report.anonymous ? [] : [report.group?.name, report.household?.name].filter(Boolean);
-  const missing = report.attachments.filter((a) => !a.complete).length;
+  const pictures = report.attachments.filter((a) => !isVoice(a));
+  const missing = pictures.filter((a) => !a.complete).length;
+  const voice = report.attachments.find(isVoice);
   return h('li', { class: `report ${report.urgency === 'urgent' ? 'is-urgent' : ''} ${report.overdue ? 'is-overdue' : ''}` },
     h('a', { href: `#/report/${report.id}`, class: 'report-link' },
       h('span', { class: 'line1' }, h('strong', {}, label('kind', report.kind)),
@@ -84,5 +90,6 @@ function item(report) {
       h('span', { class: 'line3 muted' }, [report.village.name, ...who].join(' · '), ' — ', when(report.received_at),
         ' — ', report.tracking_code,
         report.assigned_officer ? ` — ${report.assigned_officer.display_name}` : '',
-        report.attachments.length ? ` — 📷 ${report.attachments.length}${missing ? ` (${missing}…)` : ''}` : '')));
+        pictures.length ? ` — 📷 ${pictures.length}${missing ? ` (${missing}…)` : ''}` : '',
+        voice ? h('span', { class: 'voice-tag' }, ` — ${t('voiceN', { t: voice.complete ? clock(voice.duration_ms) : '…' })}`) : '')));
 }
