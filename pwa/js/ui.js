@@ -3,7 +3,21 @@ import { h } from '../lib/dom.js';
 import { t } from '../lib/i18n.js';
 import { rules } from '../lib/rules.js';
 import { hasIcon, icon } from './icons.js';
-import { speak, viVoice } from './voice.js';
+
+/** "12 KB" for a size in bytes. */
+export const kb = (n) => `${Math.max(1, Math.round((n || 0) / 1024))} KB`;
+
+/** The browser's Vietnamese speech voice, if any (voices load late: 'voiceschanged'). */
+const viVoice = () => speechSynthesis.getVoices().find((v) => v.lang?.toLowerCase().startsWith('vi')) || null;
+
+function speak(text) {
+  const u = new SpeechSynthesisUtterance(text);
+  u.voice = viVoice();
+  u.lang = u.voice?.lang || 'vi-VN';
+  u.rate = 0.9;
+  speechSynthesis.cancel();
+  speechSynthesis.speak(u);
+}
 
 export { icon as ICON };
 

@@ -5,6 +5,8 @@
 // The officer console records its spoken replies with this module too: it imports nothing of the phone's storage.
 import { fromB64u, toHex } from './bytes.js';
 
+export { clock } from '../lib/time.js';
+
 const sha256Hex = async (bytes) => toHex(await crypto.subtle.digest('SHA-256', bytes));
 
 export const BITS_PER_SECOND = 16000;
@@ -86,32 +88,4 @@ export async function openReply(blob, voice) {
   const key = await crypto.subtle.importKey('raw', fromB64u(voice.key), 'AES-GCM', false, ['decrypt']);
   const clear = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: bytes.subarray(0, 12) }, key, bytes.subarray(12));
   return new Blob([clear], { type: voice.content_type });
-}
-
-/** "m:ss" for a duration in ms. */
-export const clock = (ms) => {
-  const s = Math.round((ms || 0) / 1000);
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-};
-
-/** "12 KB" for a size in bytes. */
-export const kb = (n) => `${Math.max(1, Math.round((n || 0) / 1024))} KB`;
-
-/** Reads `text` aloud in Vietnamese with the browser's speech synthesis; false when no Vietnamese voice exists. */
-export function speak(text, lang = 'vi') {
-  const voice = viVoice(lang);
-  if (!voice || !text) return false;
-  speechSynthesis.cancel();
-  const u = new SpeechSynthesisUtterance(text);
-  u.voice = voice;
-  u.lang = voice.lang;
-  u.rate = 0.9;
-  speechSynthesis.speak(u);
-  return true;
-}
-
-/** The browser's Vietnamese voice, if any (voices load late: call again after 'voiceschanged'). */
-export function viVoice(lang = 'vi') {
-  if (typeof speechSynthesis === 'undefined') return null;
-  return speechSynthesis.getVoices().find((v) => v.lang?.toLowerCase().startsWith(lang)) || null;
 }

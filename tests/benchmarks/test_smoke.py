@@ -20,6 +20,7 @@ from benchmarks import (
     load,
     pull_month,
     pwa_2g,
+    pwa_voice_2g,
     pwa_weight,
     round_trips,
     scale,
@@ -99,6 +100,16 @@ def test_pwa_2g(server: Server, tmp_path: Path) -> None:
     (text,) = figures["results"]
     assert text["requests"] >= 1 and text["bytes_up"] > 0 and text["bytes_down"] > 0
     assert text["online_to_sent_s"] >= pwa_2g.PROFILE["latency_ms"] / 1000, "the 2G latency was applied"
+
+
+@pytest.mark.browser
+def test_pwa_voice_2g(server: Server, tmp_path: Path) -> None:
+    figures = pwa_voice_2g.main(["--small", "--out", str(tmp_path / "out.json")], server)
+    whole, cut = figures["results"]
+    assert all(r["bytes"] > 0 and r["content_type"] == "audio/webm" for r in figures["recordings"])
+    assert whole["chunk_bytes_sent"] >= figures["recordings"][0]["bytes"], "the recording went up"
+    assert cut["resent_at_most_one_chunk"], cut
+    assert _written(tmp_path / "out.json")["results"][1]["case"] == "cut at 60 %"
 
 
 @pytest.mark.browser

@@ -4,7 +4,7 @@ import { h, mount } from '../../lib/dom.js';
 import { label, t } from '../../lib/i18n.js';
 import { rules } from '../../lib/rules.js';
 import { fromLocalInput, toLocalInput } from '../../lib/time.js';
-import { ICON, ICONS, kinds, limit } from '../ui.js';
+import { ICON, ICONS, kb, kinds, limit } from '../ui.js';
 import * as store from '../store.js';
 import { lockUp, open, encryptBytes, decryptBytes } from '../crypto.js';
 import { shrink } from '../photos.js';
@@ -112,7 +112,7 @@ function voicePicker(slot, msg, onChange) {
     if (slot.rec) {
       const url = URL.createObjectURL(new Blob([slot.rec.bytes], { type: slot.rec.content_type }));
       return mount(box, h('p', { class: 'voice-info' }, t('new.voiceInfo',
-        { t: voice.clock(slot.rec.duration_ms), size: voice.kb(slot.rec.size) })),
+        { t: voice.clock(slot.rec.duration_ms), size: kb(slot.rec.size) })),
         h('audio', { controls: true, src: url, preload: 'metadata', id: 'voice-playback' }),
         h('div', { class: 'grid2' },
           h('button', { type: 'button', class: 'btn', id: 'voice-again', onclick: record }, t('new.reRecord')),

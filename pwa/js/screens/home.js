@@ -1,9 +1,8 @@
 // The unlocked household's home: write, its reports with their outbox state, send now, purge.
 import { h } from '../../lib/dom.js';
 import { label, t } from '../../lib/i18n.js';
-import { when } from '../../lib/time.js';
-import { button, badge, ICON, ICONS, tipItem } from '../ui.js';
-import { clock, kb } from '../voice.js';
+import { clock, when } from '../../lib/time.js';
+import { button, badge, ICON, ICONS, kb, tipItem } from '../ui.js';
 import * as store from '../store.js';
 import { open } from '../crypto.js';
 

@@ -28,7 +28,7 @@ export const vi = {
   confirm: 'Xác nhận lịch hẹn', confirmed: 'Đã hẹn', readOnPhone: 'Đã xem trên máy',
   sent: 'Đã gửi', saved: 'Đã lưu', failed: 'Không thực hiện được', network: 'Mất kết nối tới máy chủ',
   newAnnouncement: 'Soạn thông báo', title: 'Tiêu đề', body: 'Nội dung', wholeCommune: 'Toàn xã',
-  targets: 'Gửi tới', targetsHint: 'Không chọn thôn nào: gửi toàn xã.', expires: 'Hết hạn', files: 'Biểu mẫu (PDF, ảnh) hoặc bản đọc (ghi âm)', addFile: 'Đính kèm',
+  targets: 'Gửi tới', targetsHint: 'Không chọn thôn nào: gửi toàn xã.', expires: 'Hết hạn', files: 'Biểu mẫu (PDF hoặc ảnh)', addFile: 'Đính kèm',
   publish: 'Đăng', expireNow: 'Cho hết hạn', withdraw: 'Thu hồi', remove: 'Xoá', createDraft: 'Lưu nháp',
   readBy: '{n} tổ đã xem', villages: 'Thôn', newVillage: 'Thêm thôn', name: 'Tên', rename: 'Đổi tên',
   newGroup: 'Thêm tổ', groupList: 'Tổ liên gia', code: 'Mã', households: 'Hộ gia đình', phones: 'Điện thoại', lastSeen: 'Đồng bộ lần cuối',
