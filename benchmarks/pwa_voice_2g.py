@@ -5,14 +5,18 @@
 Debian's Chromium (through Playwright) with a fake microphone that plays a Vietnamese sentence made by espeak-ng
 (a warbling tone where espeak-ng is not installed) opens the household app against a throwaway gunicorn server,
 enrols and unlocks a household, and, with no signal, records a tip of RECORD_SECONDS (30 s; 3 s with --small) on
-the compose screen, with no text. Two deliveries over pwa_2g's 2G profile (300 ms latency, 50 kbit/s up):
+the compose screen, with no text. Two deliveries over pwa_2g's 2G profile (300 ms latency, 50 kbit/s up; --small:
+the first only, of a 3 s recording):
 
 - **whole**: the link comes back as 2G; the clock runs from the page's ``online`` event to the tip's "sent"
   badge. The budget is RTT + 1.2 × bytes / bandwidth: one latency per request plus 1.2 times the bytes over each
   direction's bandwidth (CDP's counts, headers included).
 - **cut**: the link comes back as 2G and is cut again once 60 % of the recording's bytes should have gone up;
-  it comes back after 3 s. What the phone sent twice (the PATCH bodies beyond the recording's size) must be at
-  most one chunk (32 KB for recordings, js/uploads.js).
+  it comes back after 3 s. The phone reaches the server through a relay whose connections are reset at the cut
+  (CDP's "offline" alone lets a request already uploading go on). What the phone sent twice (the chunks of its
+  PATCH requests beyond the recording's size) must be at most one chunk (32 KB for recordings, js/uploads.js).
+  Chromium does not notice the reset under its network emulation: the chunk in flight waits for the upload's
+  60 s timeout (js/uploads.js) before the phone asks the server where to resume, which dominates that time.
 
 Also reported: the recording's duration and size as Chromium's MediaRecorder produced them (asked for 16 kbit/s
 Opus, mono), i.e. the bits per second of speech the phone actually sends.
@@ -21,10 +25,12 @@ Opus, mono), i.e. the bits per second of speech the phone actually sends.
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -34,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from benchmarks.live import Server, check, gunicorn, machine, write_results
-from benchmarks.pwa_2g import HOUSEHOLD, PROFILE, Link, phone
+from benchmarks.pwa_2g import HOUSEHOLD, PROFILE, Link
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.household import enrol, open_household
 from tests.browser.test_voice import speech_wav
@@ -118,16 +124,80 @@ def measured(server: Server, recording: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _patch_bodies(link: Link, before_ms: float) -> int:
-    """Bytes of attachment chunks the phone started to send (Content-Length of each PATCH)."""
-    total = 0
+class CuttableLink:
+    """A TCP relay between the phone and the server whose connections can all be cut at once, as when the
+    signal goes: an emulated "offline" (CDP) only stops new requests, a chunk already uploading would go on."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.conns: list[socket.socket] = []
+        self.lock = threading.Lock()
+        self.down_until = 0.0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if time.monotonic() < self.down_until:  # no signal: the connection goes nowhere
+                client.close()
+                continue
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            with self.lock:
+                self.conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        for sock in (src, dst):
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def cut(self, seconds: float = 0) -> None:
+        """Every open connection reset, and none for ``seconds``: a chunk in flight is lost; the server keeps
+        what it committed."""
+        self.down_until = time.monotonic() + seconds
+        with self.lock:
+            conns, self.conns = self.conns, []
+        for sock in conns:
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                sock.close()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.cut()
+        self.listener.close()
+
+
+def _resent(link: Link, size: int, before_ms: float) -> tuple[int, int]:
+    """(bytes of recording chunks the phone sent beyond the recording's size, PATCH requests): each PATCH carries
+    the chunk at its ``offset`` (32 KB, or what is left)."""
+    sent = 0
+    patches = 0
     for r in link.traffic.requests.values():
-        if r.get("method") == "PATCH" and "/attachments/" in r.get("url", "") and r.get("at_ms", 0) <= before_ms:
-            total += int(r.get("body", 0))
-    return total
+        url = r.get("url", "")
+        if r.get("method") == "PATCH" and "/attachments/" in url and r.get("at_ms", 0) <= before_ms:
+            offset = int(url.split("offset=")[1].split("&")[0])
+            sent += min(VOICE_CHUNK, size - offset)
+            patches += 1
+    return sent - size, patches
 
 
-def deliver(page: Page, link: Link, recording: dict[str, Any], *, cut: bool) -> dict[str, Any]:
+def deliver(
+    page: Page, link: Link, recording: dict[str, Any], *, cut: bool, relay: CuttableLink | None = None
+) -> dict[str, Any]:
     page.evaluate(WATCH_JS, page.locator(".badge.sent").count())
     link.traffic.requests.clear()
     started = time.perf_counter()
@@ -145,7 +215,9 @@ def deliver(page: Page, link: Link, recording: dict[str, Any], *, cut: bool) -> 
         check(first_patch is not None, "no upload started")
         upload_s = CUT_AT * recording["bytes"] * 8 / (PROFILE["up_kbit_s"] * 1000)
         page.wait_for_timeout(int(1000 * upload_s))  # the emulator overlaps an upload with its latency
-        link.offline()
+        link.offline()  # the signal goes for 3 s, taking the chunk in flight with it
+        if relay is not None:
+            relay.cut()
         page.wait_for_timeout(3000)
         link.second_generation()
         cut_done = True
@@ -162,32 +234,19 @@ def deliver(page: Page, link: Link, recording: dict[str, Any], *, cut: bool) -> 
     down = totals["bytes_down"] * 8 / (PROFILE["down_kbit_s"] * 1000)
     budget = latency + 1.2 * (up + down)
     online_to_sent = (marks["sent"] - marks["online"]) / 1000 if marks["online"] is not None else wall
-    sent_bodies = _patch_bodies(link, marks["sentEpoch"])
+    resent, chunk_requests = _resent(link, recording["bytes"], marks["sentEpoch"])
     row: dict[str, Any] = {
         "case": "cut at 60 %" if cut else "whole",
         "online_to_sent_s": round(online_to_sent, 2),
         "budget_s": round(budget, 2),
         "within_budget": online_to_sent <= budget,
-        "chunk_bytes_sent": sent_bodies,
-        "resent_bytes": max(0, sent_bodies - recording["bytes"]),
+        "chunk_requests": chunk_requests,
+        "resent_bytes": resent,
         **totals,
     }
     if cut_done:
         row["resent_at_most_one_chunk"] = row["resent_bytes"] <= VOICE_CHUNK
     return row
-
-
-class BodyTraffic:
-    """Adds each request's Content-Length to pwa_2g's Traffic rows (its ExtraInfo handler keeps the sum only)."""
-
-    def __init__(self, link: Link) -> None:
-        self.link = link
-        link.page.on("Network.requestWillBeSentExtraInfo", self.on_extra)
-
-    def on_extra(self, params: dict[str, Any]) -> None:
-        headers = params.get("headers", {})
-        length = int(next((v for k, v in headers.items() if k.lower() == "content-length"), 0))
-        self.link.traffic.requests.setdefault(params["requestId"], {})["body"] = length
 
 
 def run(small: bool, database_url: str | None = None, server: Server | None = None) -> dict[str, Any]:
@@ -200,18 +259,23 @@ def run(small: bool, database_url: str | None = None, server: Server | None = No
         code = server.enrolment_codes("DONG-02")[0]
         tmp = Path(stack.enter_context(TemporaryDirectory()))
         browser = stack.enter_context(mic_chromium(speech_wav(tmp / "speech.wav")))
-        context = phone(browser, server)
+        relay = CuttableLink(server.port)
+        stack.callback(relay.close)
+        relayed = f"http://127.0.0.1:{relay.port}"  # the phone reaches the server through the cuttable relay
+        context = browser.new_context(
+            base_url=relayed, viewport={"width": 360, "height": 640}, locale="vi-VN", service_workers="allow"
+        )
+        context.set_default_timeout(30_000)
         context.grant_permissions(["microphone"])
         stack.callback(context.close)
         page = context.new_page()
         enrol(page, code)
         open_household(page, HOUSEHOLD)
         page.wait_for_timeout(500)
-        link = Link(browser, context, page, server.url)
-        BodyTraffic(link)
-        for cut in (False, True):
+        link = Link(browser, context, page, relayed)
+        for cut in (False,) if small else (False, True):
             recording = record_tip(page, link, seconds)
-            results.append(deliver(page, link, recording, cut=cut))
+            results.append(deliver(page, link, recording, cut=cut, relay=relay))
             recordings.append(measured(server, recording))
     return {
         "profile": PROFILE,
@@ -226,7 +290,7 @@ def run(small: bool, database_url: str | None = None, server: Server | None = No
 def main(argv: list[str] | None = None, server: Server | None = None) -> dict[str, Any]:
     """The command line; ``server`` lets the smoke test reuse a running Bình An instead of starting one."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", action="store_true", help="3 s recordings instead of 30 s")
+    parser.add_argument("--small", action="store_true", help="one 3 s recording, not cut")
     parser.add_argument("--database-url")
     parser.add_argument("--out")
     args = parser.parse_args(argv)
