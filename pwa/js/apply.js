@@ -67,7 +67,7 @@ async function applyReportChange(c) {
   const at = isStatus ? c.changed_at : c.created_at;
   const sealed = await seal(keys.publicKey, isStatus
     ? { type: 'status', status: c.status, reason: c.reason || null, appointment_at: c.appointment_at || null }
-    : { type: 'reply', body: c.body, messageId: c.id, voice: c.voice || null });
+    : { type: 'reply', body: c.body, messageId: c.id, ...(c.voice ? { voice: c.voice } : {}) });
   const id = isStatus ? `st:${c.report_id}:${at}:${c.status}` : 'msg:' + c.id;
   await store.recordReply({ id, reportId: report.id, householdId: report.householdId, at, sealed },
     isStatus ? c.status : null);
