@@ -7,7 +7,9 @@ voice.ogg as Firefox records. The over-long recording is built here from voice.w
 
 from __future__ import annotations
 
+import contextlib
 import io
+import random
 import shutil
 import struct
 import uuid
@@ -285,3 +287,16 @@ def test_ffprobe_agrees_when_asked():
     with app.app_context():
         assert audio.clean(WEBM).content_type == "audio/webm"
         assert audio.clean(OGG).content_type == "audio/ogg"
+
+
+def test_damaged_recordings_are_refused_cleanly():
+    """Bytes flipped or cut anywhere: the check answers not_audio (or a length), never a server error."""
+    rng = random.Random(16)
+    for _ in range(300):
+        damaged = bytearray(rng.choice([WEBM, OGG]))
+        for _ in range(rng.randint(1, 8)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        if rng.random() < 0.3:
+            damaged = damaged[: rng.randrange(len(damaged))]
+        with contextlib.suppress(audio.NotAudio, audio.AudioTooLong):
+            audio.clean(bytes(damaged))
