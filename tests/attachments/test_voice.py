@@ -300,3 +300,16 @@ def test_damaged_recordings_are_refused_cleanly():
             damaged = damaged[: rng.randrange(len(damaged))]
         with contextlib.suppress(audio.NotAudio, audio.AudioTooLong):
             audio.clean(bytes(damaged))
+
+
+def test_an_anonymous_tip_may_be_spoken_only(phone, officer, demo):
+    from tests.tips.tipster import Tipster
+
+    tipster = Tipster.of(phone)
+    voice = photo_declaration(OGG, "audio/ogg")
+    tip = tipster.tip(body="", attachments=[voice])
+    answer = tipster.upload(tip, voice["id"], OGG)
+    assert answer.status_code == 200 and answer.json["complete"] is True, answer.json
+    [stored] = [r for r in officer.get("/api/v1/officer/reports?has_voice=true").json["items"] if r["anonymous"]]
+    assert stored["body"] == "" and stored["group"] is None and stored["attachments"][0]["duration_ms"] > 1500
+    assert b"Secret title" not in (storage.read_final(voice["id"]) or b"Secret title")
