@@ -93,7 +93,9 @@ def assign(args: dict[str, Any], report_id: uuid.UUID) -> Report:
 
 _VOICE_BODY = {
     "required": True,
-    "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in audio.AUDIO_TYPES},
+    "content": {
+        t: {"schema": {"type": "string", "format": "binary"}} for t in (*audio.AUDIO_TYPES, "application/octet-stream")
+    },
 }
 
 
