@@ -92,11 +92,13 @@ def record(page: Page, seconds: float) -> None:
     expect(page.locator("#voice-playback")).to_be_visible()
 
 
+# Plays the element until its clock passes 0.3 s (a loaded machine may take seconds), then pauses.
 PLAYS_JS = """async (sel) => {
   const el = document.querySelector(sel);
   el.muted = true;
   await el.play();
-  await new Promise((ok) => setTimeout(ok, 700));
+  const until = Date.now() + 10000;
+  while (el.currentTime < 0.3 && !el.ended && Date.now() < until) await new Promise((ok) => setTimeout(ok, 100));
   const t = el.currentTime;
   el.pause();
   return t;
