@@ -6,10 +6,12 @@ import js from '@eslint/js';
 const shared = [
   'AbortController', 'Blob', 'atob', 'btoa', 'CompressionStream', 'IDBKeyRange', 'Intl', 'MessageChannel', 'Request', 'Response',
   'TextDecoder', 'TextEncoder', 'URL', 'URLSearchParams', 'addEventListener', 'caches', 'clearTimeout', 'console',
-  'crypto', 'fetch', 'indexedDB', 'location', 'navigator', 'queueMicrotask', 'self', 'setInterval', 'setTimeout',
+  'clearInterval', 'crypto', 'fetch', 'indexedDB', 'location', 'navigator', 'queueMicrotask', 'self', 'setInterval', 'setTimeout',
 ];
 const page = [
   'Node', 'confirm', 'createImageBitmap', 'document', 'history', 'localStorage', 'window',
+  // Voice (issue 16): feature-detected before use (js/voice.js), absent on some phones.
+  'AudioContext', 'MediaRecorder', 'SpeechSynthesisUtterance', 'speechSynthesis',
 ];
 const readonly = (names) => Object.fromEntries(names.map((n) => [n, 'readonly']));
 

@@ -7,7 +7,7 @@ import * as tips from './js/tips.js';
 
 useTips(tips); // sync.js import()s it in the page; a service worker may not
 
-const VERSION = '1ba5907e2b3a';
+const VERSION = '3874d59116c9';
 const PREFIX = 'binh-an-shell-';
 const CACHE = PREFIX + VERSION;
 const SHELL = [
@@ -15,7 +15,7 @@ const SHELL = [
   'js/app.js', 'js/apply.js', 'js/blind.js', 'js/bytes.js', 'js/crypto.js', 'js/downloads.js', 'js/enrolment.js', 'js/household-keys.js', 'js/keys.js',
   'js/outbox.js', 'js/photos.js', 'js/push.js', 'js/seal.js', 'js/seal-to.js', 'js/sms.js', 'js/sms-codec.js', 'js/sms-words.js',
   'js/store.js', 'js/strings.js', 'js/strings-slots.js', 'js/sw-bridge.js', 'js/sync.js', 'js/tips.js',
-  'js/ui.js', 'js/uploads.js',
+  'js/ui.js', 'js/uploads.js', 'js/icons.js', 'js/voice.js',
   'js/screens/compose.js', 'js/screens/enrol.js', 'js/screens/home.js', 'js/screens/households.js',
   'js/screens/kinds.js', 'js/screens/news.js', 'js/screens/pin.js', 'js/screens/report.js', 'js/screens/slots.js',
   'js/screens/sms-offer.js',

@@ -86,6 +86,7 @@ def _register_blueprints(api: Api) -> None:
         sms.blp,
         alerts.phones,
     )
+    phones_voice = (reports.phone_voice,)  # officers' spoken replies (issue 16)
     console = (
         officers.blp,
         reports.blp,
@@ -102,7 +103,7 @@ def _register_blueprints(api: Api) -> None:
         stats.audit_export,
         appointments.officer_appointments,
     )
-    for blueprint in (*phones, *console):
+    for blueprint in (*phones, *phones_voice, *console):
         api.register_blueprint(blueprint)
 
 

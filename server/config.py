@@ -71,6 +71,9 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,
         "ATTACHMENT_CHUNK_MAX_BYTES": 512 * 1024,
         "ANNOUNCEMENT_FILE_MAX_BYTES": 10 * 1024 * 1024,
+        # Recordings are checked by parsing their container (attachments/audio.py); "1" also asks ffprobe, where
+        # it is installed, to read the cleaned file as one Opus stream.
+        "AUDIO_FFPROBE": env.get("AUDIO_FFPROBE", "0") == "1",
         # Per phone (its device token): syncs and upload chunks a minute, answered 429 with Retry-After beyond.
         # The PWA syncs every 5 minutes and sends a 5 MB photo in about 20 chunks: far below both.
         "DEVICE_SYNC_LIMIT": env.get("DEVICE_SYNC_LIMIT", "60 per minute;600 per hour"),

@@ -466,9 +466,9 @@ class Phone:
             if not response.json["more"]:
                 return self.seen[start:]
 
-    def send_report(self, household_index: int = 0, **overrides: Any) -> str:
-        """A report from one of the group's households through the real sync API; returns its id."""
-        item = report_item(self.group["households"][household_index]["id"], **overrides)
+    def send_report(self, household_index: int = 0, household_id: int | None = None, **overrides: Any) -> str:
+        """A report from one of the group's households (or ``household_id``) through the real sync API; its id."""
+        item = report_item(household_id or self.group["households"][household_index]["id"], **overrides)
         response = self.sync([item])
         assert response.status_code == 200, response.json
         assert response.json["results"][0]["status"] == "created", response.json

@@ -5,7 +5,7 @@ province's recovery key); a tip's text and location, and its follow-ups, arrive 
 (``sealed_text`` with its ``sealed_key_version``; ``body`` and ``location`` stay empty).
 
 Revision ID: 0012_commune_keys
-Revises: 0010_appointment_slots
+Revises: 0011_voice
 Create Date: 2026-12-03 07:30:00
 
 """
@@ -17,7 +17,7 @@ import server.database
 
 # revision identifiers, used by Alembic.
 revision = "0012_commune_keys"
-down_revision = "0010_appointment_slots"
+down_revision = "0011_voice"
 branch_labels = None
 depends_on = None
 

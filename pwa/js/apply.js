@@ -15,6 +15,10 @@ const sealedPart = (c) => (c.payload?.sealed ? c.payload : c.sealed ? c : null);
 export async function applyChanges(changes) {
   for (const c of changes) {
     const s = sealedPart(c);
+    // An officer's spoken reply (issue 16): its id is beside the sealed entry, so the engine fetches the
+    // (encrypted) recording while every household is locked; its key is inside, for the household alone.
+    const voiceId = c.voice_id || c.payload?.voice_id || c.voice?.id;
+    if (voiceId) await store.wantVoice(voiceId);
     if (s) {
       const { payload: _, sealed: __, household_id: ___, ...rest } = c;
       // The sealed text's start (ephemeral key, nonce) names the entry: feed pages may overlap.
@@ -65,7 +69,7 @@ async function applyReportChange(c) {
   const at = appt ? c.at : isStatus ? c.changed_at : c.created_at;
   const sealed = await seal(keys.publicKey, appt ? { ...c, type: c.type.slice(12) } : isStatus
     ? { type: 'status', status: c.status, reason: c.reason || null, appointment_at: c.appointment_at || null }
-    : { type: 'reply', body: c.body, messageId: c.id });
+    : { type: 'reply', body: c.body, messageId: c.id, ...(c.voice ? { voice: c.voice } : {}) });
   const id = appt ? `${c.type}:${c.report_id}:${c.starts_at || at}` : isStatus ? `st:${c.report_id}:${at}:${c.status}` : 'msg:' + c.id;
   await store.recordReply({ id, reportId: report.id, householdId: report.householdId, at, sealed },
     isStatus ? c.status : null);

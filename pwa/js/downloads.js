@@ -28,6 +28,24 @@ export async function fetchFiles(token) {
   }
 }
 
+/** Fetches the officers' spoken replies announced in the feed (ciphertext: the key is in the household's reply). */
+export async function fetchVoices(token) {
+  for (const id of await store.wantedVoices()) {
+    if (!(await store.file(`voice/${id}`))) {
+      let blob;
+      try {
+        blob = await (await request(`/api/v1/voice-replies/${id}`, { token, raw: true, timeout: 120000 })).blob();
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 404) { await store.gotVoice(id); continue; } // gone: stop asking
+        if (e instanceof ApiError && e.status !== 401 && e.status !== 0) continue;
+        throw e;
+      }
+      await store.saveFile({ key: `voice/${id}`, blob, name: '', type: 'application/octet-stream' });
+    }
+    await store.gotVoice(id);
+  }
+}
+
 /**
  * Fetches the rules when the kept copy is older than maxAge ms (0: now) or predates the enum names (labels),
  * so a phone updated since shows the server's words from its next sync, and makes them the ones in force.

@@ -11,6 +11,12 @@ const signItem = async (session, item) => (session?.sign ? (await import('./keys
 
 const now = () => new Date().toISOString();
 
+/** What the household's own copy says of the attachments: how many photos, and the recording's length. */
+const attached = (files) => {
+  const voice = files.find((p) => String(p.content_type).startsWith('audio/'));
+  return { photos: files.length - (voice ? 1 : 0), voice_ms: voice ? voice.duration_ms || 1 : 0 };
+};
+
 /**
  * A tip's words as they leave the phone (issue 11): sealed at writing time to the commune's reading key when the
  * phone knows it (it comes with the tip key, server/commune_keys), so neither the queue, a copy of the phone nor
@@ -25,7 +31,7 @@ async function tipWords(text) {
 }
 
 /**
- * Queues a new report with its shrunk photos; in the same step the household's draft goes, or the
+ * Queues a new report with its shrunk photos and its recording (an attachment of type audio/*, issue 16); in the same step the household's draft goes, or the
  * refused report it corrects.
  * @param {{key: CryptoKey}} session the unlocked household's session
  * @param {number} householdId
@@ -48,7 +54,7 @@ export async function queueReport(session, householdId, fields, photos, replaces
   const key = await deviceKey();
   const [box, mine, blobs] = await Promise.all([
     encrypt(key, payload),
-    lockUp(session, { ...fields, photos: photos.length }),
+    lockUp(session, { ...fields, ...attached(photos) }),
     Promise.all(photos.map((p, i) => encryptBytes(key, p.bytes).then((data) => ({ id: attachments[i].id, data })))),
   ]);
   await store.queue({ id, type: 'report', householdId, state: 'waiting', createdAt, payload: box,
@@ -84,7 +90,7 @@ export async function queueTip(session, householdId, fields, photos, replaces) {
   const secrets = { secret: mailbox.secret, jwk: mailbox.jwk };
   const [box, keys, mine, blobs, delayMs] = await Promise.all([
     encrypt(key, tip), encrypt(key, secrets),
-    lockUp(session, { ...fields, anonymous: true, photos: photos.length, mailbox: secrets }),
+    lockUp(session, { ...fields, anonymous: true, ...attached(photos), mailbox: secrets }),
     Promise.all(photos.map((p, i) => encryptBytes(key, p.bytes).then((data) => ({ id: attachments[i].id, data })))),
     tipDelay(fields.urgency === 'urgent'),
   ]);

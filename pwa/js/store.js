@@ -304,6 +304,15 @@ export const withdrawAnnouncement = (id) => tx([NEWS, FILES], 'readwrite', (s) =
 /** Every announcement, expired or not (their files are still worth fetching while listed). */
 export const allAnnouncements = () => all(NEWS);
 export const file = (key) => get(FILES, key);
+/** An officer's spoken reply to fetch (issue 16): kept in FILES as `voice/<id>`, encrypted as it came. */
+export const wantVoice = (id) => tx([META], 'readwrite', async (s) => {
+  const wanted = (await req(s.meta.get('voiceWanted'))) || [];
+  if (!wanted.includes(id)) s.meta.put([...wanted, id], 'voiceWanted');
+});
+export const wantedVoices = async () => (await getMeta('voiceWanted')) || [];
+export const gotVoice = (id) => tx([META], 'readwrite', async (s) => {
+  s.meta.put(((await req(s.meta.get('voiceWanted'))) || []).filter((x) => x !== id), 'voiceWanted');
+});
 export const fileKeys = () => tx([FILES], 'readonly', (s) => req(s.files.getAllKeys()));
 /** @param {{key: string, blob: Blob, name: string, type: string}} rec key is "announcementId/fileId" */
 export const saveFile = (rec) => put(FILES, rec);

@@ -7,7 +7,7 @@ import * as store from './store.js';
 import { decrypt, deviceKey } from './crypto.js';
 import { applyChanges } from './apply.js';
 import { uploadPhotos } from './uploads.js';
-import { fetchFiles, refreshRules } from './downloads.js';
+import { fetchFiles, fetchVoices, refreshRules } from './downloads.js';
 
 const BATCH = 100;
 const BATCH_BYTES = 1.5e6;
@@ -87,6 +87,7 @@ async function run(reason) {
     const pushed = await pushAndPull(token, tips);
     await uploadPhotos(token, notify);
     await fetchFiles(token);
+    await fetchVoices(token);
     await refreshRules();
     // The SMS key and gateway number (issue 17): an older server without them must not stop the sync.
     await import('./sms.js').then((sms) => sms.refreshConfig(token))

@@ -2,19 +2,50 @@
 import { h } from '../lib/dom.js';
 import { t } from '../lib/i18n.js';
 import { rules } from '../lib/rules.js';
+import { hasIcon, icon } from './icons.js';
 
-/** A button with an icon (hidden from screen readers) and a text label. */
-export const button = (icon, label, onclick, cls = '') =>
+/** "12 KB" for a size in bytes. */
+export const kb = (n) => `${Math.max(1, Math.round((n || 0) / 1024))} KB`;
+
+/** The browser's Vietnamese speech voice, if any (voices load late: 'voiceschanged'). */
+const viVoice = () => speechSynthesis.getVoices().find((v) => v.lang?.toLowerCase().startsWith('vi')) || null;
+
+function speak(text) {
+  const u = new SpeechSynthesisUtterance(text);
+  u.voice = viVoice();
+  u.lang = u.voice?.lang || 'vi-VN';
+  u.rate = 0.9;
+  speechSynthesis.cancel();
+  speechSynthesis.speak(u);
+}
+
+export { icon as ICON };
+
+/** A button with a drawn icon (icons.js, hidden from screen readers) and a text label. */
+export const button = (name, label, onclick, cls = '') =>
   h('button', { type: 'button', class: 'btn ' + cls, onclick },
-    icon ? h('span', { class: 'ico', 'aria-hidden': 'true' }, icon) : null, h('span', {}, label));
+    name ? h('span', { class: 'ico', 'aria-hidden': 'true' }, icon(name)) : null, h('span', {}, label));
 
-/** The icon of each report kind; which kinds exist, and their order, is the server's (rules.kinds). */
-export const ICONS = {
-  tip: '🛡️', complaint: '📝', question: '📄', appointment: '📅', help: '🆘', lost_found: '🔎',
-};
+/**
+ * "Nghe": reads `text` aloud with the browser's speech synthesis in Vietnamese (issue 16). Hidden where the phone
+ * has no Vietnamese voice; shown when one appears (voices load after the page).
+ */
+export function listenButton(text) {
+  if (!text || typeof speechSynthesis === 'undefined') return null;
+  const el = button('listen', t('report.listen'), () => speak(text), 'listen quiet');
+  el.hidden = !viVoice();
+  if (el.hidden) speechSynthesis.addEventListener('voiceschanged', () => { el.hidden = !viVoice(); }, { once: true });
+  return el;
+}
+
+/** The report kinds the phone has drawn icons for; which kinds exist, and their order, is the server's. */
+const KNOWN_KINDS = ['tip', 'complaint', 'question', 'appointment', 'help', 'lost_found'];
+
+/** The drawn icon of a report kind or category (the envelope for one the phone does not know yet). */
+export const ICONS = new Proxy({}, { get: (_, name) => icon(hasIcon(name) ? name : 'mail') });
 
 /** The report kinds, from the rules (before a phone ever fetched them: the kinds it has icons for). */
-export const kinds = () => rules()?.kinds ?? Object.keys(ICONS);
+export const kinds = () => rules()?.kinds ?? KNOWN_KINDS;
 
 /** A limit the server enforces (rules.limits), or undefined while the rules are unknown. */
 export const limit = (name) => rules()?.limits?.[name];

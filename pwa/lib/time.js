@@ -38,3 +38,9 @@ export function fromLocalInput(value) {
   const two = (n) => String(n).padStart(2, '0');
   return `${value.slice(0, 16)}:00${min < 0 ? '-' : '+'}${two(Math.floor(Math.abs(min) / 60))}:${two(Math.abs(min) % 60)}`;
 }
+
+/** "m:ss" for a duration in ms (a recording's length). */
+export const clock = (ms) => {
+  const s = Math.round((ms || 0) / 1000);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+};

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
+import os
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 from sqlalchemy import func, or_, select
 
@@ -16,7 +19,7 @@ from ..errors import ApiError, Conflict, NotFound, PayloadTooLarge, UnsupportedM
 from ..extensions import db
 from ..groups.models import Device
 from ..officers.models import Officer
-from . import images, storage
+from . import audio, images, storage
 from .models import Attachment
 
 
@@ -54,6 +57,9 @@ def photo_rows(
             "received": 0,
             "stored_size": None,
             "complete": False,
+            "message_id": None,
+            "duration_ms": None,
+            "transcript": None,
             "created_at": at,
             "completed_at": None,
         }
@@ -70,24 +76,29 @@ def insert_photo_rows(rows: list[dict[str, Any]]) -> None:
 PDF_MAGIC = b"%PDF-"
 
 
-def _clean_file(content_type: str, data: bytes) -> tuple[bytes, str]:
-    """A PDF (checked by its magic bytes) or an image (re-encoded without metadata by images.clean)."""
+def _clean_file(content_type: str, data: bytes) -> tuple[bytes, str, int | None]:
+    """A PDF (checked by its magic bytes), a recording (an announcement's voice version: audio.clean) or an image
+    (re-encoded without metadata by images.clean); with a recording's duration."""
     if data.startswith(PDF_MAGIC):
-        return data, "application/pdf"
+        return data, "application/pdf", None
     if content_type == "application/pdf":
         raise ApiError("The file is not a PDF.", status=422, code="invalid_file")
+    if content_type.startswith("audio/") or data.startswith(audio.MAGIC):
+        voice = audio.clean(data)
+        return voice.data, voice.content_type, voice.duration_ms
     if content_type.startswith("image/") or content_type == "application/octet-stream":
         cleaned = images.clean(data)
-        return cleaned.data, cleaned.content_type
-    raise UnsupportedMediaType("Forms are PDF files or JPEG, PNG or WebP images.")
+        return cleaned.data, cleaned.content_type, None
+    raise UnsupportedMediaType("Forms are PDF files, JPEG, PNG or WebP images, or Opus recordings.")
 
 
 def store_form(
     data: bytes, content_type: str, filename: str, commune_id: int, announcement_id: uuid.UUID
 ) -> Attachment:
     """A form sent whole (for an announcement): the bytes are stored before the row that names them."""
-    stored, stored_type = _clean_file(content_type, data)
+    stored, stored_type, duration_ms = _clean_file(content_type, data)
     attachment = Attachment(
+        duration_ms=duration_ms,
         id=uuid.uuid4(),
         commune_id=commune_id,
         announcement_id=announcement_id,
@@ -104,6 +115,45 @@ def store_form(
     db.session.add(attachment)
     db.session.flush()
     return attachment
+
+
+def store_voice_reply(data: bytes, commune_id: int, message_id: uuid.UUID) -> Attachment:
+    """An officer's spoken reply (issue 16), sent whole: checked and cleaned like a phone's recording."""
+    voice = audio.clean(data)
+    attachment = Attachment(
+        id=uuid.uuid4(),
+        commune_id=commune_id,
+        message_id=message_id,
+        filename="",
+        content_type=voice.content_type,
+        size=len(voice.data),
+        sha256=hashlib.sha256(voice.data).hexdigest(),
+        received=len(voice.data),
+        stored_size=len(voice.data),
+        complete=True,
+        completed_at=utcnow(),
+        duration_ms=voice.duration_ms,
+    )
+    storage.store_final(attachment.id, voice.data, voice.content_type)
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def reply_key(attachment_id: uuid.UUID) -> bytes:
+    """The AES-256 key of a voice reply as phones fetch it: derived from the server's secret and the file's id,
+    and told to the household only inside its sealed reply (the device token alone fetches ciphertext)."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, b"binhan voice reply v1" + attachment_id.bytes, hashlib.sha256).digest()
+
+
+def sealed_reply_bytes(attachment: Attachment) -> bytes:
+    """The voice reply as a phone downloads it: nonce (12) ‖ AES-256-GCM(reply_key) of the stored file."""
+    data = storage.read_final(attachment.id)
+    if data is None:
+        raise NotFound("No such recording.")
+    nonce = os.urandom(12)
+    return nonce + AESGCM(reply_key(attachment.id)).encrypt(nonce, data, None)
 
 
 def for_device(device: Device, attachment_id: uuid.UUID, *, lock: bool = False) -> Attachment:
@@ -192,8 +242,14 @@ def _complete(attachment: Attachment) -> None:
             code="checksum_mismatch",
         )
     try:
-        cleaned = images.clean(data)
-    except images.InvalidImage:
+        if attachment.content_type in audio.AUDIO_TYPES:
+            # A recording is checked by its own bytes (never as an image): a PNG declared audio/webm is not_audio.
+            voice = audio.clean(data)
+            attachment.duration_ms = voice.duration_ms
+            cleaned = images.CleanImage(voice.data, voice.content_type, reencoded=True)
+        else:
+            cleaned = images.clean(data)
+    except (images.InvalidImage, audio.NotAudio, audio.AudioTooLong):
         _restart(attachment)
         raise
     storage.store_final(attachment.id, cleaned.data, cleaned.content_type)

@@ -71,13 +71,14 @@ class CommuneKeysSchema(Schema):
     keys = fields.List(fields.Nested(CommuneKeySchema), metadata={"description": "Every version, newest first."})
 
 
-def check_text_or_sealed(data: dict[str, Any], *, tip: bool) -> None:
+def check_text_or_sealed(data: dict[str, Any], *, tip: bool, recorded: bool = False) -> None:
     """A report's or follow-up's text comes either in clear (``body``) or, for a tip, sealed to the commune
-    (``sealed``, with ``body`` and ``location`` empty): never both, never neither."""
+    (``sealed``, with ``body`` and ``location`` empty): never both; neither only when it is ``recorded`` (a voice
+    report, issue 16)."""
     sealed = data.get("sealed")
     if sealed is None:
-        if not data.get("body"):
-            raise ValidationError("Missing data for required field.", "body")
+        if not data.get("body", "").strip() and not recorded:
+            raise ValidationError("Write it, or record it." if "attachments" in data else "Write it.", "body")
         return
     if not tip:
         raise ValidationError("Only a tip's text is sealed to the commune.", "sealed")

@@ -219,3 +219,7 @@ class Message(Model):
 
     report: Mapped[Report] = relationship(back_populates="messages")
     officer: Mapped[Officer | None] = relationship()
+    # An officer's spoken reply (issue 16): the recording whose attachment row names this message.
+    voice: Mapped[list[Attachment]] = relationship(
+        primaryjoin="foreign(Attachment.message_id) == Message.id", viewonly=True
+    )

@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..attachments import operations as attachments
+from ..attachments.models import Attachment
 from ..audit import operations as audit
 from ..commune_keys import operations as commune_keys
 from ..database import coarse_now, utcnow
@@ -24,9 +26,11 @@ from ..groups.models import Device
 from ..households import envelopes
 from ..live import operations as live
 from ..mailbox import operations as mailboxes
+from ..mailbox.sealing import b64url
 from ..officers.models import Officer
 from . import intake
 from .models import NEEDS_REASON, TRANSITIONS, Message, MessageAuthor, Report, ReportKind, ReportStatus
+from .search import report_search_text
 
 
 def content_hash(data: dict[str, Any], *, exclude: tuple[str, ...] = ()) -> str:
@@ -222,15 +226,25 @@ def _publish_status(report: Report) -> None:
     _to_household(report, "report_status", _status_change(report))
 
 
-def _to_household(report: Report, kind: str, payload: dict[str, Any]) -> None:
+def _to_household(report: Report, kind: str, payload: dict[str, Any], voice_id: str | None = None) -> None:
     """A change for the household that sent ``report``, through its group's feed, sealed to the household's key
     when it has one (ADR 0005): the group's phone carries it, only that household reads it."""
     sealed = envelopes.sealed_payload(report.household_id, payload)
+    if voice_id is not None:
+        sealed = {**sealed, "voice_id": voice_id}
     feed.append(kind, sealed, commune_id=report.commune_id, group_id=report.group_id)
 
 
-def post_message(report: Report, officer: Officer, body: str, *, internal: bool = False) -> Message:
-    """An officer's reply (synced to the phone) or internal note (never leaves the console)."""
+def post_message(
+    report: Report, officer: Officer, body: str, *, internal: bool = False, voice: bytes | None = None
+) -> Message:
+    """An officer's reply (synced to the phone) or internal note (never leaves the console); a reply may be spoken
+    (``voice``: a recording, checked and cleaned like a phone's, issue 16), with or without text."""
+    if voice is not None and (internal or sent_alone(report)):
+        raise Conflict(
+            "A spoken answer goes to a household's phone: not in a note, nor to a tip sent alone.",
+            code="voice_reply_unavailable",
+        )
     now = utcnow()
     message = Message(
         report_id=report.id,
@@ -243,6 +257,7 @@ def post_message(report: Report, officer: Officer, body: str, *, internal: bool 
     )
     db.session.add(message)
     db.session.flush()
+    recording = attachments.store_voice_reply(voice, report.commune_id, message.id) if voice is not None else None
     action = "report.note_added" if internal else "report.replied"
     _audit(action, report, officer)
     live.note_message(report.commune_id, report.id)
@@ -257,19 +272,51 @@ def post_message(report: Report, officer: Officer, body: str, *, internal: bool 
     elif not internal:
         report.first_response_at = report.first_response_at or now
         report.updated_at = now
-        _to_household(
-            report,
-            "message",
-            {
-                "id": str(message.id),
-                "report_id": str(report.id),
-                "body": body,
-                "created_at": now.isoformat(),
-                "author": "officer",
-            },
-        )
+        reply: dict[str, Any] = {
+            "id": str(message.id),
+            "report_id": str(report.id),
+            "body": body,
+            "created_at": now.isoformat(),
+            "author": "officer",
+        }
+        if recording is not None:
+            reply["voice"] = {
+                "id": str(recording.id),
+                "content_type": recording.content_type,
+                "duration_ms": recording.duration_ms,
+                "size": recording.stored_size,
+                "key": b64url(attachments.reply_key(recording.id)),
+            }
+        # The recording's id travels beside the sealed reply (the phone fetches the ciphertext while every
+        # household is locked); its key only inside it.
+        _to_household(report, "message", reply, voice_id=str(recording.id) if recording is not None else None)
     db.session.commit()
+    if recording is not None:
+        db.session.refresh(message, ["voice"])
     return message
+
+
+def voice_reply_for_device(device: Device, attachment_id: uuid.UUID) -> bytes:
+    """An officer's spoken reply as the phone of the report's group fetches it: encrypted with the key its
+    household alone reads in the sealed reply. Any other phone: 404, whether it exists or not."""
+    recording = db.session.get(Attachment, attachment_id)
+    message = db.session.get(Message, recording.message_id) if recording and recording.message_id else None
+    if recording is None or message is None or message.internal or message.report.group_id != device.group_id:
+        raise NotFound("No such recording for this phone.")
+    return attachments.sealed_reply_bytes(recording)
+
+
+def save_transcript(report: Report, officer: Officer, attachment_id: uuid.UUID, transcript: str) -> Report:
+    """What an officer typed hearing a recording: kept beside it and found by the queue's search."""
+    recording = next((a for a in report.attachments if a.id == attachment_id), None)
+    if recording is None or not recording.content_type.startswith("audio/"):
+        raise NotFound("No such recording in this report.")
+    recording.transcript = transcript.strip() or None
+    typed = " ".join(a.transcript or "" for a in report.attachments)
+    report.search_text = report_search_text(report.tracking_code, report.body, report.location or "", typed)
+    _audit("report.transcribed", report, officer, file_id=str(attachment_id))
+    db.session.commit()
+    return report
 
 
 def change_status(report: Report, officer: Officer, status: ReportStatus, reason: str = "") -> Report:

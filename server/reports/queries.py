@@ -13,9 +13,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Select, case, select
+from sqlalchemy import Select, case, exists, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..attachments.models import Attachment
 from ..database import get_in_commune
 from ..officers.models import Officer
 from .models import OPEN_STATUSES, Report, Urgency
@@ -85,6 +86,8 @@ def build(officer: Officer, args: dict[str, Any]) -> Select[Any]:
         query = query.where(Report.search_text.like(like_pattern(args["q"]), escape="\\"))
     if args.get("assignee"):
         query = _assignee_filter(query, args["assignee"], officer)
+    if args.get("has_voice"):
+        query = query.where(exists().where(Attachment.report_id == Report.id, Attachment.content_type.like("audio/%")))
     return _sort(query, args.get("sort") or "newest")
 
 

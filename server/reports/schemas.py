@@ -25,6 +25,15 @@ class AttachmentInfoSchema(Schema):
     size = fields.Integer()
     received = fields.Integer()
     complete = fields.Boolean()
+    duration_ms = fields.Integer(allow_none=True, metadata={"description": "A recording's length (issue 16)."})
+    transcript = fields.String(allow_none=True, metadata={"description": "What an officer typed hearing it."})
+
+
+class VoiceSchema(Schema):
+    id = fields.String()
+    content_type = fields.String()
+    duration_ms = fields.Integer(allow_none=True)
+    size = fields.Integer(attribute="stored_size")
 
 
 SEALED = (
@@ -49,6 +58,11 @@ class MessageSchema(Schema):
     sealed = fields.Method("_sealed", allow_none=True, metadata={"description": SEALED})
     created_at = fields.DateTime()
     read_at = fields.DateTime(allow_none=True)
+    voice = fields.Method("_voice", allow_none=True, metadata={"description": "A spoken reply (issue 16)."})
+
+    def _voice(self, message: Any) -> dict[str, Any] | None:
+        recording = next(iter(getattr(message, "voice", None) or []), None)
+        return VoiceSchema().dump(recording) if recording is not None else None
 
     def _sealed(self, message: Any) -> dict[str, Any] | None:
         return _sealed(message)
@@ -132,13 +146,26 @@ class ReportFilterSchema(Schema):
     assignee = fields.String(validate=_assignee, metadata={"description": "me, none or an officer id"})
     date_from = fields.Date(metadata={"description": "Received on or after this day (commune time)."})
     date_to = fields.Date(metadata={"description": "Received on or before this day (commune time)."})
-    q = fields.String(validate=validate.Length(max=200), metadata={"description": "Text, with or without tones."})
+    q = fields.String(
+        validate=validate.Length(max=200),
+        metadata={"description": "Text, with or without tones (recordings' transcripts included)."},
+    )
+    has_voice = fields.Boolean(metadata={"description": "Only reports with a recording (issue 16)."})
     sort = fields.String(load_default="newest", validate=validate.OneOf(SORTS))
 
 
 class ReplySchema(Schema):
     body = Text(required=True, validate=validate.Length(min=1, max=5000))
     internal = fields.Boolean(load_default=False)
+
+
+class VoiceReplyArgsSchema(Schema):
+    body = Text(load_default="", validate=validate.Length(max=5000))
+
+
+class TranscriptSchema(Schema):
+    attachment_id = fields.UUID(required=True)
+    transcript = Text(required=True, validate=validate.Length(max=5000))
 
 
 class StatusChangeSchema(Schema):

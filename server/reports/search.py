@@ -31,8 +31,10 @@ def fold(text: str) -> str:
     return " ".join(text.translate(_FOLD).split())
 
 
-def report_search_text(tracking_code: str, body: str, location: str) -> str:
-    return fold(f"{tracking_code} {body} {location}")
+def report_search_text(tracking_code: str, body: str, location: str, transcripts: str = "") -> str:
+    """What the queue's search reads: the code, the text, the place, and what officers typed hearing the
+    recordings (issue 16)."""
+    return fold(f"{tracking_code} {body} {location} {transcripts}")
 
 
 def like_pattern(query: str) -> str:

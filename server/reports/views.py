@@ -5,10 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import g
+from flask import Response, current_app, g, request
 from sqlalchemy import Select
 
 from ..api import Blueprint, QueryPage
+from ..attachments import audio
+from ..errors import PayloadTooLarge, UnsupportedMediaType
+from ..extensions import device_key, device_limit, limiter
+from ..groups.auth import device_required
 from ..officers.auth import officer_required
 from . import operations, queries
 from .models import Message, Report
@@ -23,6 +27,8 @@ from .schemas import (
     ReportPageSchema,
     ReportSchema,
     StatusChangeSchema,
+    TranscriptSchema,
+    VoiceReplyArgsSchema,
 )
 
 blp = Blueprint(
@@ -94,3 +100,56 @@ def confirm_appointment(args: dict[str, Any], report_id: uuid.UUID) -> Report:
 def assign(args: dict[str, Any], report_id: uuid.UUID) -> Report:
     """Give the report to an officer of the same commune, or with ``null`` to nobody."""
     return operations.assign(queries.report(g.officer, report_id), g.officer, args["officer_id"])
+
+
+_VOICE_BODY = {
+    "required": True,
+    "content": {
+        t: {"schema": {"type": "string", "format": "binary"}} for t in (*audio.AUDIO_TYPES, "application/octet-stream")
+    },
+}
+
+
+@blp.route("/<uuid:report_id>/voice-reply", methods=["POST"])
+@blp.doc(requestBody=_VOICE_BODY)
+@officer_required()
+@blp.arguments(VoiceReplyArgsSchema, location="query")
+@blp.response(201, MessageSchema)
+def post_voice_reply(args: dict[str, Any], report_id: uuid.UUID) -> Message:
+    """Answer the household by voice (the raw bytes of an Opus recording in WebM or Ogg as the body, at most
+    120 s), with ``body`` as optional text; the phone receives it sealed to the household (issue 16)."""
+    report = queries.report(g.officer, report_id)
+    if not request.mimetype.startswith("audio/") and request.mimetype != "application/octet-stream":
+        raise UnsupportedMediaType("Send the recording as audio/webm or audio/ogg.")
+    if (request.content_length or 0) > audio.MAX_BYTES:
+        raise PayloadTooLarge(f"Recordings are at most {audio.MAX_BYTES // 1024} KB.")
+    request.max_content_length = max(audio.MAX_BYTES, current_app.config["MAX_CONTENT_LENGTH"])
+    return operations.post_message(report, g.officer, args["body"], voice=request.get_data())
+
+
+@blp.route("/<uuid:report_id>/transcript", methods=["POST"])
+@officer_required()
+@blp.arguments(TranscriptSchema)
+@blp.response(200, ReportDetailSchema)
+def save_transcript(args: dict[str, Any], report_id: uuid.UUID) -> Report:
+    """Keep what the officer typed hearing one of the report's recordings; the queue's search finds it."""
+    report = queries.report(g.officer, report_id)
+    return operations.save_transcript(report, g.officer, args["attachment_id"], args["transcript"])
+
+
+# --- the phone fetches an officer's spoken reply -------------------------------------------------------------
+
+phone_voice = Blueprint("voice_replies", __name__, url_prefix="/api/v1", description="Officers' spoken replies")
+
+
+@phone_voice.route("/voice-replies/<uuid:attachment_id>", methods=["GET"])
+@phone_voice.doc(
+    responses={"200": {"description": "nonce (12) ‖ AES-256-GCM ciphertext of the recording, key in the sealed reply"}}
+)
+@limiter.limit(device_limit("DEVICE_UPLOAD_LIMIT"), key_func=device_key)
+@device_required
+def fetch_voice_reply(attachment_id: uuid.UUID) -> Response:
+    """An officer's spoken reply to a report of this phone's group, encrypted with the key its household reads
+    in the sealed reply: the device token alone gets ciphertext."""
+    data = operations.voice_reply_for_device(g.device, attachment_id)
+    return Response(data, mimetype="application/octet-stream", headers={"Cache-Control": "no-store"})

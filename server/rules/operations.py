@@ -13,10 +13,11 @@ from flask import current_app
 from marshmallow import Schema, validate
 
 from ..announcements.schemas import AnnouncementCreateSchema
+from ..attachments import audio
 from ..officers.models import ROLE_LABELS, Role
 from ..reports.models import LABELS, NEEDS_REASON, OPEN_STATUSES, ReportKind, ReportStatus, TipCategory, Urgency
 from ..reports.schemas import SORTS, ReplySchema, StatusChangeSchema
-from ..sync.schemas import AttachmentDeclarationSchema, MessageItemSchema, ReportItemSchema
+from ..sync.schemas import MAX_PHOTOS, AttachmentDeclarationSchema, MessageItemSchema, ReportItemSchema
 
 
 def _values(members: type[enum.Enum] | Collection[enum.Enum]) -> list[str]:
@@ -89,7 +90,9 @@ def current_rules() -> dict[str, Any]:
         "limits": {
             "report_body": _limit(ReportItemSchema, "body", validate.Length),
             "location": _limit(ReportItemSchema, "location", validate.Length),
-            "photos_per_report": _limit(ReportItemSchema, "attachments", validate.Length),
+            "photos_per_report": MAX_PHOTOS,
+            "voice_seconds": audio.MAX_SECONDS,
+            "voice_bytes": audio.MAX_BYTES,
             "photo_bytes": _limit(AttachmentDeclarationSchema, "size", validate.Range),
             "message_body": _limit(MessageItemSchema, "body", validate.Length),
             "reply_body": _limit(ReplySchema, "body", validate.Length),

@@ -10,6 +10,8 @@ class LimitsSchema(Schema):
     location = fields.Integer(metadata={"description": "Characters in a report's place."})
     photos_per_report = fields.Integer()
     photo_bytes = fields.Integer(metadata={"description": "Largest photo a report may declare."})
+    voice_seconds = fields.Integer(metadata={"description": "Longest recording a report may carry (issue 16)."})
+    voice_bytes = fields.Integer(metadata={"description": "Largest recording a report may declare."})
     message_body = fields.Integer(metadata={"description": "Characters in a household's follow-up."})
     reply_body = fields.Integer(metadata={"description": "Characters in an officer's reply or note."})
     status_reason = fields.Integer()

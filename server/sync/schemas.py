@@ -7,11 +7,13 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from ..attachments import audio
 from ..commune_keys.schemas import SealedTextSchema, check_text_or_sealed
 from ..fields import StoredText
 from ..reports.models import ReportKind, TipCategory, Urgency
 
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
+MAX_PHOTOS = 3  # and one recording (issue 16)
 SHA256_HEX = validate.Regexp(r"^[0-9a-f]{64}$", error="Must be a lowercase hex SHA-256.")
 DB_ID = validate.Range(min=1, max=2**31 - 1)  # an INTEGER key on PostgreSQL; larger values cannot name a row
 
@@ -50,7 +52,27 @@ class AttachmentDeclarationSchema(Schema):
     id = fields.UUID(required=True)
     sha256 = fields.String(required=True, validate=SHA256_HEX)
     size = fields.Integer(required=True, validate=validate.Range(min=1, max=5 * 1024 * 1024))
-    content_type = fields.String(required=True, validate=validate.OneOf(IMAGE_TYPES))
+    content_type = fields.String(required=True, validate=validate.OneOf(IMAGE_TYPES + audio.AUDIO_TYPES))
+
+
+def check_attachments(data: dict[str, Any]) -> None:
+    """At most MAX_PHOTOS photos and one recording, ids unique; a report or tip without text needs its recording."""
+    declared = data.get("attachments", [])
+    ids = [attachment["id"] for attachment in declared]
+    if len(ids) != len(set(ids)):
+        raise ValidationError("Attachment ids must differ.", "attachments")
+    voices = [a for a in declared if a["content_type"] in audio.AUDIO_TYPES]
+    if len(voices) > 1 or len(declared) - len(voices) > MAX_PHOTOS:
+        raise ValidationError(f"At most {MAX_PHOTOS} photos and one recording.", "attachments")
+    if any(voice["size"] > audio.MAX_BYTES for voice in voices):
+        raise ValidationError(f"A recording is at most {audio.MAX_BYTES} bytes.", "attachments")
+
+
+def check_text_or_voice(data: dict[str, Any], *, tip: bool) -> None:
+    """A report or tip says something: in text (a tip's perhaps sealed to the commune), or in a recording (run even
+    when other fields failed)."""
+    voices = [a for a in data.get("attachments", []) if a.get("content_type") in audio.AUDIO_TYPES]
+    check_text_or_sealed(data, tip=tip, recorded=bool(voices))
 
 
 class ReportItemSchema(ItemSchema):
@@ -58,6 +80,7 @@ class ReportItemSchema(ItemSchema):
     household_id = fields.Integer(required=True, strict=True, validate=DB_ID)
     kind = fields.Enum(ReportKind, by_value=True, required=True)
     category = fields.Enum(TipCategory, by_value=True, load_default=None, allow_none=True)
+    # Empty when the report is a recording (issue 16) or a tip sealed to the commune (issue 11).
     body = StoredText(load_default="", validate=validate.Length(max=5000))
     sealed = fields.Nested(
         SealedTextSchema,
@@ -74,7 +97,10 @@ class ReportItemSchema(ItemSchema):
     slot_id = fields.Integer(strict=True, validate=DB_ID, metadata={"description": "Appointments: the slot."})
     procedure_id = fields.Integer(strict=True, validate=DB_ID, metadata={"description": "Appointments: the procedure."})
     attachments = fields.List(
-        fields.Nested(AttachmentDeclarationSchema), load_default=list, validate=validate.Length(max=3)
+        fields.Nested(AttachmentDeclarationSchema),
+        load_default=list,
+        validate=validate.Length(max=MAX_PHOTOS + 1),
+        metadata={"description": f"Up to {MAX_PHOTOS} photos (image/*) and one recording (audio/webm or audio/ogg)."},
     )
 
     @validates_schema
@@ -83,13 +109,11 @@ class ReportItemSchema(ItemSchema):
             raise ValidationError("Only tips have a category.", "category")
         if (data.get("slot_id") or data.get("procedure_id")) and data.get("kind") is not ReportKind.APPOINTMENT:
             raise ValidationError("Only appointments name a slot or a procedure.", "slot_id")
-        ids = [attachment["id"] for attachment in data.get("attachments", [])]
-        if len(ids) != len(set(ids)):
-            raise ValidationError("Attachment ids must differ.", "attachments")
+        check_attachments(data)
 
     @validates_schema(skip_on_field_errors=False)  # a missing body is named beside a bad kind
-    def _check_text(self, data: dict[str, Any], **_: Any) -> None:
-        check_text_or_sealed(data, tip=data.get("kind") is ReportKind.TIP)
+    def _check_said(self, data: dict[str, Any], **_: Any) -> None:
+        check_text_or_voice(data, tip=data.get("kind") is ReportKind.TIP)
 
     @post_load
     def _default_category(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from ..commune_keys.schemas import SealedTextSchema, check_text_or_sealed
 from ..fields import StoredText
 from ..mailbox import sealing
 from ..reports.models import TipCategory, Urgency
-from ..sync.schemas import DB_ID, AttachmentDeclarationSchema
+from ..sync.schemas import DB_ID, MAX_PHOTOS, AttachmentDeclarationSchema, check_attachments, check_text_or_voice
 
 MAX_BLINDED = 10
 _HEX64 = validate.Regexp(r"^[0-9a-f]{64}$", error="Must be a lowercase hex SHA-256.")
@@ -100,21 +100,19 @@ class TipSchema(Schema):
     village_id = fields.Integer(required=True, strict=True, validate=DB_ID)
     category = fields.Enum(TipCategory, by_value=True, load_default=TipCategory.OTHER)
     urgency = fields.Enum(Urgency, by_value=True, load_default=Urgency.NORMAL)
-    body = StoredText(load_default="", validate=validate.Length(max=5000))
+    body = StoredText(load_default="", validate=validate.Length(max=5000))  # empty: a recorded tip (issue 16)
     location = StoredText(load_default="", validate=validate.Length(max=200))
     sealed = fields.Nested(SealedTextSchema, load_default=None, metadata={"description": "Sealed body and location."})
     attachments = fields.List(
-        fields.Nested(AttachmentDeclarationSchema), load_default=list, validate=validate.Length(max=3)
+        fields.Nested(AttachmentDeclarationSchema), load_default=list, validate=validate.Length(max=MAX_PHOTOS + 1)
     )
     mailbox = fields.Nested(MailboxKeysSchema, required=True)
 
     @post_load
     def _check(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
-        ids = [attachment["id"] for attachment in data["attachments"]]
-        if len(ids) != len(set(ids)):
-            raise ValidationError("Attachment ids must differ.", "attachments")
+        check_attachments(data)
+        check_text_or_voice(data, tip=True)
         _point(data["mailbox"]["public_key"])
-        check_text_or_sealed(data, tip=True)
         return data
 
 

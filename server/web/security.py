@@ -21,6 +21,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' blob: data:",
+        # Recordings play from the phone's own bytes (blob:) and the console's downloads (issue 16).
+        "media-src 'self' blob:",
         "connect-src 'self'",
         "worker-src 'self'",
         "manifest-src 'self'",
@@ -36,7 +38,7 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
-    "Permissions-Policy": "geolocation=(), microphone=(), camera=(self)",
+    "Permissions-Policy": "geolocation=(), microphone=(self), camera=(self)",  # microphone: voice reports
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 

@@ -197,5 +197,7 @@ def test_report_may_arrive_before_its_photos(phone, officer, demo):
             "size": len(photo),
             "received": 0,
             "complete": False,
+            "duration_ms": None,  # a recording's (issue 16)
+            "transcript": None,
         }
     ]

@@ -21,6 +21,7 @@ from benchmarks import (
     load,
     pull_month,
     pwa_2g,
+    pwa_voice_2g,
     pwa_weight,
     round_trips,
     scale,
@@ -110,6 +111,16 @@ def test_live_console(server: Server, tmp_path: Path) -> None:
     assert 0 < figures["sync_to_console"]["median_s"] < 30
     assert 0 < figures["reply_to_phone_in_foreground"]["median_s"] < 30
     assert _written(tmp_path / "out.json")["database"] == "postgresql"
+
+
+def test_pwa_voice_2g(server: Server, tmp_path: Path) -> None:
+    figures = pwa_voice_2g.main(["--small", "--out", str(tmp_path / "out.json")], server)
+    (whole,) = figures["results"]
+    (recording,) = figures["recordings"]
+    assert recording["bytes"] > 0 and recording["content_type"] == "audio/webm" and recording["bits_per_s"] > 0
+    assert whole["chunk_requests"] >= 1 and whole["resent_bytes"] == 0, whole
+    assert whole["online_to_sent_s"] >= pwa_voice_2g.PROFILE["latency_ms"] / 1000, "the 2G latency was applied"
+    assert _written(tmp_path / "out.json")["results"][0]["case"] == "whole"
 
 
 @pytest.mark.browser

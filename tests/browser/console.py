@@ -9,6 +9,7 @@ an announcement offline) the tests drive it through tests/browser/household.py.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from playwright.sync_api import Page, expect
 
@@ -41,3 +42,15 @@ def mark() -> str:
 def enrol_phone(live_server: LiveServer, group_code: str, label: str | None = None) -> Phone:
     """A group's shared phone on the live server's device API, enrolled with a fresh code (tests/conftest.py)."""
     return Phone.enrol(HttpClient(live_server.port), live_server.enrolment_code(group_code), label)
+
+
+def own_household(live_server: LiveServer, phone: Phone) -> dict[str, Any]:
+    """A household of the phone's group that no browser test claims: added by the head now, with no PIN. The demo
+    households get PINs in the browser tests (any module, in any order), and a household with keys accepts only
+    items it signed (ADR 0005), which a scripted phone cannot make."""
+    head = live_server.officer(*HEAD)
+    answer = head.request(
+        "POST", f"/api/v1/officer/groups/{phone.group['id']}/households", {"name": f"Hộ thử {mark()}"}
+    )
+    assert answer.status_code == 201, answer.json
+    return dict(answer.json)  # id, name

@@ -12,7 +12,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from tests.conftest import report_item
 
 from .conftest import LiveServer
-from .console import enrol_phone
+from .console import enrol_phone, own_household
 from .household import enrol, eventually, open_household
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -70,7 +70,7 @@ def test_an_offline_booking_on_a_slot_that_filled_is_offered_the_next_free_one(
     # Meanwhile another group's household takes the last seat of 14:30.
     other = enrol_phone(live_server, "TAY-01")
     item = report_item(
-        other.group["households"][0]["id"],
+        own_household(live_server, other)["id"],
         kind="appointment",
         category=None,
         body="Xin hẹn làm CCCD",

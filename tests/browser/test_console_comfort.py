@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.conftest import photo_declaration, png_bytes, report_item
 
 from .conftest import LiveServer
-from .console import HEAD, enrol_phone, mark, sign_in
+from .console import HEAD, enrol_phone, mark, own_household, sign_in
 
 ALLOWED_CONSOLE_ERRORS = ("401 (UNAUTHORIZED)",)
 CODES_ON_ONE_LINE_JS = "() => [...document.querySelectorAll('.code')].map((e) => e.getClientRects().length)"
@@ -27,11 +27,8 @@ def _reports(live_server: LiveServer, word: str) -> list[str]:
     phone = enrol_phone(live_server, "BAC-01")
     photo = png_bytes("green", 64)
     declared = photo_declaration(photo)
-    households = phone.group["households"]
-    items = [
-        report_item(households[n]["id"], kind="complaint", category=None, body=f"{word} phản ánh số {n}")
-        for n in range(3)
-    ]
+    household = own_household(live_server, phone)["id"]
+    items = [report_item(household, kind="complaint", category=None, body=f"{word} phản ánh số {n}") for n in range(3)]
     items[0]["attachments"] = [declared]
     assert [r["status"] for r in phone.sync(items).json["results"]] == ["created"] * 3
     assert phone.upload(declared["id"], photo).json["complete"]

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from tests.tips.tipster import Tipster
 
 from .conftest import LiveServer
-from .console import EXPECTED_CONSOLE_ERRORS, HEAD, enrol_phone, mark, sign_in
+from .console import EXPECTED_CONSOLE_ERRORS, HEAD, enrol_phone, mark, own_household, sign_in
 
 pytestmark = pytest.mark.browser
 ALLOWED_CONSOLE_ERRORS = EXPECTED_CONSOLE_ERRORS  # see conftest._no_script_errors
@@ -24,7 +24,9 @@ def test_stats_charts_and_csv_export(page: Page, live_server: LiveServer) -> Non
     phone = enrol_phone(live_server, "BAC-01")
     Tipster.of(phone).tip(body=f"Có người lạ chào mời vay tiền lãi cao {word}", category="loan_shark")  # alone
     # A household no browser test claims: a claimed one signs what it sends (ADR 0005), this test phone does not.
-    phone.send_report(household_index=3, body=f"Xe máy bị lấy trộm trước cổng {word}")
+    phone.send_report(
+        household_id=own_household(live_server, phone)["id"], body=f"Xe máy bị lấy trộm trước cổng {word}"
+    )
 
     sign_in(page, HEAD)
     page.get_by_role("link", name="Thống kê").click()

@@ -85,7 +85,7 @@ def test_tips_leave_the_phone_sealed_and_only_the_commune_opens_them(browser: Br
         console.get_by_label("Mật khẩu khoá tin báo").fill(PASSPHRASE)
         console.get_by_role("button", name="Mở khoá tin báo").click()
         expect(console.get_by_text("Đã mở khoá").first).to_be_visible()
-        console.get_by_role("link", name="Tin báo", exact=True).click()
+        console.get_by_role("link", name="Tin cần xử lý", exact=True).click()
         expect(console.get_by_text(anonymous_words)).to_be_visible()
         expect(console.get_by_text(named_words)).to_be_visible()
         console.get_by_text(named_words).click()

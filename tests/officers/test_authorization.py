@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,6 +31,8 @@ from server.mailbox import sealing
 from server.officers.auth import hash_password
 from server.officers.models import Officer, Role
 from tests.conftest import PDF, Demo, Phone, photo_declaration, png_bytes
+
+VOICE = (Path(__file__).parents[1] / "attachments" / "data" / "voice.webm").read_bytes()  # issue 16
 
 ROLES = {"officer": ("demo", "demo-officer"), "head": ("truongcongan", "demo-head"), "admin": ("admin", "demo-admin")}
 SIDES = ("own", "other")
@@ -65,6 +68,13 @@ class World:
 
     def appointment(self) -> str:
         return self.report(kind="appointment", category=None, appointment_at="2030-01-02T09:00:00+07:00")
+
+    def recording(self) -> tuple[str, str]:
+        """A spoken report of this side's commune and its recording's id, uploaded (issue 16)."""
+        declared = photo_declaration(VOICE, "audio/webm")
+        report_id = self.report(body="", attachments=[declared])
+        assert self.phone().upload(declared["id"], VOICE).json["complete"]
+        return report_id, declared["id"]
 
     def photo(self) -> str:
         data = png_bytes()
@@ -163,6 +173,13 @@ def _new_officer(w: World) -> Request:
     return f"{BASE}/officers", {"json": body}
 
 
+def _transcript(w: World) -> Request:
+    report_id, recording_id = w.recording()
+    return f"{BASE}/reports/{report_id}/transcript", {
+        "json": {"attachment_id": recording_id, "transcript": "Có người."}
+    }
+
+
 def _file_on_draft(w: World) -> Request:
     item = w.announcement(with_file=True)
     return f"{BASE}/announcements/{item.id}/files/{item.files[0].id}", {}
@@ -219,6 +236,18 @@ TABLE: list[Row] = [
         f"{R}/messages",
         lambda w: (f"{BASE}/reports/{w.report()}/messages", {"json": {"body": "Đã nhận."}}),
         everyone(201),
+    ),
+    Row(
+        "POST",
+        f"{R}/voice-reply",
+        lambda w: (f"{BASE}/reports/{w.report()}/voice-reply", {"data": VOICE, "content_type": "audio/webm"}),
+        everyone(201),
+    ),
+    Row(
+        "POST",
+        f"{R}/transcript",
+        _transcript,
+        everyone(200),
     ),
     Row(
         "POST",

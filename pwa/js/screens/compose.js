@@ -1,12 +1,13 @@
 // Step 2 of writing: the report form. Drafts are saved as the user types, encrypted with the
 // household's PIN key; photos are shrunk before they are kept or queued.
-import { h } from '../../lib/dom.js';
+import { h, mount } from '../../lib/dom.js';
 import { label, t } from '../../lib/i18n.js';
 import { rules } from '../../lib/rules.js';
-import { ICONS, kinds, limit } from '../ui.js';
+import { ICON, ICONS, kb, kinds, limit } from '../ui.js';
 import * as store from '../store.js';
 import { lockUp, open, encryptBytes, decryptBytes } from '../crypto.js';
 import { shrink } from '../photos.js';
+import * as voice from '../voice.js';
 import * as outbox from '../outbox.js';
 
 /** What the form starts with: a draft, a refused report to fix, or an empty report of a kind. */
@@ -39,12 +40,12 @@ const check = (id, label, checked) =>
 function inputs(f, appt = []) {
   const kind = f.kind;
   return [
-    h('h2', {}, h('span', { 'aria-hidden': 'true' }, ICONS[kind] + ' '), label('kind', kind)),
+    h('h2', {}, h('span', { 'aria-hidden': 'true' }, ICONS[kind], ' '), label('kind', kind)),
     kind === 'tip' ? h('fieldset', { class: 'chips' }, h('legend', {}, t('new.category')),
       (rules()?.categories || []).map((c) => h('label', { class: 'chip' },
         h('input', { type: 'radio', name: 'category', value: c, checked: (f.category || 'other') === c }),
-        h('span', {}, label('category', c))))) : null,
-    field('body', t('new.body'), h('textarea', { id: 'body', rows: '5', maxlength: limit('report_body'), required: true },
+        h('span', {}, ICONS[c], ' ', label('category', c))))) : null,
+    field('body', t('new.body'), h('textarea', { id: 'body', rows: '5', maxlength: limit('report_body') },
       f.body || '')),
     field('location', t('new.location'), h('input', { id: 'location', maxlength: limit('location'), value: f.location || '' })),
     ...appt,
@@ -77,7 +78,7 @@ function photoPicker(photos, msg, onChange) {
     thumbs.replaceChildren(...photos.map((p, i) => h('div', { class: 'thumb' },
       h('img', { src: URL.createObjectURL(new Blob([p.bytes], { type: p.content_type })), alt: t('new.photoN', { n: i + 1 }) }),
       h('button', { type: 'button', class: 'x', 'aria-label': t('new.removePhoto', { n: i + 1 }),
-        onclick: () => { photos.splice(i, 1); draw(); onChange(); } }, '✕'))));
+        onclick: () => { photos.splice(i, 1); draw(); onChange(); } }, ICON('close')))));
     input.disabled = photos.length >= max;
   };
   input.addEventListener('change', async () => {
@@ -92,7 +93,59 @@ function photoPicker(photos, msg, onChange) {
   });
   draw();
   return h('div', { class: 'field' }, h('label', { for: 'photos', class: 'btn' },
-    h('span', { class: 'ico', 'aria-hidden': 'true' }, '📷'), t('new.addPhoto', { n: max })), input, thumbs);
+    h('span', { class: 'ico', 'aria-hidden': 'true' }, ICON('photo')), t('new.addPhoto', { n: max })), input, thumbs);
+}
+
+/**
+ * The recorder (issue 16): one large button to start and stop, a timer and a level meter while recording, then
+ * the recording to play back, its length and size, "record again" and "remove". `slot.rec` holds the recording.
+ */
+function voicePicker(slot, msg, onChange) {
+  const type = voice.recordType();
+  const max = limit('voice_seconds') || voice.MAX_SECONDS;
+  const box = h('div', { class: 'field voice', id: 'voice' });
+  let live = null;
+  const idle = () => {
+    if (slot.rec) {
+      const url = URL.createObjectURL(new Blob([slot.rec.bytes], { type: slot.rec.content_type }));
+      return mount(box, h('p', { class: 'voice-info' }, t('new.voiceInfo',
+        { t: voice.clock(slot.rec.duration_ms), size: kb(slot.rec.size) })),
+        h('audio', { controls: true, src: url, preload: 'metadata', id: 'voice-playback' }),
+        h('div', { class: 'grid2' },
+          h('button', { type: 'button', class: 'btn', id: 'voice-again', onclick: record }, t('new.reRecord')),
+          h('button', { type: 'button', class: 'btn quiet', id: 'voice-remove',
+            onclick: () => { slot.rec = null; idle(); onChange(); } }, t('new.removeVoice'))));
+    }
+    return mount(box, h('button', { type: 'button', class: 'btn record', id: 'voice-record', onclick: record,
+      disabled: !type }, h('span', { class: 'ico', 'aria-hidden': 'true' }, ICON('mic')), t('new.record')),
+    h('small', { class: 'muted' }, type ? t('new.voiceHelp', { max: voice.clock(max * 1000) })
+      : t(type === null ? 'new.noMic' : 'new.noCodec')));
+  };
+  async function record() {
+    const meter = h('meter', { min: '0', max: '1', value: '0', class: 'level', 'aria-hidden': 'true' });
+    const timer = h('span', { class: 'timer', role: 'timer' }, voice.clock(0));
+    const stop = h('button', { type: 'button', class: 'btn record on', id: 'voice-stop', onclick: async () => {
+      stop.disabled = true;
+      try { slot.rec = await live.stop(); } catch { msg.textContent = t('new.voiceFailed'); }
+      live = null;
+      idle();
+      onChange();
+    } }, h('span', { class: 'ico', 'aria-hidden': 'true' }, ICON('stop')), t('new.stop'), ' ', timer);
+    try {
+      live = await voice.start({ maxSeconds: max, onLevel: (v) => { meter.value = v; },
+        onTick: (ms) => {
+          timer.textContent = `${voice.clock(ms)} / ${voice.clock(max * 1000)}`;
+          if (ms >= max * 1000 && !stop.disabled) stop.click();
+        } });
+    } catch (e) {
+      msg.textContent = t(e.code === 'no_recorder' ? 'new.noMic' : e.code === 'no_codec' ? 'new.noCodec' : 'new.micDenied');
+      return idle();
+    }
+    msg.textContent = '';
+    mount(box, stop, meter);
+  }
+  idle();
+  return box;
 }
 
 /** Renders the form; `mode` is a kind, "draft" or "fix" (then `arg` is the report id). */
@@ -108,7 +161,12 @@ export async function render(app, mode, arg) {
   const slots = kind === 'appointment' ? await import('./slots.js') : null;
   const appt = slots ? slots.appointmentInputs(start.fields, await store.getMeta('appointments')) : [];
   const fieldsOf = () => ({ ...read(form, kind), ...(slots ? slots.appointmentFields(form) : {}) });
-  const photos = start.photos.map((p) => ({ bytes: p.bytes, size: p.size, sha256: p.sha256, content_type: p.content_type }));
+  const copy = (p) => ({ bytes: p.bytes, size: p.size, sha256: p.sha256, content_type: p.content_type,
+    duration_ms: p.duration_ms });
+  const photos = start.photos.filter((p) => !voice.isVoice(p)).map(copy);
+  const recorded = start.photos.find((p) => voice.isVoice(p));
+  const slot = { rec: recorded ? copy(recorded) : null };
+  const attached = () => (slot.rec ? [...photos, slot.rec] : photos);
   const msg = h('p', { class: 'msg', role: 'alert' });
   const form = h('form', { class: 'card', novalidate: true });
 
@@ -117,13 +175,15 @@ export async function render(app, mode, arg) {
     clearTimeout(saveTimer);
     // Fixes live in the outbox; locked: too late; unlocked offline: no records key, no draft.
     if (start.fixId || app.session !== session || !session.key) return;
-    const [sealed, ph] = await Promise.all([lockUp(session, fieldsOf()), Promise.all(photos.map(async (p) =>
-      ({ size: p.size, sha256: p.sha256, content_type: p.content_type, box: await encryptBytes(session.key, p.bytes) })))]);
+    const [sealed, ph] = await Promise.all([lockUp(session, fieldsOf()), Promise.all(attached().map(async (p) =>
+      ({ size: p.size, sha256: p.sha256, content_type: p.content_type, duration_ms: p.duration_ms,
+        box: await encryptBytes(session.key, p.bytes) })))]);
     await store.saveDraft({ householdId: hid, sealed, photos: ph });
   };
   const later = () => { clearTimeout(saveTimer); saveTimer = setTimeout(saveDraft, 600); };
 
-  form.append(...inputs(start.fields, appt).filter(Boolean), photoPicker(photos, msg, later), msg,
+  const [title, ...rest] = inputs(start.fields, appt).filter(Boolean);
+  form.append(title, voicePicker(slot, msg, later), ...rest, photoPicker(photos, msg, later), msg,
     h('div', { class: 'grid2' },
       h('button', { type: 'submit', class: 'btn primary' }, t('new.send')),
       h('button', { type: 'button', class: 'btn', onclick: async () => { await saveDraft(); app.go('#/home'); } },
@@ -133,11 +193,11 @@ export async function render(app, mode, arg) {
     e.preventDefault();
     clearTimeout(saveTimer);
     const fields = fieldsOf();
-    if (!fields.body) return (msg.textContent = t('new.needBody'));
+    if (!fields.body && !slot.rec) return (msg.textContent = t('new.needBody'));
     if (form.querySelector('[name=slot]') && !fields.slot_id) return (msg.textContent = t('appt.needSlot'));
     form.querySelector('[type=submit]').disabled = true;
     const anonymous = kind === 'tip' && fields.anonymous;
-    await (anonymous ? outbox.queueTip : outbox.queueReport)(session, hid, fields, photos, start.fixId);
+    await (anonymous ? outbox.queueTip : outbox.queueReport)(session, hid, fields, attached(), start.fixId);
     app.toast(t(anonymous ? 'new.queuedAlone' : 'new.queued'));
     app.kick();
     app.go('#/home');

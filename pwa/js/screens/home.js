@@ -1,8 +1,8 @@
 // The unlocked household's home: write, its reports with their outbox state, send now, purge.
 import { h } from '../../lib/dom.js';
 import { label, t } from '../../lib/i18n.js';
-import { when } from '../../lib/time.js';
-import { button, badge, ICONS, tipItem } from '../ui.js';
+import { clock, when } from '../../lib/time.js';
+import { button, badge, ICON, ICONS, kb, tipItem } from '../ui.js';
 import * as store from '../store.js';
 import { open } from '../crypto.js';
 
@@ -14,14 +14,22 @@ async function purge(app, householdId) {
   app.refresh();
 }
 
+/** A queued recording, with its size: what the outbox still has to send (issue 16). */
+function queuedVoice(item) {
+  const att = (item?.attachments || []).find((a) => String(a.content_type).startsWith('audio/') && !a.done);
+  return att ? h('small', { class: 'voice-size' }, ICON('mic'), ' ', kb(att.size - (att.received || 0))) : null;
+}
+
 function row(app, r, content, item) {
   const kind = content?.kind;
   return h('li', {},
     h('button', { type: 'button', class: 'row', onclick: () => app.go('#/report/' + r.id) },
-      h('span', { class: 'ico', 'aria-hidden': 'true' }, ICONS[kind] || '✉️'),
+      h('span', { class: 'ico', 'aria-hidden': 'true' }, ICONS[kind || 'mail']),
       h('span', { class: 'grow' },
         h('b', {}, kind ? label('kind', kind) : t('home.purged')),
-        h('small', { class: 'snippet' }, content ? content.body.slice(0, 80) : ''),
+        h('small', { class: 'snippet' }, content ? content.body.slice(0, 80) ||
+          t('report.voice', { t: clock(content.voice_ms) }) : ''),
+        queuedVoice(item),
         h('small', { class: 'code' }, r.trackingCode ? t('home.code', { code: r.trackingCode }) : when(r.createdAt))),
       badge(r, item),
       r.unseen ? h('span', { class: 'dot', role: 'img', 'aria-label': t('home.new') }) : null));
@@ -54,21 +62,21 @@ export async function render(app) {
       title: t('home.queuedAt', { at: when(i.createdAt) }) })))) : [];
   return h('section', {},
     session.legacy ? h('div', { class: 'card warn', role: 'status' }, h('p', {}, t('home.needCode')),
-      button('🔑', t('home.enterCode'), () => app.go(`#/pin/${hid}/claim`), 'primary')) : null,
+      button('key', t('home.enterCode'), () => app.go(`#/pin/${hid}/claim`), 'primary')) : null,
     reading ? null : h('div', { class: 'card warn', role: 'status' }, h('p', {}, t('home.needLink')),
-      button('🔓', t('home.unlockAgain'), again)),
+      button('unlock', t('home.unlockAgain'), again)),
     offers.filter(Boolean),
     h('div', { class: 'grid2' },
-      button('✍️', t('home.write'), () => app.go('#/new'), 'primary'),
-      draft ? button('🗒️', t('home.draft'), () => app.go('#/write/draft')) : null,
-      button('📤', t('home.sendNow') + (waiting ? ` (${waiting})` : ''), () => app.kick(true)),
-      button('🔄', t('home.update'), () => app.update(), 'update'),
-      button('📢', t('news.title'), () => app.go('#/news'))),
+      button('write', t('home.write'), () => app.go('#/new'), 'primary'),
+      draft ? button('draft', t('home.draft'), () => app.go('#/write/draft')) : null,
+      button('send', t('home.sendNow') + (waiting ? ` (${waiting})` : ''), () => app.kick(true)),
+      button('retry', t('home.update'), () => app.update(), 'update'),
+      button('news', t('news.title'), () => app.go('#/news'))),
     h('h2', {}, t('home.mine')),
     reports.length && reading
       ? h('ul', { class: 'list' }, reports.map((r, i) => row(app, r, contents[i], items.get(r.id))))
       : !reading ? null
       : h('p', { class: 'muted' }, t('home.empty')),
     reports.some((r) => r.trackingCode && !r.purged)
-      ? button('🧹', t('home.purge'), () => purge(app, hid), 'wide quiet') : null);
+      ? button('trash', t('home.purge'), () => purge(app, hid), 'wide quiet') : null);
 }

@@ -1,7 +1,7 @@
 // Household picker: the shared phone's front door. Shows names only, nothing a household wrote.
 import { h } from '../../lib/dom.js';
 import { t } from '../../lib/i18n.js';
-import { button } from '../ui.js';
+import { button, ICON } from '../ui.js';
 import * as store from '../store.js';
 
 // A revoked phone (lost, then found?) must enrol again; households and their PINs stay.
@@ -17,14 +17,14 @@ export async function render(app) {
   const revoked = await store.getMeta('revoked');
   return h('section', {},
     revoked ? h('div', { class: 'card warn', role: 'alert' }, h('p', {}, t('app.revoked')),
-      button('🔑', t('enrol.again'), () => reEnrol(app), 'primary')) : null,
+      button('key', t('enrol.again'), () => reEnrol(app), 'primary')) : null,
     h('h2', {}, t('pick.title')),
     h('p', { class: 'muted' }, group ? `${group.name} · ${group.commune?.name || ''}` : ''),
     h('ul', { class: 'list' }, list.map((x) => h('li', {},
       h('button', { type: 'button', class: 'row', onclick: () => app.go('#/pin/' + x.id) },
-        h('span', { class: 'ico', 'aria-hidden': 'true' }, '🏠'),
+        h('span', { class: 'ico', 'aria-hidden': 'true' }, ICON('home')),
         h('span', { class: 'grow' }, x.name),
-        h('small', {}, x.keys ? t('pick.locked') : t('pick.new')))))),
-    button('📢', t('news.title') + (unread ? ` (${t('news.unread', { n: unread })})` : ''),
+        h('small', {}, x.keys ? [ICON('lock'), ' ', t('pick.locked')] : t('pick.new')))))),
+    button('news', t('news.title') + (unread ? ` (${t('news.unread', { n: unread })})` : ''),
       () => app.go('#/news'), 'wide'));
 }

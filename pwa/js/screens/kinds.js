@@ -9,7 +9,7 @@ export async function render(app) {
     h('h2', {}, t('new.title')),
     h('div', { class: 'kinds' }, kinds().map((kind) =>
       h('button', { type: 'button', class: 'kind', onclick: () => app.go('#/write/' + kind) },
-        h('span', { class: 'ico big', 'aria-hidden': 'true' }, ICONS[kind] || '✉️'),
+        h('span', { class: 'ico big', 'aria-hidden': 'true' }, ICONS[kind]),
         h('b', {}, label('kind', kind)), h('small', {}, t('kindHelp.' + kind))))),
     h('button', { type: 'button', class: 'btn', onclick: () => app.go('#/home') }, t('nav.back')));
 }

@@ -2,26 +2,47 @@
 import { h } from '../../lib/dom.js';
 import { label, t } from '../../lib/i18n.js';
 import { when } from '../../lib/time.js';
-import { button, badge, stateOf, ICONS, limit, tipItem } from '../ui.js';
+import { clock, openReply } from '../voice.js';
+import { button, badge, listenButton, stateOf, ICON, ICONS, limit, tipItem } from '../ui.js';
 import * as store from '../store.js';
 import { open } from '../crypto.js';
 import * as outbox from '../outbox.js';
 
 export const live = true;
 
-function entry(e, pending, newAppt, extra) {
+/** The officer's spoken reply, opened with the key its sealed reply carries; null while not fetched yet. */
+async function replyAudio(v) {
+  if (!v?.voice) return null;
+  const rec = await store.file(`voice/${v.voice.id}`);
+  if (!rec) return h('p', { class: 'muted' }, t('report.voiceLater'));
+  try {
+    const blob = await openReply(rec.blob, v.voice);
+    return h('audio', { controls: true, preload: 'metadata', class: 'reply-voice', src: URL.createObjectURL(blob) });
+  } catch { return null; }
+}
+
+function entry(e, pending, newAppt, extra, heard) {
   const v = e.value;
   if (extra?.slots.TYPES.includes(v.type)) return extra.slots.entry(e, pending, e === extra.last, extra.pick);
   if (v.type === 'status') {
     return h('li', { class: 'ev status' }, h('time', {}, when(e.at)),
       h('b', {}, label('status', v.status)),
-      newAppt ? h('p', { class: 'appt' }, '📅 ' + t('report.appt', { at: when(v.appointment_at) })) : null,
+      newAppt ? h('p', { class: 'appt' }, ICON('appointment'), ' ', t('report.appt', { at: when(v.appointment_at) })) : null,
       v.reason ? h('p', {}, v.reason) : null);
   }
   const officer = v.type === 'reply';
   return h('li', { class: 'ev ' + (officer ? 'reply' : 'mine') }, h('time', {}, when(e.at)),
-    h('b', {}, officer ? t('report.officer') : t('report.you')), h('p', {}, v.body),
+    h('b', {}, officer ? (v.voice ? t('report.voiceReply') : t('report.officer')) : t('report.you')),
+    v.body ? h('p', {}, v.body) : null, heard || null, officer ? listenButton(v.body) : null,
     pending ? h('small', {}, t('state.' + pending)) : null);
+}
+
+/** The household's recording while it waits on the phone (it leaves the phone once the server holds it). */
+async function ownRecording(item) {
+  const att = (item?.attachments || []).find((a) => String(a.content_type).startsWith('audio/') && !a.done);
+  const bytes = att ? await outbox.photoBytes(att.id) : null;
+  return bytes ? h('audio', { controls: true, preload: 'metadata', class: 'own-voice',
+    src: URL.createObjectURL(new Blob([bytes], { type: att.content_type })) }) : null;
 }
 
 async function markRead(events, tip, session) {
@@ -64,11 +85,12 @@ export async function render(app, id) {
     app.kick();
     app.refresh();
   } };
+  const heard = await Promise.all(events.map((e) => replyAudio(e.value)));
   const body = h('textarea', { id: 'followup', rows: '3', maxlength: limit('message_body') });
   // Loaded on demand (issue 17): only a report still queued can go by SMS.
   const bySms = !tip && item ? await (await import('./sms-offer.js')).smsOffer(app, id) : null;
   return h('section', {},
-    h('h2', {}, h('span', { 'aria-hidden': 'true' }, (ICONS[content?.kind] || '✉️') + ' '),
+    h('h2', {}, h('span', { 'aria-hidden': 'true' }, ICONS[content?.kind], ' '),
       content ? label('kind', content.kind) : t('home.purged')),
     h('p', {}, badge(r, item), ' ',
       r.trackingCode ? h('span', { class: 'code' }, t('home.code', { code: r.trackingCode })) : t('report.noCode')),
@@ -76,9 +98,9 @@ export async function render(app, id) {
       h('p', {}, t('report.problem'), ' ', item.error?.message || item.error?.code || ''),
       item.error?.fields ? h('ul', {}, Object.entries(item.error.fields).map(([k, v]) => h('li', {}, `${k}: ${[].concat(v).join(' ')}`))) : null,
       item.payload
-        ? button('✏️', t('report.fix'), () => app.go('#/write/fix/' + id), 'primary')
-        : button('🔁', t('report.retry'), async () => { await store.updateItem(id, { state: 'uploading', error: null }); app.kick(true); }),
-      button('🗑️', t('report.drop'), async () => {
+        ? button('write', t('report.fix'), () => app.go('#/write/fix/' + id), 'primary')
+        : button('retry', t('report.retry'), async () => { await store.updateItem(id, { state: 'uploading', error: null }); app.kick(true); }),
+      button('trash', t('report.drop'), async () => {
         if (!confirm(t('report.dropAsk'))) return;
         await store.dropReport(id);
         app.go('#/home');
@@ -87,19 +109,20 @@ export async function render(app, id) {
       ? h('p', { class: 'card warn', role: 'status' }, t('report.quota')) : null,
     tip ? h('p', { class: 'card', role: 'note' }, t('report.alone')) : null,
     bySms,
-    appt ? h('p', { class: 'card appt' }, '📅 ' + t('report.appt', { at: when(appt.value.appointment_at) })) : null,
+    appt ? h('p', { class: 'card appt' }, ICON('appointment'), ' ', t('report.appt', { at: when(appt.value.appointment_at) })) : null,
     content ? h('div', { class: 'card' },
       content.category ? h('p', {}, h('b', {}, label('category', content.category))) : null,
       h('p', { class: 'body' }, content.body),
-      content.location ? h('p', {}, '📍 ' + content.location) : null,
+      content.location ? h('p', {}, ICON('place'), ' ', content.location) : null,
       h('p', { class: 'muted' }, [when(r.createdAt), content.urgency === 'urgent' ? label('urgency', 'urgent') : '',
-        content.anonymous ? t('report.anon') : '', content.photos ? t('report.photos', { n: content.photos }) : '']
-        .filter(Boolean).join(' · '))) : h('p', { class: 'muted' }, t('report.purgedHelp')),
+        content.anonymous ? t('report.anon') : '', content.photos ? t('report.photos', { n: content.photos }) : '',
+        content.voice_ms ? t('report.voice', { t: clock(content.voice_ms) }) : '']
+        .filter(Boolean).join(' · ')), await ownRecording(item)) : h('p', { class: 'muted' }, t('report.purgedHelp')),
     h('h3', {}, t('report.timeline')),
     h('ol', { class: 'timeline' }, events.map((e, i) => entry(e,
       e.outboxId && queued.get(e.outboxId) && stateOf({}, queued.get(e.outboxId)),
       e.value.appointment_at && e.value.appointment_at !== events.slice(0, i).map((x) => x.value.appointment_at).filter(Boolean).pop(),
-      extra))),
+      extra, heard[i]))),
     r.sealed && item?.state !== 'attention' ? h('form', { class: 'card', onsubmit: async (e) => {
       e.preventDefault();
       if (!body.value.trim()) return;
@@ -109,5 +132,5 @@ export async function render(app, id) {
       app.refresh();
     } }, h('label', { for: 'followup' }, t('report.more')), body,
     h('button', { type: 'submit', class: 'btn primary' }, t('report.sendMore'))) : null,
-    button('⬅️', t('nav.back'), () => app.go('#/home')));
+    button('back', t('nav.back'), () => app.go('#/home')));
 }

@@ -27,7 +27,7 @@ export async function smsOffer(app, id, { onlyPressing = false, title = '' } = {
       onclick: () => { sms.markSentBySms(id, n).then(() => app.refresh()); },
     }, h('span', { class: 'ico', 'aria-hidden': 'true' }, '✉️'),
     h('span', {}, n > 1 ? t('sms.openPart', { i: i + 1, n }) : t('sms.open')))));
-  const toggle = button('💬', `${t('sms.offer')} (${t('sms.howMany', { n })})`, () => {
+  const toggle = button('mail', `${t('sms.offer')} (${t('sms.howMany', { n })})`, () => {
     links.hidden = false;
     toggle.hidden = true;
   }, pressing ? 'primary' : '');

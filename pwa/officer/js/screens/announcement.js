@@ -29,7 +29,7 @@ export async function announcementScreen({ id, go }) {
 }
 
 function files(item, reload) {
-  const input = h('input', { type: 'file', name: 'file', accept: 'application/pdf,image/jpeg,image/png,image/webp' });
+  const input = h('input', { type: 'file', name: 'file', accept: 'application/pdf,image/jpeg,image/png,image/webp,audio/webm,audio/ogg' });
   const upload = item.state === 'draft' ? h('form', { class: 'upload', onsubmit: async (e) => {
     e.preventDefault();
     const file = input.files[0];

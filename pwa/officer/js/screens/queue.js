@@ -8,13 +8,15 @@ import { attempt, dayInput, field, formValues, h, heading, mount, pager, select 
 import { onLive } from '../live.js';
 
 const FILTERS = ['q', 'status', 'kind', 'category', 'village_id', 'urgency', 'assignee', 'date_from', 'date_to', 'sort'];
+const isVoice = (a) => a.content_type.startsWith('audio/');
+const clock = (ms) => { const s = Math.round((ms || 0) / 1000); return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`; };
 const PER_PAGE = 25;
 
 const choices = (kind, values) => values.map((v) => [v, label(kind, v)]);
 
 function paramsToFilters(params) {
   const filters = {};
-  for (const key of [...FILTERS, 'open', 'unanswered', 'page']) if (params.get(key)) filters[key] = params.get(key);
+  for (const key of [...FILTERS, 'open', 'unanswered', 'has_voice', 'page']) if (params.get(key)) filters[key] = params.get(key);
   if (!params.toString()) filters.open = 'true';  // what an officer wants first: what is still open
   return filters;
 }
@@ -42,7 +44,9 @@ export async function queueScreen({ params, go }) {
     h('div', { class: 'checks' },
       h('label', {}, h('input', { type: 'checkbox', name: 'open', checked: filters.open === 'true' }), ' ', t('onlyOpen')),
       h('label', {}, h('input', { type: 'checkbox', name: 'unanswered', checked: filters.unanswered === 'true' }), ' ',
-        t('onlyUnanswered'))),
+        t('onlyUnanswered')),
+      h('label', {}, h('input', { type: 'checkbox', name: 'has_voice', checked: filters.has_voice === 'true' }), ' ',
+        t('hasVoice'))),
     h('div', { class: 'actions' },
       h('button', { type: 'submit', class: 'primary' }, t('filter')),
       h('button', { type: 'button', onclick: () => go('#/queue?sort=newest') }, t('reset'))));
@@ -141,7 +145,9 @@ function item(report) {
     report.sealed ? h('span', { class: 'badge' }, t('sealedBadge')) : null,
   ];
   const who = report.anonymous ? [] : [report.group?.name, report.household?.name].filter(Boolean);
-  const missing = report.attachments.filter((a) => !a.complete).length;
+  const pictures = report.attachments.filter((a) => !isVoice(a));
+  const missing = pictures.filter((a) => !a.complete).length;
+  const voice = report.attachments.find(isVoice);
   return h('li', { class: `report ${report.urgency === 'urgent' ? 'is-urgent' : ''} ${report.overdue ? 'is-overdue' : ''}`,
     dataset: { id: report.id } },
     h('input', { type: 'checkbox', class: 'pick', value: report.id, 'aria-label': t('pick', { code: report.tracking_code }),
@@ -155,5 +161,6 @@ function item(report) {
       h('span', { class: 'line3 muted' }, [report.village.name, ...who].join(' · '), ' — ', when(report.received_at),
         ' — ', h('span', { class: 'code' }, report.tracking_code),
         report.assigned_officer ? ` — ${report.assigned_officer.display_name}` : '',
-        report.attachments.length ? ` — 📷 ${report.attachments.length}${missing ? ` (${missing}…)` : ''}` : '')));
+        pictures.length ? ` — 📷 ${pictures.length}${missing ? ` (${missing}…)` : ''}` : '',
+        voice ? h('span', { class: 'voice-tag' }, ` — ${t('voiceN', { t: voice.complete ? clock(voice.duration_ms) : '…' })}`) : '')));
 }

@@ -4,9 +4,13 @@ import { label, t } from '../../../lib/i18n.js';
 import { rules } from '../../../lib/rules.js';
 import { parseDayText } from '../../../lib/days.js';
 import { fromLocalInput, toLocalInput, when } from '../../../lib/time.js';
-import { attempt, dayInput, field, h, heading, select, timeInput } from '../ui.js';
+import { attempt, dayInput, field, h, heading, mount, select, timeInput } from '../ui.js';
 import { revealReport } from '../commune-key.js';
 import { onLive } from '../live.js';
+import * as voice from '../../../js/voice.js';
+
+const isVoice = (a) => a.content_type.startsWith('audio/');
+const fileUrl = (id) => `/api/v1/officer/attachments/${id}`;
 
 /** Screen: the report with id. */
 export async function reportScreen({ id, go }) {
@@ -21,10 +25,11 @@ export async function reportScreen({ id, go }) {
     h('p', { class: 'shortcuts muted' }, t('shortcutsReport')),
     facts(report),
     h('div', { class: 'columns' },
-      h('div', {}, words(report), photos(report), thread(report)),
+      h('div', {}, words(report), recordings(report, reload), photos(report), thread(report)),
       h('div', { class: 'side' }, statusForm(report, reload), assignForm(report, officers, reload),
         report.kind === 'appointment' ? appointmentForm(report, reload) : null)),
-    replyForm(report, reload, false), replyForm(report, reload, true));
+    replyForm(report, reload, false), report.group ? voiceReplyForm(report, reload) : null,
+    replyForm(report, reload, true));
   // Live (issue 15): a follow-up or a read receipt on this report re-reads it and replaces its facts and thread
   // only; the reply and note being written stay untouched.
   let shown = false;
@@ -65,16 +70,83 @@ function facts(report) {
   return h('dl', { class: 'facts' }, rows.map(([k, ...v]) => [h('dt', {}, k), h('dd', {}, v)]));
 }
 
+/** A recording played inline, at 1× or 1.5× (issue 16). */
+function player(id, durationMs) {
+  const el = h('audio', { controls: true, preload: 'metadata', src: fileUrl(id), class: 'voice-player' });
+  const speeds = h('span', { class: 'speeds', role: 'group', 'aria-label': t('speed') }, [1, 1.5].map((rate) =>
+    h('button', { type: 'button', class: rate === 1 ? 'speed on' : 'speed', 'aria-pressed': String(rate === 1),
+      onclick: (e) => {
+        el.playbackRate = rate;
+        speeds.querySelectorAll('button').forEach((b) => { b.classList.toggle('on', b === e.currentTarget); b.setAttribute('aria-pressed', String(b === e.currentTarget)); });
+      } }, `${rate}×`)));
+  return h('div', { class: 'voice' }, el, speeds, durationMs ? h('span', { class: 'muted' }, ' ', voice.clock(durationMs)) : null);
+}
+
+/** The report's recording: the player, and what the officer typed hearing it (stored, searchable). */
+function recordings(report, reload) {
+  const list = report.attachments.filter(isVoice);
+  if (!list.length) return null;
+  return h('section', { class: 'recordings', 'aria-label': t('recordings') }, h('h3', {}, t('recordings')),
+    list.map((a) => {
+      if (!a.complete) return h('div', { class: 'pending' }, h('progress', { max: a.size, value: a.received }), t('uploading', { r: a.received, s: a.size }));
+      const text = h('textarea', { name: 'transcript', rows: 3, maxLength: 5000 }, a.transcript || '');
+      text.value = a.transcript || '';
+      return h('div', {}, player(a.id, a.duration_ms),
+        h('form', { class: 'transcript-form', onsubmit: async (e) => {
+          e.preventDefault();
+          await post(report, 'transcript', { attachment_id: a.id, transcript: text.value }, reload);
+        } }, field(t('transcript'), text), h('button', { type: 'submit' }, t('saveTranscript'))));
+    }));
+}
+
+/** Answer by voice: record here (or choose a file), listen, send; the household's phone gets it sealed. */
+function voiceReplyForm(report, reload) {
+  let recorded = null;
+  let live = null;
+  const note = h('input', { name: 'voice-body', maxLength: rules().limits.reply_body });
+  const preview = h('div', { class: 'voice-preview' });
+  const file = h('input', { type: 'file', name: 'voice-file', accept: 'audio/webm,audio/ogg' });
+  const recordButton = h('button', { type: 'button', class: 'record', disabled: !voice.recordType() }, t('record'));
+  const show = () => mount(preview, recorded ? [h('audio', { controls: true, src: URL.createObjectURL(recorded.blob) }),
+    h('span', { class: 'muted' }, ' ', recorded.duration_ms ? t('recorded', { t: voice.clock(recorded.duration_ms) }) : recorded.blob.name || '')] : null);
+  recordButton.addEventListener('click', async () => {
+    if (live) {
+      const rec = await live.stop();
+      live = null;
+      recorded = { blob: new Blob([rec.bytes], { type: rec.content_type }), type: rec.content_type, duration_ms: rec.duration_ms };
+      recordButton.textContent = t('record');
+      return show();
+    }
+    try { live = await voice.start({ maxSeconds: rules().limits.voice_seconds || voice.MAX_SECONDS }); } catch { return; }
+    recordButton.textContent = t('stopRecording');
+  });
+  file.addEventListener('change', () => {
+    const f = file.files[0];
+    recorded = f ? { blob: f, type: f.type || 'application/octet-stream', duration_ms: 0 } : null;
+    show();
+  });
+  return h('form', { class: 'card voice-reply-form', onsubmit: async (e) => {
+    e.preventDefault();
+    if (!recorded) return;
+    const done = await attempt(() => api(`/reports/${report.id}/voice-reply?body=${encodeURIComponent(note.value)}`,
+      { method: 'POST', body: recorded.blob, type: recorded.type }), t('sent'));
+    if (done) reload();
+  } }, h('h3', {}, t('voiceReply')),
+  h('p', {}, recordButton, ' ', voice.recordType() ? '' : t('noRecorder')), field(t('orFile'), file), preview,
+  field(t('voiceText'), note), h('button', { type: 'submit', class: 'primary' }, t('sendVoice')));
+}
+
 /** The text, or for a sealed tip the key still closed: a link to open it. */
 const words = (record) => (record.locked
   ? h('p', { class: 'body sealed' }, h('a', { href: '#/tipkey' }, t('sealedLocked')))
-  : h('p', { class: 'body' }, record.body));
+  : record.body ? h('p', { class: 'body' }, record.body) : null);
 
 /** Photos: fetched once each as blobs (a blob: URL is what the CSP's img-src allows besides 'self'), shown as
  * thumbnails and in a viewer dialog with no inline style; each fetch is one audited view. */
 function photos(report) {
-  if (!report.attachments.length) return null;
-  const shown = report.attachments.filter((a) => a.complete);
+  const pictures = report.attachments.filter((a) => !isVoice(a));
+  if (!pictures.length) return null;
+  const shown = pictures.filter((a) => a.complete);
   const urls = new Map();
   const load = (a) => {
     if (!urls.has(a.id)) {
@@ -85,7 +157,7 @@ function photos(report) {
   addEventListener('hashchange', () => urls.forEach((u) => u.then((url) => URL.revokeObjectURL(url))), { once: true });
   const viewer = photoViewer(report, shown, load);
   return h('section', { 'aria-label': t('photos') }, h('h3', {}, t('photos')),
-    h('div', { class: 'photos' }, report.attachments.map((a) => {
+    h('div', { class: 'photos' }, pictures.map((a) => {
       if (!a.complete) {
         return h('div', { class: 'pending' }, h('progress', { max: a.size, value: a.received }), t('uploading', { r: a.received, s: a.size }));
       }
@@ -132,7 +204,7 @@ function thread(report) {
         m.author === 'household' ? t('fromHousehold') : m.officer_name || t('officers'),
         m.internal ? h('span', { class: 'badge' }, t('internal')) : null, ' — ', when(m.created_at),
         m.read_at ? ` — ${t('readOnPhone')}` : ''),
-      words(m)))));
+      words(m), m.voice ? player(m.voice.id, m.voice.duration_ms) : null))));
 }
 
 function replyForm(report, reload, internal) {
