@@ -21,7 +21,7 @@ from tests.live.push_service import PushService
 
 from .conftest import LiveServer, live_env
 from .console import EXPECTED_CONSOLE_ERRORS, HEAD, enrol_phone, mark, sign_in
-from .household import enrol, open_household, write_report
+from .household import enrol, eventually, open_household, write_report
 
 pytestmark = pytest.mark.browser
 # The household app logs failed pushes (no push service in headless Chromium); the console its first 401.
@@ -68,7 +68,9 @@ def _console(
         context.add_init_script("delete window.EventSource;")
     page = context.new_page()
     sign_in(page, *([who] if who else []))
-    page.wait_for_function(f"document.body.dataset.live === '{'stream' if stream else 'polling'}'")
+    # expect() polls from outside the page: a string handed to wait_for_function is eval'd inside it, and the
+    # console's CSP (script-src 'self') refuses eval now and then.
+    expect(page.locator("body")).to_have_attribute("data-live", "stream" if stream else "polling")
     return context, page
 
 
@@ -97,7 +99,7 @@ def test_two_consoles_and_a_phone_live(browser: Browser, threaded_server: LiveSe
         for page in (first, second):
             banner = page.locator("#alerts .alert", has_text="Có tin khẩn mới")
             expect(banner).to_be_visible()
-            page.wait_for_function("window.__notifications.length > 0")
+            eventually(page, lambda page=page: page.evaluate("() => window.__notifications.length") > 0)
             shown = page.evaluate("window.__notifications")
             assert shown[-1]["title"] == "Có tin khẩn mới" and "hung khí" not in str(shown)
 

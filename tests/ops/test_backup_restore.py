@@ -46,6 +46,9 @@ def make_app(database_url: str, store: dict[str, str]) -> Flask:
             "RATELIMIT_STORAGE_URI": "memory://",
             "DEVICE_SYNC_LIMIT": "100000 per minute",
             "DEVICE_UPLOAD_LIMIT": "100000 per minute",
+            # Pushes after a commit run in their own thread; wait for it, or its pooled connection outlives the
+            # engine this test disposes (a ResourceWarning at garbage collection).
+            "PUSH_INLINE": True,
         }
     )
 
