@@ -135,11 +135,7 @@ def slots_between(commune_id: int, first: date, last: date) -> list[Slot]:
     return list(db.session.scalars(query))
 
 
-def overview(commune_id: int, first: date | None, last: date | None) -> dict[str, Any]:
-    """What the console's slots screen shows: the slots of ``first``..``last`` (default: two weeks from today),
-    the holidays and the procedures."""
-    first = first or utcnow().astimezone(_zone()).date()
-    last = last or first + timedelta(days=13)
+def _check_period(first: date, last: date) -> None:
     if last < first or (last - first).days > 92:
         raise ApiError(
             "The period must run forward, at most 92 days.",
@@ -147,6 +143,14 @@ def overview(commune_id: int, first: date | None, last: date | None) -> dict[str
             code="validation_error",
             fields={"last_day": ["After first_day, at most 92 days later."]},
         )
+
+
+def overview(commune_id: int, first: date | None, last: date | None) -> dict[str, Any]:
+    """What the console's slots screen shows: the slots of ``first``..``last`` (default: two weeks from today),
+    the holidays and the procedures."""
+    first = first or utcnow().astimezone(_zone()).date()
+    last = last or first + timedelta(days=13)
+    _check_period(first, last)
     return {
         "slots": slots_between(commune_id, first, last),
         "holidays": holidays(commune_id),
@@ -177,13 +181,7 @@ def generate_slots(commune_id: int, officer: Officer, args: dict[str, Any]) -> l
     slots of ``minutes``, each for ``capacity`` people with ``officer_id`` on duty; a start that already has a
     slot is skipped, so running it twice changes nothing."""
     first, last = args["first_day"], args["last_day"]
-    if last < first or (last - first).days > 92:
-        raise ApiError(
-            "The period must run forward, at most 92 days.",
-            status=422,
-            code="validation_error",
-            fields={"last_day": ["After first_day, at most 92 days later."]},
-        )
+    _check_period(first, last)
     duty = _duty_officer(commune_id, args.get("officer_id"))
     zone, step = _zone(), timedelta(minutes=args["minutes"])
     closed_days = _holidays(commune_id)
