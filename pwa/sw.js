@@ -2,12 +2,13 @@
 // The shell is precached under a versioned cache name; activate deletes the other versions.
 // VERSION is a hash of the shell: after editing any shell file, run `python scripts/stamp_sw.py`.
 // /api/ is never cached here: the outbox in IndexedDB is the only store of what is sent.
-import { syncNow, setNotifier, useTips } from './js/sync.js';
+import { syncNow, setNotifier, useModules } from './js/sync.js';
 import * as tips from './js/tips.js';
+import * as sms from './js/sms.js';
 
-useTips(tips); // sync.js import()s it in the page; a service worker may not
+useModules({ tips, sms }); // sync.js import()s them in the page; a service worker may not
 
-const VERSION = '3874d59116c9';
+const VERSION = 'e819ef3cd7b8';
 const PREFIX = 'binh-an-shell-';
 const CACHE = PREFIX + VERSION;
 const SHELL = [

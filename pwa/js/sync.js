@@ -27,8 +27,10 @@ export function setNotifier(fn) {
 }
 
 let tipModule = null;
-/** The service worker hands its statically imported tips.js here: a service worker may not import() a module. */
-export const useTips = (module) => { tipModule = module; };
+let smsModule = null;
+/** The service worker hands its statically imported tips.js and sms.js here: a service worker may not import() a
+ *  module, and the page loads them only when it first syncs (the shell's first-load budget). */
+export const useModules = ({ tips, sms }) => { tipModule = tips; smsModule = sms; };
 
 /** The anonymous tip engine (tips.js and its blind signatures): in the page, loaded by the first sync of an enrolled
  *  phone rather than with the shell (it is precached like the rest). */
@@ -90,8 +92,8 @@ async function run(reason) {
     await fetchVoices(token);
     await refreshRules();
     // The SMS key and gateway number (issue 17): an older server without them must not stop the sync.
-    await import('./sms.js').then((sms) => sms.refreshConfig(token))
-      .catch((e) => { if (e instanceof ApiError && e.status === 401) throw e; });
+    smsModule ??= await import('./sms.js');
+    await smsModule.refreshConfig(token).catch((e) => { if (e instanceof ApiError && e.status === 401) throw e; });
     failures = 0;
     state.error = null;
     await store.setMeta('lastSync', Date.now());

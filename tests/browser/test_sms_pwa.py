@@ -175,3 +175,16 @@ def test_the_phone_writes_exactly_what_the_server_codec_writes(page: Page, live_
         except codec.Unencodable:
             expected = None
         assert parts == expected, item["body"][:40]
+
+
+def test_a_background_sync_in_the_service_worker_refreshes_the_sms_number(page: Page, live_server: LiveServer) -> None:
+    """Background Sync runs the engine in the service worker, which cannot import() a module: the gateway number
+    must still reach a phone whose page is not the one syncing."""
+    head = live_server.officer(*DEMO_HEAD)
+    answer = head.request("PUT", "/api/v1/officer/sms/gateway", {"number": NUMBER, "signing_key": GATEWAY_KEY})
+    assert answer.status_code == 200, answer.json
+    enrol(page, live_server.enrolment_code("DONG-01"))
+    eventually(page, lambda: (page.evaluate(SMS_META_JS) or {}).get("number") == NUMBER)
+    page.evaluate("async () => (await import('/js/store.js')).setMeta('sms', null)")
+    page.evaluate("async () => (await navigator.serviceWorker.ready).sync.register('outbox')")
+    eventually(page, lambda: (page.evaluate(SMS_META_JS) or {}).get("number") == NUMBER)
