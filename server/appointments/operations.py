@@ -29,6 +29,7 @@ from ..extensions import db
 from ..feed import operations as feed
 from ..groups.models import Device
 from ..households import envelopes
+from ..officers import queries as officer_queries
 from ..officers.models import Officer
 from ..reports.models import OPEN_STATUSES, Report, ReportKind
 from ..reports.operations import content_hash
@@ -159,17 +160,7 @@ def overview(commune_id: int, first: date | None, last: date | None) -> dict[str
 
 
 def _duty_officer(commune_id: int, officer_id: int | None) -> int | None:
-    if officer_id is None:
-        return None
-    duty = db.session.get(Officer, officer_id)
-    if duty is None or duty.commune_id != commune_id or not duty.active:
-        raise ApiError(
-            "This officer cannot be on duty in this commune.",
-            status=422,
-            code="validation_error",
-            fields={"officer_id": ["Not an active officer of this commune."]},
-        )
-    return duty.id
+    return None if officer_id is None else officer_queries.active_in_commune(commune_id, officer_id, "be on duty").id
 
 
 def _holidays(commune_id: int) -> set[date]:

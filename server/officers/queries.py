@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..communes.models import Commune
-from ..errors import NotFound
+from ..errors import ApiError, NotFound
 from ..extensions import db
 from .models import Officer, Role
 
@@ -35,3 +35,17 @@ def accounts(officer: Officer, commune_id: int | None, include_inactive: bool) -
     if not include_inactive:
         query = query.where(Officer.active.is_(True))
     return list(db.session.scalars(query))
+
+
+def active_in_commune(commune_id: int, officer_id: int, purpose: str) -> Officer:
+    """The named officer, who must be active in this commune to be given its work (reports to take, slots to
+    staff): a 422 on ``officer_id`` otherwise, whatever the reason, so a caller learns nothing of other communes."""
+    found = db.session.get(Officer, officer_id)
+    if found is None or found.commune_id != commune_id or not found.active:
+        raise ApiError(
+            f"This officer cannot {purpose} in this commune.",
+            status=422,
+            code="validation_error",
+            fields={"officer_id": ["Not an active officer of this commune."]},
+        )
+    return found

@@ -27,6 +27,7 @@ from ..households import envelopes
 from ..live import operations as live
 from ..mailbox import operations as mailboxes
 from ..mailbox.sealing import b64url
+from ..officers import queries as officer_queries
 from ..officers.models import Officer
 from . import intake
 from .models import NEEDS_REASON, TRANSITIONS, Message, MessageAuthor, Report, ReportKind, ReportStatus
@@ -379,15 +380,7 @@ def assign(report: Report, officer: Officer, assignee_id: int | None) -> Report:
 
 
 def _assignee(commune_id: int, assignee_id: int | None) -> Officer | None:
-    assignee = db.session.get(Officer, assignee_id) if assignee_id is not None else None
-    if assignee_id is not None and (assignee is None or assignee.commune_id != commune_id or not assignee.active):
-        raise ApiError(
-            "This officer cannot take reports of this commune.",
-            status=422,
-            code="validation_error",
-            fields={"officer_id": ["Not an active officer of this commune."]},
-        )
-    return assignee
+    return None if assignee_id is None else officer_queries.active_in_commune(commune_id, assignee_id, "take reports")
 
 
 def _set_assignee(report: Report, officer: Officer, assignee: Officer | None, **audited: Any) -> None:
