@@ -26,7 +26,7 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import corpus
 from benchmarks.live import check, free_port, gunicorn, machine, stop, write_results
+from benchmarks.relay import Relay
 from benchmarks.round_trips import BROWSER_HEADERS
 from benchmarks.wire import WireClient
 
@@ -79,45 +80,6 @@ COMMON = """
             proxy_set_header X-Forwarded-Proto $scheme;
         }}
 """
-
-
-class Relay:
-    """A TCP relay on a free loopback port to ``target``, counting the bytes each way."""
-
-    def __init__(self, target: int) -> None:
-        self.target = target
-        self.up = self.down = 0
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def reset(self) -> None:
-        self.up = self.down = 0
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(("127.0.0.1", self.target))
-            threading.Thread(target=self._pipe, args=(client, upstream, "up"), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(upstream, client, "down"), daemon=True).start()
-
-    def _pipe(self, source: socket.socket, sink: socket.socket, direction: str) -> None:
-        try:
-            while data := source.recv(65536):
-                setattr(self, direction, getattr(self, direction) + len(data))
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for sock in (source, sink):
-                with suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-
-    def close(self) -> None:
-        self.listener.close()
 
 
 @contextmanager

@@ -53,9 +53,10 @@ WATCH_JS = """() => {
 
 
 @contextmanager
-def chromium() -> Iterator[Browser]:
+def chromium(*extra_args: str) -> Iterator[Browser]:
+    """Debian's Chromium with the suite's flags and ``extra_args`` (a fake microphone, say)."""
     with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args])
         try:
             yield browser
         finally:

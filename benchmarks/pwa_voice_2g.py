@@ -25,23 +25,20 @@ Opus, mono), i.e. the bits per second of speech the phone actually sends.
 from __future__ import annotations
 
 import argparse
-import socket
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from benchmarks.live import Server, check, gunicorn, machine, write_results
-from benchmarks.pwa_2g import HOUSEHOLD, PROFILE, Link
-from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
+from benchmarks.pwa_2g import HOUSEHOLD, PROFILE, Link, chromium
+from benchmarks.relay import Relay
 from tests.browser.household import enrol, open_household
 from tests.browser.test_voice import speech_wav
 from tests.conftest import HttpOfficer
@@ -73,20 +70,10 @@ RECORDING_JS = """async () => {
 }"""
 
 
-@contextmanager
-def mic_chromium(wav: Path) -> Iterator[Browser]:
-    args = [
-        *CHROMIUM_ARGS,
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-audio-capture={wav}",
-    ]
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=args)
-        try:
-            yield browser
-        finally:
-            browser.close()
+def mic_chromium(wav: Path) -> AbstractContextManager[Browser]:
+    """Chromium whose microphone plays ``wav`` and needs no permission prompt."""
+    fake = ("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream")
+    return chromium(*fake, f"--use-file-for-fake-audio-capture={wav}")
 
 
 def record_tip(page: Page, link: Link, seconds: float) -> dict[str, Any]:
@@ -124,63 +111,6 @@ def measured(server: Server, recording: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class CuttableLink:
-    """A TCP relay between the phone and the server whose connections can all be cut at once, as when the
-    signal goes: an emulated "offline" (CDP) only stops new requests, a chunk already uploading would go on."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.conns: list[socket.socket] = []
-        self.lock = threading.Lock()
-        self.down_until = 0.0
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            if time.monotonic() < self.down_until:  # no signal: the connection goes nowhere
-                client.close()
-                continue
-            upstream = socket.create_connection(("127.0.0.1", self.target_port))
-            with self.lock:
-                self.conns += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        for sock in (src, dst):
-            with suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-    def cut(self, seconds: float = 0) -> None:
-        """Every open connection reset, and none for ``seconds``: a chunk in flight is lost; the server keeps
-        what it committed."""
-        self.down_until = time.monotonic() + seconds
-        with self.lock:
-            conns, self.conns = self.conns, []
-        for sock in conns:
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                sock.close()
-            except OSError:
-                pass
-
-    def close(self) -> None:
-        self.cut()
-        self.listener.close()
-
-
 def _resent(link: Link, size: int, before_ms: float) -> tuple[int, int]:
     """(bytes of recording chunks the phone sent beyond the recording's size, PATCH requests): each PATCH carries
     the chunk at its ``offset`` (32 KB, or what is left)."""
@@ -196,7 +126,7 @@ def _resent(link: Link, size: int, before_ms: float) -> tuple[int, int]:
 
 
 def deliver(
-    page: Page, link: Link, recording: dict[str, Any], *, cut: bool, relay: CuttableLink | None = None
+    page: Page, link: Link, recording: dict[str, Any], *, cut: bool, relay: Relay | None = None
 ) -> dict[str, Any]:
     page.evaluate(WATCH_JS, page.locator(".badge.sent").count())
     link.traffic.requests.clear()
@@ -259,7 +189,7 @@ def run(small: bool, database_url: str | None = None, server: Server | None = No
         code = server.enrolment_codes("DONG-02")[0]
         tmp = Path(stack.enter_context(TemporaryDirectory()))
         browser = stack.enter_context(mic_chromium(speech_wav(tmp / "speech.wav")))
-        relay = CuttableLink(server.port)
+        relay = Relay(server.port)
         stack.callback(relay.close)
         relayed = f"http://127.0.0.1:{relay.port}"  # the phone reaches the server through the cuttable relay
         context = browser.new_context(
