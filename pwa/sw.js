@@ -8,7 +8,7 @@ import * as sms from './js/sms.js';
 
 useModules({ tips, sms }); // sync.js import()s them in the page; a service worker may not
 
-const VERSION = 'e819ef3cd7b8';
+const VERSION = 'c0f9952eb9e6';
 const PREFIX = 'binh-an-shell-';
 const CACHE = PREFIX + VERSION;
 const SHELL = [

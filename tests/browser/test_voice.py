@@ -227,3 +227,36 @@ def test_a_spoken_report_recorded_offline_reaches_the_officer_and_only_its_house
     )
     assert status in (401, 404)
     assert uuid.UUID(att["id"])
+
+
+# What the sync engine keeps of an item the server refused (js/sync.js): the household is asked to fix it.
+REFUSE_JS = """async () => {
+  const store = await import('/js/store.js');
+  const [item] = await store.outboxItems();
+  await store.updateItem(item.id, { state: 'attention',
+    error: { code: 'validation_error', message: 'Nội dung không hợp lệ.' } });
+}"""
+
+
+def test_a_refused_spoken_report_reopens_with_its_recording_and_length(
+    context: BrowserContext, page: Page, live_server: LiveServer
+) -> None:
+    enrol(page, live_server.enrolment_code("DONG-01"))
+    open_household(page, HOUSEHOLD_A)
+    context.set_offline(True)
+    page.get_by_role("button", name="Viết tin mới").click()
+    page.get_by_role("button", name="Cần giúp đỡ").click()
+    record(page, 2.5)
+    length = page.locator(".voice-info").inner_text().split("·")[0].strip()  # "Đã ghi âm 0:02"
+    page.get_by_role("button", name="Gửi", exact=True).click()
+    expect(page.get_by_role("button", name="Viết tin mới")).to_be_visible()
+    page.evaluate(REFUSE_JS)
+
+    context.set_offline(False)  # reading the household's own reports needs one online unlock
+    page.reload()
+    open_household(page, HOUSEHOLD_A)
+    page.locator(".list .row").first.click()
+    page.get_by_role("button", name="Sửa và gửi lại").click()
+    expect(page.locator(".voice-info")).to_contain_text(length)
+    assert length != "Đã ghi âm 0:00"
+    assert page.evaluate(PLAYS_JS, "#voice-playback") > 0

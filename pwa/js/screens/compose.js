@@ -25,9 +25,11 @@ async function initial(session, hid, mode, arg) {
     const r = await store.report(arg);
     const item = (await store.outboxItem(arg)) || (await store.tip(arg));
     if (!r?.sealed || r.householdId !== hid) return null;
-    const photos = await Promise.all((item?.attachments || []).map(async (a) =>
-      ({ ...a, bytes: await outbox.photoBytes(a.id) })));
-    return { fields: await open(session, r.sealed), photos: photos.filter((p) => p.bytes), fixId: arg };
+    const fields = await open(session, r.sealed);
+    // The queue keeps no recording's length; the household's sealed copy does (voice_ms).
+    const photos = await Promise.all((item?.attachments || []).map(async (a) => ({ ...a,
+      bytes: await outbox.photoBytes(a.id), ...(voice.isVoice(a) ? { duration_ms: fields.voice_ms } : {}) })));
+    return { fields, photos: photos.filter((p) => p.bytes), fixId: arg };
   }
   return { fields: { kind: mode, anonymous: mode === 'tip', urgency: 'normal' }, photos: [] };
 }
