@@ -8,7 +8,7 @@ import * as sms from './js/sms.js';
 
 useModules({ tips, sms }); // sync.js import()s them in the page; a service worker may not
 
-const VERSION = 'c0f9952eb9e6';
+const VERSION = 'b23071bb9138';
 const PREFIX = 'binh-an-shell-';
 const CACHE = PREFIX + VERSION;
 const SHELL = [
@@ -43,9 +43,15 @@ self.addEventListener('sync', (event) => {
 
 // Web Push (issue 15): the commune answered. Only that is said; the answer comes through the sync (pulled now),
 // sealed to its household until it unlocks.
+// The day before an appointment (kind "reminder") it says only that; which household's and when stays sealed too.
+const PUSHED = {
+  reply: { title: 'Công an xã đã trả lời', tag: 'binhan-reply' },
+  reminder: { title: 'Nhắc lịch hẹn ngày mai', tag: 'binhan-reminder' },
+};
 self.addEventListener('push', (event) => {
+  const { title, tag } = PUSHED[pushKind(event)] || PUSHED.reply;
   event.waitUntil(Promise.all([
-    self.registration.showNotification('Công an xã đã trả lời', { tag: 'binhan-reply', icon: 'icons/icon-192.png' }),
+    self.registration.showNotification(title, { tag, icon: 'icons/icon-192.png' }),
     syncNow('push').catch(() => false),
   ]));
 });
@@ -61,6 +67,10 @@ self.addEventListener('notificationclick', (event) => {
 setNotifier(async (msg) => {
   for (const client of await self.clients.matchAll({ type: 'window' })) client.postMessage({ ...msg, from: 'sw' });
 });
+
+function pushKind(event) {
+  try { return event.data?.json()?.kind || 'reply'; } catch { return 'reply'; }
+}
 
 async function precache() {
   const cache = await caches.open(CACHE);

@@ -12,6 +12,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from .alerts import operations as alerts
 from .announcements import operations as announcements
 from .announcements.models import Announcement
 from .appointments import operations as appointments
@@ -157,8 +158,9 @@ def register(app: Flask) -> None:
         now = datetime.fromisoformat(now_text) if now_text else None
         if now is not None and now.tzinfo is None:
             raise click.UsageError("--now needs an offset, e.g. 2026-12-03T18:00:00+07:00")
-        reminded = appointments.send_reminders(now)
-        click.echo(f"Reminded {len(reminded)} appointment(s).")
+        reminded = appointments.send_reminders(now)  # committed: a push never announces what is not in the feed
+        pushed = alerts.push_reminders({b.report.group_id for b in reminded if b.report.group_id is not None})
+        click.echo(f"Reminded {len(reminded)} appointment(s); {pushed} phone(s) told by push.")
 
     @app.cli.command("enrolment-code")
     @click.argument("group_code")

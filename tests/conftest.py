@@ -55,6 +55,7 @@ from server.mailbox import sealing
 from server.officers import auth
 from server.officers.auth import hash_password
 from server.officers.models import Officer, Role
+from tests.live.push_service import PushService
 
 # Argon2 at production cost takes ~50 ms a hash, and tests seed and sign in officers hundreds of times (the
 # authorization table alone): the same code paths with cheap parameters, set once here for every test.
@@ -130,6 +131,16 @@ def app(backend_app: Flask, tmp_path: Path) -> Iterator[Flask]:
         db.session.rollback()
         _empty_tables()
         db.session.remove()
+
+
+@pytest.fixture
+def push_service(app: Flask) -> Iterator[PushService]:
+    """A local Web Push service that decrypts what it receives; the app pushes to it at once (PUSH_INLINE)."""
+    service = PushService().start()
+    app.config.update(PUSH_INLINE=True, PUSH_ALLOW_HTTP=True)
+    yield service
+    app.config.update(PUSH_INLINE=False, PUSH_ALLOW_HTTP=False)
+    service.stop()
 
 
 @pytest.fixture

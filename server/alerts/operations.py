@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 URGENT_TITLE = "Có tin khẩn mới"
 ESCALATED_TITLE = "Tin khẩn chưa ai tiếp nhận"
 REPLIED_TITLE = "Công an xã đã trả lời"
+REMINDER_TITLE = "Nhắc lịch hẹn ngày mai"
 
 
 # --- after the commit: pushes -------------------------------------------------------------------------------
@@ -148,12 +149,22 @@ def deliver(report_ids: list[uuid.UUID]) -> int:
 
 def push_replies(group_ids: set[int]) -> int:
     """Tell each group's phone that an answer waits; what it says stays sealed in the feed."""
+    return _push_groups(group_ids, {"title": REPLIED_TITLE})
+
+
+def push_reminders(group_ids: set[int]) -> int:
+    """Tell each group's phone that an appointment is tomorrow; which household's, when and where stays sealed in
+    the feed (the reminder with its papers), as for replies."""
+    return _push_groups(group_ids, {"title": REMINDER_TITLE, "kind": "reminder"})
+
+
+def _push_groups(group_ids: set[int], payload: dict[str, Any]) -> int:
     subscriptions = db.session.scalars(
         select(GroupPushSubscription)
         .join(Device, Device.id == GroupPushSubscription.device_id)
         .where(GroupPushSubscription.group_id.in_(group_ids), Device.revoked_at.is_(None))
     )
-    return _send_all(subscriptions, {"title": REPLIED_TITLE}, urgency="normal")
+    return _send_all(subscriptions, payload, urgency="normal")
 
 
 # --- acknowledgement and escalation --------------------------------------------------------------------------

@@ -136,7 +136,9 @@ def test_a_claimed_households_confirmation_and_proposal_travel_sealed(phone, hea
     assert confirmed["appointment_at"] == slots[1]["starts_at"]
 
 
-def test_reminders_go_the_day_before_once_with_the_papers(app, phone, officer, demo):
+def test_reminders_go_the_day_before_once_with_the_papers(app, phone, officer, demo, push_service):
+    subscription = push_service.subscription()
+    assert phone.client.put("/api/v1/push/subscription", json=subscription, headers=phone.headers).status_code == 204
     day = next_weekday(2)
     slots = open_morning(officer, day, capacity=2)
     procedures = officer.get(BASE).json["procedures"]
@@ -151,7 +153,11 @@ def test_reminders_go_the_day_before_once_with_the_papers(app, phone, officer, d
     assert "Reminded 0" in runner.invoke(args=["appointment-reminders", "--now", two_days_before.isoformat()]).output
     out = runner.invoke(args=["appointment-reminders", "--now", evening_before.isoformat()])
     assert "Reminded 1" in out.output, out.output
+    # The phone is told, with nothing of whose appointment, when or for what: that waits sealed in the feed.
+    [pushed] = push_service.wait_for(1)
+    assert pushed.payload == {"title": "Nhắc lịch hẹn ngày mai", "kind": "reminder"}
     assert "Reminded 0" in runner.invoke(args=["appointment-reminders", "--now", evening_before.isoformat()]).output
+    assert len(push_service.received) == 1, "a second run reminds nobody and pushes nothing"
     phone.pull_all()
     reminder = last(phone, "appointment_reminder")
     assert reminder["report_id"] == item["id"] and reminder["starts_at"] == slots[0]["starts_at"]

@@ -8,22 +8,10 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from flask import Flask
 
 from server import database
 from server.alerts import operations as alerts
 from tests.conftest import report_item
-
-from .push_service import PushService
-
-
-@pytest.fixture
-def push_service(app: Flask) -> Iterator[PushService]:
-    service = PushService().start()
-    app.config.update(PUSH_INLINE=True, PUSH_ALLOW_HTTP=True)
-    yield service
-    app.config.update(PUSH_INLINE=False, PUSH_ALLOW_HTTP=False)
-    service.stop()
 
 
 @pytest.fixture
