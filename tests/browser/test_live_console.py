@@ -6,12 +6,14 @@ household's phone shows the officer's answer once it comes back to the foregroun
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -58,12 +60,29 @@ def threaded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSe
         stop(proc)
 
 
+# Headless Chromium has no push service to subscribe with: the browser's subscription is one on the test's local
+# push service (what PushSubscription.toJSON() would give), so the console's own PUT goes through as in production.
+PUSH_SUBSCRIPTION = """
+const subscription = %s;
+const own = { endpoint: subscription.endpoint, toJSON: () => subscription };
+PushManager.prototype.getSubscription = async () => own;
+PushManager.prototype.subscribe = async () => own;
+"""
+
+
 def _console(
-    browser: Browser, server: LiveServer, who: tuple[str, str] | None = None, *, stream: bool = True
+    browser: Browser,
+    server: LiveServer,
+    who: tuple[str, str] | None = None,
+    *,
+    stream: bool = True,
+    push: dict[str, Any] | None = None,
 ) -> tuple[BrowserContext, Page]:
     context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 800}, locale="vi-VN")
     context.grant_permissions(["notifications"], origin=server.url)
     context.add_init_script(RECORD_NOTIFICATIONS)
+    if push:
+        context.add_init_script(PUSH_SUBSCRIPTION % json.dumps(push))
     if not stream:  # a browser without EventSource: the console must poll
         context.add_init_script("delete window.EventSource;")
     page = context.new_page()
@@ -124,6 +143,41 @@ def test_two_consoles_and_a_phone_live(browser: Browser, threaded_server: LiveSe
     finally:
         for context in (first_ctx, second_ctx, polling_ctx):
             context.close()
+        pushes.stop()
+
+
+def test_an_officer_goes_off_duty_in_the_console_and_only_the_colleague_on_duty_is_woken(
+    browser: Browser, threaded_server: LiveServer
+) -> None:
+    server = threaded_server
+    pushes = PushService().start()
+    mine, colleague = pushes.subscription(), pushes.subscription()
+    own_ctx, console = _console(browser, server, push=mine)
+    colleague_ctx, _ = _console(browser, server, HEAD, push=colleague)
+    phone = enrol_phone(server, "TAY-01")
+    duty = console.locator("#push button")
+    try:
+        expect(duty).to_have_text("Đang trực: nhận tin khẩn")
+        with console.expect_response(lambda r: r.url.endswith("/push/subscription") and r.request.method == "PUT"):
+            duty.click()
+        expect(duty).to_have_text("Nghỉ trực: không nhận tin khẩn")
+        expect(duty).to_have_attribute("aria-pressed", "false")
+        console.reload()  # the choice stays with this browser
+        expect(console.locator("#push button")).to_have_text("Nghỉ trực: không nhận tin khẩn")
+
+        phone.send_report(household_index=2, urgency="urgent", body=f"Cháy kho rơm đầu làng {mark()}")
+        [woken] = pushes.wait_for(1)
+        assert pushes.to(colleague) == [woken] and pushes.to(mine) == []
+
+        with console.expect_response(lambda r: r.url.endswith("/push/subscription") and r.request.method == "PUT"):
+            console.locator("#push button").click()
+        expect(console.locator("#push button")).to_have_text("Đang trực: nhận tin khẩn")
+        phone.send_report(household_index=2, urgency="urgent", body=f"Có người đuối nước ở bến đò {mark()}")
+        pushes.wait_for(3)
+        assert len(pushes.to(mine)) == 1 and len(pushes.to(colleague)) == 2
+    finally:
+        own_ctx.close()
+        colleague_ctx.close()
         pushes.stop()
 
 

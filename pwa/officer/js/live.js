@@ -187,16 +187,34 @@ function beep() {
 
 // --- notifications and Web Push ------------------------------------------------------------------------------
 
+// On duty is this browser's choice (an officer may be on duty at the office's computer, not on the home one): it is
+// kept here and sent with the subscription each time the console opens.
+const DUTY_KEY = 'binhan-on-duty';
+const onDuty = () => localStorage.getItem(DUTY_KEY) !== 'no';
+
 function renderPushButton() {
   const slot = document.getElementById('push');
   if (!slot || !self.Notification) return;
   const granted = self.Notification.permission === 'granted';
-  mount(slot, h('button', { type: 'button', class: 'chip', onclick: enableAlerts }, granted ? t('alertsOnDuty') : t('alertsEnable')));
-  if (granted) subscribePush().catch(() => {});
+  if (!granted) {
+    mount(slot, h('button', { type: 'button', class: 'chip', onclick: enableAlerts }, t('alertsEnable')));
+    return;
+  }
+  const duty = onDuty();
+  mount(slot, h('button', { type: 'button', class: duty ? 'chip on' : 'chip', 'aria-pressed': String(duty),
+    title: duty ? t('alertsGoOff') : t('alertsGoOn'), onclick: toggleDuty },
+  duty ? t('alertsOnDuty') : t('alertsOffDuty')));
+  subscribePush().catch(() => {});
 }
 
 async function enableAlerts() {
   if (self.Notification.permission !== 'granted' && await self.Notification.requestPermission() !== 'granted') return;
+  localStorage.removeItem(DUTY_KEY); // turning alerts on means being on duty
+  renderPushButton();
+}
+
+function toggleDuty() {
+  localStorage.setItem(DUTY_KEY, onDuty() ? 'no' : 'yes');
   renderPushButton();
 }
 
@@ -207,5 +225,5 @@ async function subscribePush() {
   const { public_key: key } = await api('/push/key');
   const subscription = await registration.pushManager.getSubscription()
     || await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
-  await api('/push/subscription', { method: 'PUT', json: { ...subscription.toJSON(), on_duty: true } });
+  await api('/push/subscription', { method: 'PUT', json: { ...subscription.toJSON(), on_duty: onDuty() } });
 }

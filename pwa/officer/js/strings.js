@@ -92,7 +92,8 @@ export const vi = {
   'smsWhy.unknown_household': 'Hộ không thuộc tổ của máy', 'smsWhy.conflict': 'Trùng mã với tin khác',
   alertNew: 'Có tin khẩn mới', alertEscalated: 'Tin khẩn chưa ai tiếp nhận', alertAck: 'Đã nhận', alertWaiting: 'chờ {n} phút',
   alertAcked: 'Tin khẩn {code} đã được tiếp nhận sau {time}', openReport: 'Mở', alerts: 'Tin khẩn', seconds: '{n} giây',
-  alertsEnable: 'Bật thông báo tin khẩn', alertsOnDuty: 'Đang trực: nhận tin khẩn',
+  alertsEnable: 'Bật thông báo tin khẩn', alertsOnDuty: 'Đang trực: nhận tin khẩn', alertsOffDuty: 'Nghỉ trực: không nhận tin khẩn',
+  alertsGoOff: 'Bấm để hết ca trực', alertsGoOn: 'Bấm để vào ca trực',
   ackTitle: 'Thời gian tiếp nhận tin khẩn', ackMonth: 'Tháng', ackCount: 'Tin khẩn', ackMedian: 'Trung vị', ackEscalated: 'Phải báo trưởng',
 };
 
@@ -186,6 +187,7 @@ export const en = {
   'smsWhy.unknown_household': 'Household not in the phone’s group', 'smsWhy.conflict': 'Id already used by another report',
   alertNew: 'New urgent report', alertEscalated: 'Urgent report nobody acknowledged', alertAck: 'Acknowledge', alertWaiting: 'waiting {n} min',
   alertAcked: 'Urgent report {code} acknowledged after {time}', openReport: 'Open', alerts: 'Urgent reports', seconds: '{n} s',
-  alertsEnable: 'Turn on urgent alerts', alertsOnDuty: 'On duty: urgent alerts on',
+  alertsEnable: 'Turn on urgent alerts', alertsOnDuty: 'On duty: urgent alerts on', alertsOffDuty: 'Off duty: no urgent alerts',
+  alertsGoOff: 'Tap to go off duty', alertsGoOn: 'Tap to go on duty',
   ackTitle: 'Time to acknowledge urgent reports', ackMonth: 'Month', ackCount: 'Urgent', ackMedian: 'Median', ackEscalated: 'Escalated',
 };
