@@ -31,6 +31,7 @@ from ..groups.models import Device
 from ..households import envelopes
 from ..officers import queries as officer_queries
 from ..officers.models import Officer
+from ..reports import operations as reports_operations
 from ..reports.models import OPEN_STATUSES, Report, ReportKind
 from ..reports.operations import content_hash
 from .models import Booking, Holiday, Outcome, Procedure, Slot
@@ -354,6 +355,30 @@ def _release_seat(slot_id: int) -> None:
         .values(booked=Slot.booked - 1)
         .execution_options(synchronize_session=False)
     )
+
+
+def release_for_closed(report: Report) -> None:
+    """A closed appointment request (rejected, referred, resolved) gives back the seat it holds in a slot still to
+    come, so that another household can take it; phones are offered the slot again. A conditional UPDATE on the
+    booking: two officers closing it at once release one seat, not two."""
+    if report.kind is not ReportKind.APPOINTMENT:
+        return
+    to_come = select(Slot.id).where(Slot.starts_at > utcnow())
+    released = db.session.scalars(
+        update(Booking)
+        .where(Booking.report_id == report.id, Booking.outcome == Outcome.CONFIRMED, Booking.slot_id.in_(to_come))
+        .values(outcome=Outcome.RELEASED)
+        .returning(Booking.slot_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    for slot_id in released:
+        if slot_id is not None:
+            _release_seat(slot_id)
+    if released:
+        publish_slots(report.commune_id)
+
+
+reports_operations.closing_hooks.append(release_for_closed)
 
 
 def nearest_free(commune_id: int, target: datetime, count: int = PROPOSALS) -> list[Slot]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,7 +31,16 @@ from ..mailbox.sealing import b64url
 from ..officers import queries as officer_queries
 from ..officers.models import Officer
 from . import intake
-from .models import NEEDS_REASON, TRANSITIONS, Message, MessageAuthor, Report, ReportKind, ReportStatus
+from .models import (
+    NEEDS_REASON,
+    OPEN_STATUSES,
+    TRANSITIONS,
+    Message,
+    MessageAuthor,
+    Report,
+    ReportKind,
+    ReportStatus,
+)
 from .search import report_search_text
 
 
@@ -68,6 +78,10 @@ def receive_report(device: Device, data: dict[str, Any]) -> tuple[Report, bool]:
             return _receive_report(batch, device, data)
     return _receive_report(batch, device, data)
 
+
+# What features above this one do when a report closes (appointments give its seat back): they register here at
+# import, since reports sits below them and cannot import them. Each runs inside the closing transaction.
+closing_hooks: list[Callable[[Report], None]] = []
 
 TIP_SENT_ALONE = "Tin báo ẩn danh được gửi riêng, không qua đồng bộ; ứng dụng sẽ tự gửi lại."
 
@@ -351,6 +365,9 @@ def _set_status(report: Report, officer: Officer, status: ReportStatus, reason: 
     _audit(
         "report.status_changed", report, officer, previous=previous.value, status=status.value, reason=reason, **audited
     )
+    if previous in OPEN_STATUSES and status not in OPEN_STATUSES:
+        for hook in closing_hooks:
+            hook(report)
     _publish_status(report)
     live.note_status(report.commune_id, report.id)
     live.note_reply(report.group_id)

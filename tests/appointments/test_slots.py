@@ -114,6 +114,38 @@ def test_picking_another_slot_gives_the_first_seat_back(phone, officer, demo):
     assert [db.session.get(Slot, s["id"]).booked for s in slots] == [0, 0, 0, 1]
 
 
+def test_a_refused_appointment_gives_its_seat_back_once(phone, officer, demo):
+    slots = open_morning(officer, next_weekday(3), capacity=1)
+    seat = slots[0]["id"]
+    first = appointment(demo.household("DONG-01").id, seat)
+    phone.sync([first])
+    second = appointment(demo.household("DONG-01", 1).id, seat)
+    phone.sync([second])
+    assert last(phone, "appointment_proposal")["report_id"] == second["id"]  # full: the second got proposals
+
+    refused = officer.post(
+        f"/api/v1/officer/reports/{first['id']}/status", json={"status": "rejected", "reason": "Trùng lịch."}
+    )
+    assert refused.status_code == 200, refused.json
+    assert db.session.get(Slot, seat).booked == 0
+    phone.pull_all()
+    assert seat in [s["id"] for s in last(phone, "appointment_slots")["slots"]], "phones are offered it again"
+    assert phone.sync([booking(second["id"], seat)]).json["results"][0]["status"] == "created"
+    assert last(phone, "report_status")["appointment_at"] == slots[0]["starts_at"]
+
+    # Closing the second by a bulk action frees its seat too; reopening and closing again frees nothing more.
+    bulk = {"report_ids": [second["id"]], "action": "status", "status": "resolved"}
+    assert officer.post("/api/v1/officer/reports/bulk", json=bulk).status_code == 200
+    assert db.session.get(Slot, seat).booked == 0
+    other = appointment(demo.household("DONG-01", 2).id, seat)
+    phone.sync([other])
+    assert db.session.get(Slot, seat).booked == 1
+    for status in ("in_progress", "resolved"):
+        moved = officer.post(f"/api/v1/officer/reports/{second['id']}/status", json={"status": status})
+        assert moved.status_code == 200, moved.json
+    assert db.session.get(Slot, seat).booked == 1, "the seat another household took stays taken"
+
+
 def test_a_claimed_households_confirmation_and_proposal_travel_sealed(phone, head, officer, demo):
     household = demo.household("DONG-01", 2)
     keys = claimed(phone, head, household.id)
