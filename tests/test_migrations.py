@@ -3,6 +3,10 @@ keep the release in the field running while they run."""
 
 from __future__ import annotations
 
+import threading
+import time
+
+import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -79,3 +83,52 @@ def test_migrations_since_the_last_release_keep_it_running(app):
 )
 def test_what_breaks_a_running_release(statement, breaks):
     assert (rolling_upgrade_breaks(statement, {"report", "feed_entry"}) is not None) is breaks
+
+
+def test_a_migration_waiting_for_a_busy_table_never_holds_the_traffic_behind_it(app):
+    """The running release's transactions keep a table busy while a migration wants it (ALTER TABLE attachment, in
+    0011): the migration gives up its lock request within half a second and tries again, so the release's other
+    queries on that table never queue behind it for long (nor deadlock with it), and the upgrade ends once the
+    table is free."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("lock queues are PostgreSQL's; SQLite serialises writers")
+    downgrade(revision="0010")
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    flask_app = current_app._get_current_object()
+    done: list[str] = []
+
+    def migrate() -> None:
+        with flask_app.app_context():
+            upgrade()
+            with db.engine.connect() as connection:
+                done.append(MigrationContext.configure(connection).get_current_revision() or "")
+
+    thread = threading.Thread(target=migrate)
+    try:
+        waits = _query_while_migrating(url, thread)
+    finally:
+        if thread.ident is not None:
+            thread.join(30)
+        upgrade()  # a failed run must not leave the schema behind for the next test
+    script = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+    assert done == [script.get_current_head()]
+    assert max(waits) < 1.0, waits
+
+
+def _query_while_migrating(url: str, thread: threading.Thread) -> list[float]:
+    """How long each of the release's reads of ``attachment`` waited, over 3 s of the migration trying; then the
+    release's long transaction ends and the migration may go."""
+    with psycopg.connect(url) as busy, psycopg.connect(url, autocommit=True) as release:
+        busy.execute("SELECT count(*) FROM attachment")  # an open transaction of the running release
+        thread.start()
+        release.execute("SET statement_timeout = '1500ms'")  # queued behind an ACCESS EXCLUSIVE wait: it fails
+        waits = []
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            release.execute("SELECT count(*) FROM attachment")
+            waits.append(time.monotonic() - started)
+            time.sleep(0.05)
+        assert thread.is_alive(), "the table was busy: the migration could not have ended"
+        busy.commit()
+    return waits

@@ -357,6 +357,24 @@ def _release_seat(slot_id: int) -> None:
     )
 
 
+def booking_of(commune_id: int, report_id: uuid.UUID) -> dict[str, Any]:
+    """The appointment request's latest booking, for the officer's report page: the procedure and its papers (kept
+    from the first booking that named one), and the seat it holds if any."""
+    report = get_in_commune(Report, report_id, commune_id, "report")
+    latest = db.session.scalar(
+        select(Booking).where(Booking.report_id == report.id).order_by(Booking.received_at.desc()).limit(1)
+    )
+    procedure = latest.procedure if latest else None
+    slot = latest.slot if latest and latest.outcome is Outcome.CONFIRMED else None
+    return {
+        "outcome": latest.outcome.value if latest else None,
+        "procedure": procedure.name if procedure else None,
+        "papers": procedure.paper_list() if procedure else [],
+        "starts_at": slot.starts_at if slot else None,
+        "ends_at": slot.ends_at if slot else None,
+    }
+
+
 def release_for_closed(report: Report) -> None:
     """A closed appointment request (rejected, referred, resolved) gives back the seat it holds in a slot still to
     come, so that another household can take it; phones are offered the slot again. A conditional UPDATE on the

@@ -83,6 +83,16 @@ class ProcedureUpdateSchema(Schema):
     active = fields.Boolean()
 
 
+class ReportBookingSchema(Schema):
+    """What the household booked for an appointment request: its procedure, the papers to bring, and the seat."""
+
+    outcome = fields.String(allow_none=True, metadata={"description": "confirmed, full or released; null: none yet"})
+    procedure = fields.String(allow_none=True)
+    papers = fields.List(fields.String())
+    starts_at = fields.DateTime(allow_none=True)
+    ends_at = fields.DateTime(allow_none=True)
+
+
 class AppointmentsSchema(Schema):
     slots = fields.List(fields.Nested(SlotSchema))
     holidays = fields.List(fields.Nested(HolidaySchema))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask import g
@@ -15,6 +16,7 @@ from .schemas import (
     HolidaySchema,
     ProcedureSchema,
     ProcedureUpdateSchema,
+    ReportBookingSchema,
     SlotGenerateSchema,
     SlotListArgsSchema,
     SlotSchema,
@@ -36,6 +38,14 @@ officer_appointments = Blueprint(
 def overview(args: dict[str, Any]) -> dict[str, Any]:
     """The commune's slots of these local days (with who booked them), its holidays and its procedures."""
     return operations.overview(g.officer.commune_id, args["first_day"], args["last_day"])
+
+
+@officer_appointments.route("/reports/<uuid:report_id>", methods=["GET"])
+@officer_required()
+@officer_appointments.response(200, ReportBookingSchema)
+def report_booking(report_id: uuid.UUID) -> dict[str, Any]:
+    """What an appointment request of the commune booked: procedure, papers to bring, seat (404 elsewhere)."""
+    return operations.booking_of(g.officer.commune_id, report_id)
 
 
 @officer_appointments.route("/slots", methods=["POST"])

@@ -179,6 +179,9 @@ def test_reminders_go_the_day_before_once_with_the_papers(app, phone, officer, d
     assert edited.status_code == 200
     item = appointment(demo.household("DONG-01").id, slots[0]["id"], procedure_id=lost_id["id"])
     phone.sync([item])
+    booked = officer.get(f"{BASE}/reports/{item['id']}").json  # what the report page shows
+    assert booked["procedure"] == lost_id["name"] and booked["papers"] == ["Đơn trình báo mất", "Ảnh 3x4"]
+    assert booked["outcome"] == "confirmed" and booked["starts_at"] == slots[0]["starts_at"]
     runner = app.test_cli_runner()
     evening_before = datetime.combine(day - timedelta(days=1), datetime.min.time(), ZONE) + timedelta(hours=18)
     two_days_before = evening_before - timedelta(days=1)

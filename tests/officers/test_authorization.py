@@ -473,6 +473,12 @@ TABLE: list[Row] = [
         everyone(200, None),
     ),
     Row(
+        "GET",
+        f"{BASE}/appointments/reports/<uuid:report_id>",
+        lambda w: (f"{BASE}/appointments/reports/{w.appointment()}", {}),
+        everyone(200),
+    ),
+    Row(
         "POST",
         f"{BASE}/appointments/slots",
         lambda w: (
