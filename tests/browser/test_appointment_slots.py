@@ -12,7 +12,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from tests.conftest import report_item
 
 from .conftest import LiveServer
-from .console import enrol_phone, own_household
+from .console import enrol_phone, own_household, sign_in
 from .household import enrol, eventually, open_household
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -94,3 +94,13 @@ def test_an_offline_booking_on_a_slot_that_filled_is_offered_the_next_free_one(
         "GET", f"/api/v1/officer/appointments?first_day={day.date()}&last_day={day.date()}"
     )
     assert [s["booked"] for s in listed["slots"]] == [0, 1, 1], listed
+
+    # At the desk, the officer's report page shows what was booked and the papers to check.
+    report_id = listed["slots"][2]["bookings"][0]["report_id"]
+    console = context.new_page()
+    sign_in(console)
+    console.goto(f"/officer/#/report/{report_id}")
+    booked = console.locator(".booked")
+    expect(booked).to_contain_text("Đăng ký tạm trú")
+    expect(booked.get_by_role("listitem").filter(has_text="Tờ khai thay đổi thông tin cư trú (CT01)")).to_have_count(1)
+    expect(booked).to_contain_text(f"15:00 {day_text}")

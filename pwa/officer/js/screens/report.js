@@ -253,6 +253,18 @@ function appointmentForm(report, reload) {
     if (!iso || !(Number(hh) < 24 && Number(mm) < 60)) return day.setCustomValidity(t('badDay')) || day.reportValidity();
     const at = fromLocalInput(`${iso}T${hh.padStart(2, '0')}:${mm}`);
     await post(report, 'appointment', { appointment_at: at }, reload);
-  } }, h('h3', {}, t('appointment')), h('div', { class: 'day-time' }, field(t('day'), day), field(t('hour'), hour)),
+  } }, h('h3', {}, t('appointment')), booked(report),
+  h('div', { class: 'day-time' }, field(t('day'), day), field(t('hour'), hour)),
   h('button', { type: 'submit', class: 'primary' }, t('confirm')));
+}
+
+/** What the household booked: the procedure and the papers to bring (to check them at the desk), and its slot. */
+function booked(report) {
+  const box = h('dl', { class: 'facts booked' });
+  api(`/appointments/reports/${encodeURIComponent(report.id)}`).then((b) => mount(box, [
+    b.procedure ? [h('dt', {}, t('procedure')), h('dd', {}, b.procedure)] : [],
+    b.papers.length ? [h('dt', {}, t('papers')), h('dd', {}, h('ul', {}, b.papers.map((p) => h('li', {}, p))))] : [],
+    b.starts_at ? [h('dt', {}, t('slot')), h('dd', {}, when(b.starts_at))] : [],
+  ].flat())).catch(() => {});
+  return box;
 }
