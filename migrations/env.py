@@ -9,6 +9,8 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
+from server.reports.models import POSTGRESQL_ONLY_INDEXES
+
 config = context.config
 # Keep the application's loggers alive (fileConfig would silence them) when migrating from tests or the CLI.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -27,6 +29,11 @@ LOCK_ATTEMPTS = 30
 LOCK_NOT_AVAILABLE = "55P03"
 
 
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """What autogenerate compares: not the PostgreSQL-only indexes, which no model declares."""
+    return not (type_ == "index" and name in POSTGRESQL_ONLY_INDEXES)
+
+
 def run_migrations_offline() -> None:
     """Emit SQL to stdout instead of running it (``flask db upgrade --sql``)."""
     context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata, literal_binds=True)
@@ -43,6 +50,7 @@ def run_migrations_online() -> None:
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
+    conf_args.setdefault("include_object", include_object)
     for attempt in range(1, LOCK_ATTEMPTS + 1):
         try:
             _upgrade(conf_args)
