@@ -27,6 +27,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import tokens
 from ..attachments import operations as attachments
+from ..commune_keys import operations as commune_keys
 from ..commune_keys.schemas import sealed_columns
 from ..database import table_of, utcnow
 from ..extensions import db
@@ -56,6 +57,17 @@ class Intake:
     new_reports: list[Report] = field(default_factory=list)
     new_attachments: list[dict[str, Any]] = field(default_factory=list)
     new_messages: list[Message] = field(default_factory=list)
+    key_versions: dict[int, set[int]] = field(default_factory=dict)  # commune -> versions of its key, read once
+
+    def seal_is_known(self, commune_id: int, item: dict[str, Any]) -> bool:
+        """Whether a sealed item names a version of its commune's key that exists; read once per batch and commune,
+        as a batch of sealed tips asks it for every item."""
+        sealed = item.get("sealed")
+        if sealed is None:
+            return True
+        if commune_id not in self.key_versions:
+            self.key_versions[commune_id] = commune_keys.known_versions(commune_id)
+        return bool(sealed["key_version"] in self.key_versions[commune_id])
 
     def prefetch(self, items: Iterable[dict[str, Any]]) -> None:
         """One query per table for everything the (validated) items name; none for a table they do not."""

@@ -102,7 +102,7 @@ def _receive_report(batch: intake.Intake, device: Device, data: dict[str, Any]) 
     if any(declared["id"] in batch.attachment_ids for declared in data["attachments"]):
         raise ItemRejected("An attachment id is already used by another record.", code="conflict")
     _check_signature(batch, household.id, data)
-    if not commune_keys.seal_is_known(device.group.commune_id, data):
+    if not batch.seal_is_known(device.group.commune_id, data):
         raise ItemRejected(commune_keys.UNKNOWN_KEY, code="unknown_commune_key")
     report = intake.new_report(device, data, household.id, digest)
     batch.stage_report(report, data["attachments"])
@@ -142,7 +142,7 @@ def _receive_message(batch: intake.Intake, device: Device, data: dict[str, Any])
     _check_signature(batch, report.household_id, data)
     if data.get("sealed") and report.kind is not ReportKind.TIP:
         raise ItemRejected("Only a tip's follow-ups are sealed to the commune.", code="sealed_not_a_tip")
-    if not commune_keys.seal_is_known(report.commune_id, data):
+    if not batch.seal_is_known(report.commune_id, data):
         raise ItemRejected(commune_keys.UNKNOWN_KEY, code="unknown_commune_key")
     digest = content_hash(data)
     existing = batch.messages.get(data["id"])

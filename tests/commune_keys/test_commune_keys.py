@@ -22,6 +22,7 @@ from server.extensions import db
 from server.mailbox import sealing
 from server.reports.models import Report
 from tests.conftest import message_item, report_item
+from tests.sync.test_push_statements import counted
 from tests.tips.tipster import Tipster, follow_up
 
 PASSPHRASE = "ba con yên tâm báo tin 2026"
@@ -214,3 +215,18 @@ def test_a_key_without_the_province_recovery_key_is_refused(app, head, monkeypat
         },
     )
     assert answer.status_code == 422 and answer.json["error"]["code"] == "recovery_key_missing"
+
+
+def test_a_batch_of_sealed_tips_reads_the_commune_key_versions_once(province, head, phone, demo) -> None:
+    version, key = make_key(head)
+    point = sealing.b64url(sealing.public_point(key))
+    household = demo.household("DONG-01")
+    batch = []
+    for n in range(20):
+        tip = report_item(household.id, kind="tip", category="drugs", body="", location="")
+        tip["sealed"] = sealed(point, version, body=f"{WORDS} ({n})")
+        batch.append(tip)
+    with counted() as statements:
+        results = phone.sync(batch).json["results"]
+    assert [r["status"] for r in results] == ["created"] * 20
+    assert len([s for s in statements if "FROM commune_key" in s]) == 1, statements
