@@ -86,6 +86,8 @@ def build(officer: Officer, args: dict[str, Any]) -> Select[Any]:
         query = query.where(Report.search_text.like(like_pattern(args["q"]), escape="\\"))
     if args.get("assignee"):
         query = _assignee_filter(query, args["assignee"], officer)
+    if args.get("sealed"):
+        query = query.where(Report.sealed_text.is_not(None))
     if args.get("has_voice"):
         query = query.where(exists().where(Attachment.report_id == Report.id, Attachment.content_type.like("audio/%")))
     return _sort(query, args.get("sort") or "newest")

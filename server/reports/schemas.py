@@ -151,6 +151,12 @@ class ReportFilterSchema(Schema):
         metadata={"description": "Text, with or without tones (recordings' transcripts included)."},
     )
     has_voice = fields.Boolean(metadata={"description": "Only reports with a recording (issue 16)."})
+    sealed = fields.Boolean(
+        metadata={
+            "description": "Only tips sealed to the commune's key (issue 11): the server cannot search their words, "
+            "so the console fetches them without ``q`` and searches them after opening them."
+        }
+    )
     sort = fields.String(load_default="newest", validate=validate.OneOf(SORTS))
 
 

@@ -90,4 +90,13 @@ def test_tips_leave_the_phone_sealed_and_only_the_commune_opens_them(browser: Br
         expect(console.get_by_text(named_words)).to_be_visible()
         console.get_by_text(named_words).click()
         expect(console.locator("p.body", has_text=named_words)).to_be_visible()
+
+        # The server cannot search sealed words; the console searches the tips it opened, tones optional.
+        console.goto(f"/officer/#/queue?q=ban+ma+tuy+o+bai+song+{mark.lower()}")
+        found = console.locator(".sealed-search")
+        expect(found.get_by_role("heading")).to_contain_text("1 tin khớp")
+        expect(found.get_by_text(anonymous_words)).to_be_visible()
+        expect(found.get_by_text(named_words)).to_have_count(0)
+        console.reload()  # a new page holds no opened key: it says how to search the sealed tips
+        expect(console.get_by_text("Tin báo niêm phong chưa được tìm")).to_be_visible()
         officer.close()

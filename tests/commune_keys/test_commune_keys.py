@@ -113,8 +113,12 @@ def test_a_sealed_tip_is_stored_and_shown_as_ciphertext_only(province, head, off
         assert open_words(key, shown)["body"].startswith(WORDS) and open_words(key, shown)["location"] == PLACE
         household_words = [m for m in shown["messages"] if m["author"] == "household"]
         assert household_words[0]["body"] == "" and open_words(key, household_words[0])["body"]
-    # The officer's search cannot find sealed words: the server does not hold them.
+    # The officer's search cannot find sealed words: the server does not hold them. The console asks for the sealed
+    # tips alone and searches them once opened.
     assert officer.get("/api/v1/officer/reports?q=ma%20tuy").json["items"] == []
+    phone.sync([report_item(household.id, kind="question", category=None, body="Hỏi thủ tục tạm trú")])
+    listed = officer.get("/api/v1/officer/reports?sealed=true").json["items"]
+    assert sorted(r["id"] for r in listed) == sorted([str(anonymous.id), named["id"]])
     assert _database_text_holds("Đồng Me") == []
     assert _database_text_holds("xe tải") == []
 

@@ -1,5 +1,6 @@
 // The queue: filters (kept in the URL so that Back and reload keep them), the list, paging and CSV export.
-import { reveal } from '../commune-key.js';
+import { isOpen, reveal } from '../commune-key.js';
+import { fold } from '../../../lib/fold.js';
 import { api, query } from '../api.js';
 import { label, t } from '../../../lib/i18n.js';
 import { rules } from '../../../lib/rules.js';
@@ -11,6 +12,10 @@ const FILTERS = ['q', 'status', 'kind', 'category', 'village_id', 'urgency', 'as
 const isVoice = (a) => a.content_type.startsWith('audio/');
 const clock = (ms) => { const s = Math.round((ms || 0) / 1000); return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`; };
 const PER_PAGE = 25;
+// Sealed tips are searched in this page after opening them (the server cannot read them): the newest ones matching
+// the other filters, so many pages of so many at most.
+const SEALED_PAGES = 3;
+const SEALED_PER_PAGE = 200;
 
 const choices = (kind, values) => values.map((v) => [v, label(kind, v)]);
 
@@ -26,7 +31,8 @@ export async function queueScreen({ params, go }) {
   const filters = paramsToFilters(params);
   const page = Number(filters.page || 1);
   const [villages, officers] = await Promise.all([api('/villages').catch(() => []), api('/officers').catch(() => [])]);
-  const result = await api('/reports' + query({ ...filters, page, per_page: PER_PAGE }));
+  const [result, sealedFound] = await Promise.all([api('/reports' + query({ ...filters, page, per_page: PER_PAGE })),
+    filters.q && page === 1 ? searchSealed(filters) : null]);
   await Promise.all(result.items.map(reveal));
   const all = ['', t('all')];
   const form = h('form', { class: 'filters', role: 'search', onsubmit: (e) => { e.preventDefault(); apply(); } },
@@ -74,6 +80,7 @@ export async function queueScreen({ params, go }) {
       h('summary', {}, t('filters')), form),
     h('p', { class: 'summary-line' }, total, ' ',
       h('a', { class: 'button', href: '/api/v1/officer/stats/export.csv' + query({ ...filters, page: undefined }), download: '' }, t('exportCsv'))),
+    sealedFound,
     result.items.length ? bulkBar(officers, reload) : null,
     list,
     pager(page, pages, apply));
@@ -95,6 +102,28 @@ export async function queueScreen({ params, go }) {
     return true;
   });
   return section;
+}
+
+/**
+ * The sealed tips whose opened words hold the search (issue 11), as their own list above the server's results;
+ * with the key locked, a line that says how to search them too.
+ */
+async function searchSealed(filters) {
+  if (!isOpen()) return h('p', { class: 'muted sealed-search' }, t('sealedSearchLocked'));
+  const wanted = fold(filters.q);
+  const found = [];
+  let scanned = 0;
+  for (let page = 1; page <= SEALED_PAGES; page++) {
+    const batch = await api('/reports' + query({ ...filters, q: undefined, sealed: 'true', page,
+      per_page: SEALED_PER_PAGE }));
+    await Promise.all(batch.items.map(reveal));
+    scanned += batch.items.length;
+    found.push(...batch.items.filter((r) => !r.locked && fold(`${r.body} ${r.location || ''}`).includes(wanted)));
+    if (page * SEALED_PER_PAGE >= batch.total) break;
+  }
+  if (!scanned) return null;
+  return h('section', { class: 'sealed-search' },
+    h('h3', {}, t('sealedFound', { n: found.length, scanned })), found.length ? listOf(found) : null);
 }
 
 function listOf(items) {
