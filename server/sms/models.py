@@ -5,11 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, Uuid
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .. import at_rest
 from ..database import UTCDateTime, utcnow
 from ..extensions import Model
+
+SIGNING_KEY = "sms gateway signing key"
+API_PASSWORD = "sms gateway api password"  # noqa: S105 - the purpose label of a sealed value, not a password
 
 
 class SmsGateway(Model):
@@ -21,13 +25,40 @@ class SmsGateway(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     commune_id: Mapped[int] = mapped_column(ForeignKey("commune.id"), unique=True)
     number: Mapped[str] = mapped_column(String(32))
-    signing_key: Mapped[str] = mapped_column(String(200))
+    # The two secrets are kept sealed (server/at_rest.py, migration 0016); the clear columns of earlier releases
+    # stay empty, until a later release drops them.
+    signing_key_sealed: Mapped[str | None] = mapped_column(Text)
+    legacy_signing_key: Mapped[str] = mapped_column("signing_key", String(200), default="")
     # The gateway's send API (replies by SMS): e.g. http://192.168.1.50:8080/messages (local server) and its
     # basic-auth credentials; None: replies reach phones through the feed only.
     api_url: Mapped[str | None] = mapped_column(String(300))
     api_username: Mapped[str | None] = mapped_column(String(100))
-    api_password: Mapped[str | None] = mapped_column(String(200))
+    api_password_sealed: Mapped[str | None] = mapped_column(Text)
+    legacy_api_password: Mapped[str | None] = mapped_column("api_password", String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def signing_key(self) -> str:
+        """The webhook signing key (X-Signature), opened from its sealed column."""
+        if self.signing_key_sealed:
+            return at_rest.open_sealed(self.signing_key_sealed, SIGNING_KEY)
+        return self.legacy_signing_key
+
+    @signing_key.setter
+    def signing_key(self, value: str) -> None:
+        self.signing_key_sealed, self.legacy_signing_key = at_rest.seal(value, SIGNING_KEY), ""
+
+    @property
+    def api_password(self) -> str | None:
+        """The send API's password, opened from its sealed column."""
+        if self.api_password_sealed:
+            return at_rest.open_sealed(self.api_password_sealed, API_PASSWORD)
+        return self.legacy_api_password
+
+    @api_password.setter
+    def api_password(self, value: str | None) -> None:
+        self.api_password_sealed = at_rest.seal(value, API_PASSWORD) if value else None
+        self.legacy_api_password = None
 
 
 class SmsInbound(Model):

@@ -9,7 +9,8 @@ import uuid
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import func, select, text
 
 from server.extensions import db
 from server.reports.models import Report
@@ -150,3 +151,40 @@ def test_the_command_line_sets_a_gateway_and_seed_demo_prints_it(app, demo) -> N
     printed = runner.invoke(args=["seed-demo"]).output
     assert "+84911222333" in printed and "s3cret-key" in printed
     assert runner.invoke(args=["sms-gateway", "NOPE", "--number", "1", "--signing-key", "k"]).exit_code != 0
+
+
+def _gateway_row(commune_id: int) -> dict[str, Any]:
+    """The row as a database dump shows it."""
+    row = db.session.execute(text("SELECT * FROM sms_gateway WHERE commune_id = :c"), {"c": commune_id}).mappings()
+    return dict(row.one())
+
+
+def test_the_gateway_secrets_are_sealed_in_the_database(app, head, demo) -> None:
+    key, password = "k3y-" + uuid.uuid4().hex, "p4ss-" + uuid.uuid4().hex
+    body = {"number": "+84 987 654 321", "signing_key": key, "api_url": "http://192.168.1.50:8080/messages"}
+    changed = head.request("PUT", "/api/v1/officer/sms/gateway", json={**body, "api_password": password})
+    assert changed.status_code == 200, changed.json
+    dumped = " ".join(str(value) for value in _gateway_row(demo.commune.id).values())
+    assert key not in dumped and password not in dumped
+    assert sms.gateway(demo.commune.id).api_password == password  # what the send API is called with
+    assert gateway_of(app, demo.commune.id).deliver("x").status_code != 401, "the sealed key still verifies"
+
+
+def test_the_migration_seals_a_key_an_earlier_release_stored_in_clear(app, demo) -> None:
+    commune_id = demo.commune.id
+    db.session.rollback()  # the migration's connection needs the database to itself (SQLite)
+    downgrade(revision="0015_report_search_index")
+    try:
+        db.session.execute(
+            text("UPDATE sms_gateway SET signing_key = 'clear-key-1', api_password = 'clear-pw' WHERE commune_id = :c"),
+            {"c": commune_id},
+        )
+        db.session.commit()
+    finally:
+        upgrade()
+    row = _gateway_row(commune_id)
+    assert (row["signing_key"], row["api_password"]) == ("", None)
+    assert "clear-key-1" not in str(row) and "clear-pw" not in str(row)
+    db.session.expire_all()
+    gateway = sms.gateway(commune_id)
+    assert (gateway.signing_key, gateway.api_password) == ("clear-key-1", "clear-pw")
