@@ -8,7 +8,7 @@ import * as sms from './js/sms.js';
 
 useModules({ tips, sms }); // sync.js import()s them in the page; a service worker may not
 
-const VERSION = 'b23071bb9138';
+const VERSION = '5b6d1a795e43';
 const PREFIX = 'binh-an-shell-';
 const CACHE = PREFIX + VERSION;
 const SHELL = [
@@ -20,7 +20,7 @@ const SHELL = [
   'js/screens/compose.js', 'js/screens/enrol.js', 'js/screens/home.js', 'js/screens/households.js',
   'js/screens/kinds.js', 'js/screens/news.js', 'js/screens/pin.js', 'js/screens/report.js', 'js/screens/slots.js',
   'js/screens/sms-offer.js',
-  'lib/api.js', 'lib/days.js', 'lib/dom.js', 'lib/i18n.js', 'lib/router.js', 'lib/rules.js', 'lib/time.js',
+  'lib/api.js', 'lib/days.js', 'lib/dom.js', 'lib/fold.js', 'lib/i18n.js', 'lib/router.js', 'lib/rules.js', 'lib/time.js',
   'icons/icon-192.png', 'icons/icon-512.png', 'icons/maskable-512.png',
 ].map((p) => new URL(p, self.location).href);
 
