@@ -26,6 +26,7 @@ from sqlalchemy import select
 from ..extensions import db
 from . import storage
 from .models import Attachment
+from .operations import served_type
 
 
 @dataclass
@@ -77,9 +78,10 @@ def restore(path: Path) -> Tally:
     store = storage.current()
     if next(iter(store.names()), None) is not None:
         raise StoreNotEmpty("the attachment store is not empty")
+    columns = select(Attachment.id, Attachment.content_type, Attachment.sealed_key_version)
     complete = {
-        row.id.hex: row.content_type
-        for row in db.session.execute(select(Attachment.id, Attachment.content_type).where(Attachment.complete))
+        row.id.hex: served_type(row.content_type, row.sealed_key_version)
+        for row in db.session.execute(columns.where(Attachment.complete))
     }
     tally = Tally()
     with tarfile.open(path, "r") as archive:

@@ -34,5 +34,11 @@ class Attachment(Model):
     # typed hearing it (searchable with the report: reports/search.py).
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     transcript: Mapped[str | None] = mapped_column(Text)
+    # A tip's file sealed on the phone to this version of its commune's key (issue 11): the server holds ciphertext,
+    # checked by SHA-256 and size only; officers open it, and check it is a picture or a sound, in the console.
+    sealed_key_version: Mapped[int | None] = mapped_column(Integer)
+    # Any other file sealed in the phone's queue to the server's queue key (queue_key.py): opened when complete,
+    # then checked and cleaned as one sent in clear.
+    queue_key_id: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 from sqlalchemy import func, or_, select
 
+from .. import queue_key
 from ..audit import operations as audit
 from ..database import get_in_commune, hour_floor, table_of, utcnow
 from ..errors import ApiError, Conflict, NotFound, PayloadTooLarge, UnsupportedMediaType
@@ -58,8 +59,10 @@ def photo_rows(
             "stored_size": None,
             "complete": False,
             "message_id": None,
-            "duration_ms": None,
+            "duration_ms": photo.get("duration_ms") if photo.get("key_version") else None,
             "transcript": None,
+            "sealed_key_version": photo.get("key_version"),
+            "queue_key_id": photo.get("key_id"),
             "created_at": at,
             "completed_at": None,
         }
@@ -74,6 +77,7 @@ def insert_photo_rows(rows: list[dict[str, Any]]) -> None:
 
 
 PDF_MAGIC = b"%PDF-"
+SEALED_TYPE = "application/octet-stream"
 
 
 def _clean_file(content_type: str, data: bytes) -> tuple[bytes, str, int | None]:
@@ -241,6 +245,11 @@ def _complete(attachment: Attachment) -> None:
             status=422,
             code="checksum_mismatch",
         )
+    if attachment.sealed_key_version is not None:
+        _keep_sealed(attachment, data)
+        return
+    if attachment.queue_key_id is not None:
+        data = _opened(attachment, data)
     try:
         if attachment.content_type in audio.AUDIO_TYPES:
             # A recording is checked by its own bytes (never as an image): a PNG declared audio/webm is not_audio.
@@ -260,6 +269,24 @@ def _complete(attachment: Attachment) -> None:
     attachment.completed_at = utcnow() if attachment.group_id is not None else hour_floor(utcnow())
 
 
+def _opened(attachment: Attachment, data: bytes) -> bytes:
+    """A file the phone queued sealed to the server's queue key, opened (checked and cleaned next as any)."""
+    try:
+        return queue_key.open_file(str(attachment.queue_key_id), data)
+    except queue_key.Unreadable as exc:
+        _restart(attachment)
+        raise ApiError(str(exc), status=422, code="sealed_unreadable") from exc
+
+
+def _keep_sealed(attachment: Attachment, data: bytes) -> None:
+    """A tip's file sealed to the commune: kept as it came (the server cannot look inside; the console checks it
+    is a picture or a sound once opened). Typed as bytes, so no browser ever renders it as what it claims."""
+    storage.store_final(attachment.id, data, SEALED_TYPE)
+    attachment.stored_size = len(data)
+    attachment.complete = True
+    attachment.completed_at = utcnow() if attachment.group_id is not None else hour_floor(utcnow())
+
+
 def _restart(attachment: Attachment) -> None:
     """Forget the bytes and commit that, so the error answer and the stored state agree.
 
@@ -269,6 +296,11 @@ def _restart(attachment: Attachment) -> None:
     attachment.received = 0
     db.session.commit()
     storage.discard_part(attachment.id)
+
+
+def served_type(content_type: str, sealed_key_version: int | None) -> str:
+    """What a file is sent as: a sealed one as bytes (the console opens it), never as the picture it claims."""
+    return SEALED_TYPE if sealed_key_version is not None else content_type
 
 
 def open_for_officer(officer: Officer, attachment_id: uuid.UUID) -> Attachment:

@@ -46,6 +46,6 @@ def download(attachment_id: uuid.UUID) -> Response:
     attachment = operations.open_for_officer(g.officer, attachment_id)
     return storage.send(
         attachment.id,
-        mimetype=attachment.content_type,
+        mimetype=operations.served_type(attachment.content_type, attachment.sealed_key_version),
         download_name=printable_name(attachment.filename) or None,  # older rows may hold CR/LF
     )

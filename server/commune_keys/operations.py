@@ -83,10 +83,17 @@ def create(head: Officer, data: dict[str, Any]) -> CommuneKey:
     return key
 
 
-def seal_is_known(commune_id: int, data: dict[str, Any]) -> bool:
-    """Whether an item's ``sealed`` text (if any) names a version of its commune's key that exists."""
+def named_versions(data: dict[str, Any]) -> set[int]:
+    """The versions of the commune's key an item is sealed to: its text's and its files' (issue 11)."""
     sealed = data.get("sealed")
-    return sealed is None or sealed["key_version"] in known_versions(commune_id)
+    files = {a["key_version"] for a in data.get("attachments", []) if a.get("key_version") is not None}
+    return files | ({sealed["key_version"]} if sealed else set())
+
+
+def seal_is_known(commune_id: int, data: dict[str, Any]) -> bool:
+    """Whether every version of its commune's key an item is sealed to exists."""
+    named = named_versions(data)
+    return not named or named <= known_versions(commune_id)
 
 
 UNKNOWN_KEY = "Tin được niêm phong bằng một khoá xã không có trên máy chủ."

@@ -25,6 +25,7 @@ from ..mailbox.sealing import b64url, from_b64url, open_sealed
 ITERATIONS = 600_000
 MIN_PASSPHRASE = 12
 TIP_INFO = b"binhan commune tip v1"  # what phones seal tips with (pwa/js/seal.js)
+FILE_INFO = b"binhan commune file v1"  # a tip's photo or recording (pwa/js/outbox.js queuedFiles); never opened here
 RECOVERY_INFO = b"binhan commune key recovery v1"
 
 

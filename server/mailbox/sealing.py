@@ -62,7 +62,11 @@ def seal(point: bytes, plaintext: bytes, info: bytes = INFO) -> str:
 def open_sealed(private_key: ec.EllipticCurvePrivateKey, sealed: str, info: bytes = INFO) -> bytes:
     """Open what ``seal`` made for ``private_key``'s public half (the province's recovery tool and the tests: the
     server holds no private key that opens anything households or tipsters sealed)."""
-    data = from_b64url(sealed)
+    return open_raw(private_key, from_b64url(sealed), info)
+
+
+def open_raw(private_key: ec.EllipticCurvePrivateKey, data: bytes, info: bytes = INFO) -> bytes:
+    """``open_sealed`` of the bytes themselves (a file sealed on the phone travels as bytes, not base64url)."""
     ephemeral = load_public_key(data[:POINT_BYTES])
     key = _key(private_key.exchange(ec.ECDH(), ephemeral), info)
     nonce = data[POINT_BYTES : POINT_BYTES + NONCE_BYTES]

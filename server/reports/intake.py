@@ -62,12 +62,12 @@ class Intake:
     def seal_is_known(self, commune_id: int, item: dict[str, Any]) -> bool:
         """Whether a sealed item names a version of its commune's key that exists; read once per batch and commune,
         as a batch of sealed tips asks it for every item."""
-        sealed = item.get("sealed")
-        if sealed is None:
+        named = commune_keys.named_versions(item)
+        if not named:
             return True
         if commune_id not in self.key_versions:
             self.key_versions[commune_id] = commune_keys.known_versions(commune_id)
-        return bool(sealed["key_version"] in self.key_versions[commune_id])
+        return named <= self.key_versions[commune_id]
 
     def prefetch(self, items: Iterable[dict[str, Any]]) -> None:
         """One query per table for everything the (validated) items name; none for a table they do not."""

@@ -326,6 +326,8 @@ def save_transcript(report: Report, officer: Officer, attachment_id: uuid.UUID, 
     recording = next((a for a in report.attachments if a.id == attachment_id), None)
     if recording is None or not recording.content_type.startswith("audio/"):
         raise NotFound("No such recording in this report.")
+    if recording.sealed_key_version is not None:  # typed in clear, it would put a sealed tip's words on the server
+        raise Conflict("This recording is sealed to the commune: its words stay in the console.", code="sealed_file")
     recording.transcript = transcript.strip() or None
     typed = " ".join(a.transcript or "" for a in report.attachments)
     report.search_text = report_search_text(report.tracking_code, report.body, report.location or "", typed)

@@ -27,6 +27,11 @@ class AttachmentInfoSchema(Schema):
     complete = fields.Boolean()
     duration_ms = fields.Integer(allow_none=True, metadata={"description": "A recording's length (issue 16)."})
     transcript = fields.String(allow_none=True, metadata={"description": "What an officer typed hearing it."})
+    key_version = fields.Integer(
+        attribute="sealed_key_version",
+        allow_none=True,
+        metadata={"description": "A tip's file sealed to this version of the commune's key: the console opens it."},
+    )
 
 
 class VoiceSchema(Schema):

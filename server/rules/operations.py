@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app
 from marshmallow import Schema, validate
 
+from .. import queue_key
 from ..announcements.schemas import AnnouncementCreateSchema
 from ..attachments import audio
 from ..officers.models import ROLE_LABELS, Role
@@ -103,6 +104,7 @@ def current_rules() -> dict[str, Any]:
             "upload_chunk_bytes": config["ATTACHMENT_CHUNK_MAX_BYTES"],
         },
         "tips": _tips(config),
+        "queue_key": queue_key.public(),
     }
     canonical = json.dumps(rules, sort_keys=True, ensure_ascii=False).encode()
     return {"version": hashlib.sha256(canonical).hexdigest()[:16], **rules}

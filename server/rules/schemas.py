@@ -36,6 +36,11 @@ class TipRulesSchema(Schema):
     )
 
 
+class QueueKeySchema(Schema):
+    key_id = fields.String(metadata={"description": "Names the key; a sealed item carries it."})
+    public_key = fields.String(metadata={"description": "P-256 point, uncompressed, base64url."})
+
+
 class RulesSchema(Schema):
     version = fields.String(metadata={"description": "Changes whenever any rule does; also the ETag."})
     time_zone = fields.String(metadata={"description": "IANA zone of the commune, e.g. Asia/Ho_Chi_Minh."})
@@ -51,6 +56,10 @@ class RulesSchema(Schema):
     sorts = fields.List(fields.String(), metadata={"description": "Orders of the officer queue."})
     limits = fields.Nested(LimitsSchema)
     tips = fields.Nested(TipRulesSchema, metadata={"description": "Anonymous tips sent alone (ADR 0004)."})
+    queue_key = fields.Nested(
+        QueueKeySchema,
+        metadata={"description": "The server's key that queued named items are sealed to on the phone (issue 11)."},
+    )
     labels = fields.Dict(
         keys=fields.String(),
         values=fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.String())),

@@ -22,6 +22,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from .. import queue_key
 from ..announcements import operations as announcements
 from ..appointments import operations as appointments
 from ..errors import UNSTORABLE, ItemRejected, is_refused_value
@@ -96,8 +97,13 @@ def _rejected(item_id: Any, code: str, message: str, fields: dict[str, Any] | No
 
 
 def _load(raw: Any) -> tuple[dict[str, Any], Handler] | Result:
-    """The validated item and its handler, or its ``rejected`` result."""
+    """The validated item and its handler, or its ``rejected`` result. An item sealed to the server's queue key
+    (issue 11) is opened first, then checked exactly as one sent in clear."""
     item_id = raw.get("id") if isinstance(raw, dict) else None
+    try:
+        raw = queue_key.opened(raw)
+    except queue_key.Unreadable as exc:
+        return _rejected(item_id, "sealed_unreadable", str(exc))
     kind = raw.get("type") if isinstance(raw, dict) else None
     handler = HANDLERS.get(kind) if isinstance(kind, str) else None  # a list or an object is no type either
     if handler is None:

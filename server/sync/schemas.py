@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from .. import queue_key
 from ..attachments import audio
 from ..commune_keys.schemas import SealedTextSchema, check_text_or_sealed
 from ..fields import StoredText
@@ -16,6 +19,25 @@ IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
 MAX_PHOTOS = 3  # and one recording (issue 16)
 SHA256_HEX = validate.Regexp(r"^[0-9a-f]{64}$", error="Must be a lowercase hex SHA-256.")
 DB_ID = validate.Range(min=1, max=2**31 - 1)  # an INTEGER key on PostgreSQL; larger values cannot name a row
+
+
+class SealedOrNested(fields.Nested):
+    """A nested item sent as it is, or sealed to the server's queue key (issue 11, queue_key.py) as
+    ``{id, key_id, sealed}``: opened here, then validated by the nested schema exactly as the item in clear."""
+
+    def _deserialize(
+        self,
+        value: Any,
+        attr: str | None,
+        data: Mapping[str, Any] | None,
+        partial: bool | Sequence[str] | AbstractSet[str] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        try:
+            value = queue_key.opened(value)
+        except queue_key.Unreadable as exc:
+            raise ValidationError(str(exc)) from exc
+        return super()._deserialize(value, attr, data, partial, **kwargs)
 
 
 class StoredDateTime(fields.AwareDateTime):
@@ -45,26 +67,69 @@ class ItemSchema(Schema):
     )
 
 
+MAX_FILE_BYTES = 5 * 1024 * 1024
+SEALED_OVERHEAD = 93  # what sealing adds to a file: the ephemeral key (65), the nonce (12) and the tag (16)
+
+
 class AttachmentDeclarationSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
     id = fields.UUID(required=True)
     sha256 = fields.String(required=True, validate=SHA256_HEX)
-    size = fields.Integer(required=True, validate=validate.Range(min=1, max=5 * 1024 * 1024))
+    size = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_FILE_BYTES + SEALED_OVERHEAD))
     content_type = fields.String(required=True, validate=validate.OneOf(IMAGE_TYPES + audio.AUDIO_TYPES))
+    # A tip's file sealed on the phone to its commune's key (issue 11): size and sha256 are the sealed bytes'.
+    key_version = fields.Integer(
+        load_default=None,
+        validate=DB_ID,
+        metadata={"description": "On a tip: the version of the commune's key the file is sealed to."},
+    )
+    duration_ms = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=audio.MAX_SECONDS * 1000),
+        metadata={"description": "A sealed recording's length (the server cannot count it)."},
+    )
+    # Any report's file sealed in the phone's queue to the server's queue key (issue 11): opened once uploaded.
+    key_id = fields.String(
+        load_default=None,
+        validate=validate.Length(max=16),
+        metadata={"description": "The server's queue key (rules.queue_key) the file is sealed to."},
+    )
+
+    @validates_schema
+    def _sealing_and_size(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        """Sealed to one key (issue 11), one this server has; a photo at most MAX_FILE_BYTES, SEALED_OVERHEAD more
+        when sealed (recordings: check_attachments)."""
+        if data["key_version"] is not None and data["key_id"] is not None:
+            raise ValidationError("A file is sealed to the commune's key or to the server's, not both.", "key_id")
+        if data["key_id"] is not None and data["key_id"] not in queue_key.key_ids():
+            raise ValidationError("No key of this server has this id: seal the file again.", "key_id")
+        if data["content_type"] in audio.AUDIO_TYPES:
+            return
+        limit = MAX_FILE_BYTES + (SEALED_OVERHEAD if is_sealed_file(data) else 0)
+        if data["size"] > limit:
+            raise ValidationError(f"A photo is at most {limit} bytes.", "size")
 
 
-def check_attachments(data: dict[str, Any]) -> None:
-    """At most MAX_PHOTOS photos and one recording, ids unique; a report or tip without text needs its recording."""
+def is_sealed_file(declared: dict[str, Any]) -> bool:
+    """Whether a declared file comes sealed: to the commune's key, or to the server's queue key."""
+    return declared.get("key_version") is not None or declared.get("key_id") is not None
+
+
+def check_attachments(data: dict[str, Any], *, tip: bool = True) -> None:
+    """At most MAX_PHOTOS photos and one recording, ids unique; a report or tip without text needs its recording;
+    only a tip's files are sealed to the commune."""
     declared = data.get("attachments", [])
+    if not tip and any(attachment["key_version"] is not None for attachment in declared):
+        raise ValidationError("Only a tip's files are sealed to the commune.", "attachments")
     ids = [attachment["id"] for attachment in declared]
     if len(ids) != len(set(ids)):
         raise ValidationError("Attachment ids must differ.", "attachments")
     voices = [a for a in declared if a["content_type"] in audio.AUDIO_TYPES]
     if len(voices) > 1 or len(declared) - len(voices) > MAX_PHOTOS:
         raise ValidationError(f"At most {MAX_PHOTOS} photos and one recording.", "attachments")
-    if any(voice["size"] > audio.MAX_BYTES for voice in voices):
+    if any(voice["size"] > audio.MAX_BYTES + (SEALED_OVERHEAD if is_sealed_file(voice) else 0) for voice in voices):
         raise ValidationError(f"A recording is at most {audio.MAX_BYTES} bytes.", "attachments")
 
 
@@ -109,7 +174,7 @@ class ReportItemSchema(ItemSchema):
             raise ValidationError("Only tips have a category.", "category")
         if (data.get("slot_id") or data.get("procedure_id")) and data.get("kind") is not ReportKind.APPOINTMENT:
             raise ValidationError("Only appointments name a slot or a procedure.", "slot_id")
-        check_attachments(data)
+        check_attachments(data, tip=data.get("kind") is ReportKind.TIP)
 
     @validates_schema(skip_on_field_errors=False)  # a missing body is named beside a bad kind
     def _check_said(self, data: dict[str, Any], **_: Any) -> None:

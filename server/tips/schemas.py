@@ -10,7 +10,14 @@ from ..commune_keys.schemas import SealedTextSchema, check_text_or_sealed
 from ..fields import StoredText
 from ..mailbox import sealing
 from ..reports.models import TipCategory, Urgency
-from ..sync.schemas import DB_ID, MAX_PHOTOS, AttachmentDeclarationSchema, check_attachments, check_text_or_voice
+from ..sync.schemas import (
+    DB_ID,
+    MAX_PHOTOS,
+    AttachmentDeclarationSchema,
+    SealedOrNested,
+    check_attachments,
+    check_text_or_voice,
+)
 
 MAX_BLINDED = 10
 _HEX64 = validate.Regexp(r"^[0-9a-f]{64}$", error="Must be a lowercase hex SHA-256.")
@@ -118,7 +125,11 @@ class TipSchema(Schema):
 
 class SendTipSchema(Schema):
     token = fields.Nested(TokenSchema, required=True)
-    tip = fields.Nested(TipSchema, required=True)
+    tip = SealedOrNested(
+        TipSchema,
+        required=True,
+        metadata={"description": "The tip, or {id, key_id, sealed}: sealed to rules.queue_key (issue 11)."},
+    )
 
 
 class SentTipSchema(Schema):
@@ -158,7 +169,10 @@ class MailboxRequestSchema(Schema):
         fields.Raw(),
         load_default=list,
         validate=validate.Length(max=50),
-        metadata={"description": "Follow-ups: {type: message, id, body} or {type: receipt, target_id}."},
+        metadata={
+            "description": "Follow-ups: {type: message, id, body} or {type: receipt, id, target_id}, each as it is "
+            "or sealed to rules.queue_key as {id, key_id, sealed} (issue 11)."
+        },
     )
 
 

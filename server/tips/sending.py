@@ -9,9 +9,11 @@ import hashlib
 import uuid
 from typing import Any
 
+from flask import current_app
+from limits import parse
 from sqlalchemy import select
 
-from .. import tokens
+from .. import at_rest, tokens
 from ..attachments import operations as attachments
 from ..attachments import storage
 from ..attachments.models import Attachment
@@ -19,8 +21,9 @@ from ..commune_keys import operations as commune_keys
 from ..commune_keys.schemas import sealed_columns
 from ..communes.models import Village
 from ..database import coarse_now
-from ..errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
-from ..extensions import db
+from ..errors import ApiError, Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
+from ..extensions import db, limiter
+from ..groups.models import Device
 from ..live import operations as live
 from ..mailbox import sealing
 from ..mailbox.models import TipMailbox
@@ -72,6 +75,14 @@ def _send_tip(token: dict[str, Any], tip: dict[str, Any]) -> tuple[dict[str, Any
         if retried is not None:
             return retried
         raise Conflict(taken, code="conflict")
+    report = _store(tip, village)
+    db.session.add(SpentTipToken(message_hash=message_hash, key_id=key.id, report_id=report.id))
+    db.session.commit()
+    return _sent("created", report), 201
+
+
+def _store(tip: dict[str, Any], village: Village) -> Report:
+    """The tip's rows (report, declared photos, mailbox), with no group, device, household or phone time."""
     now = coarse_now()
     report = Report(
         id=tip["id"],
@@ -89,7 +100,7 @@ def _send_tip(token: dict[str, Any], tip: dict[str, Any]) -> tuple[dict[str, Any
         anonymous=True,
         status=ReportStatus.NEW,
         status_reason="",
-        content_hash=digest,
+        content_hash=content_hash(tip),
         created_at=None,
         received_at=now,
         updated_at=now,
@@ -110,11 +121,43 @@ def _send_tip(token: dict[str, Any], tip: dict[str, Any]) -> tuple[dict[str, Any
             last_seq=0,
         )
     )
-    db.session.add(SpentTipToken(message_hash=message_hash, key_id=key.id, report_id=report.id))
     live.note_report(report.commune_id, None)  # no id in the event: it would be stored to the second
     live.check_urgent(report)
-    db.session.commit()
-    return _sent("created", report), 201
+    return report
+
+
+def store_sms_tip(device: Device, tip: dict[str, Any]) -> tuple[str, Report]:
+    """An anonymous tip that came by SMS (issue 17), loaded by TipSchema: ``created`` or ``duplicate`` (the same tip
+    already came by data or by another SMS; the data send later gets ``duplicate`` too). Flushed, not committed:
+    the webhook's transaction also records the delivery.
+
+    The device only proves an enrolled phone of the commune sent it (the SMS's MAC); nothing of it is stored. In
+    place of a token, the phone's tips of the day are counted in the rate limiter's storage (expiring, keyed by a
+    hash of the device), never in the database: ``tip_quota_exceeded`` past TIP_TOKENS_PER_DAY."""
+    stored = db.session.get(Report, tip["id"])
+    if stored is not None:
+        if stored.anonymous and stored.group_id is None and stored.content_hash == content_hash(tip):
+            return "duplicate", stored
+        raise Conflict("This tip id was already used for a different tip.", code="conflict")
+    village = db.session.get(Village, tip["village_id"])
+    if village is None or village.commune_id != device.group.commune_id:
+        raise Unprocessable(fields={"village_id": ["Not a village of this phone's commune."]})
+    if not commune_keys.seal_is_known(village.commune_id, tip):
+        raise Unprocessable(commune_keys.UNKNOWN_KEY, code="unknown_commune_key")
+    taken = _taken(tip)
+    if taken:
+        raise Conflict(taken, code="conflict")
+    if not _sms_quota_left(device):
+        raise ApiError("This phone sent all its tips for today.", code="tip_quota_exceeded", status=429)
+    return "created", _store(tip, village)
+
+
+def _sms_quota_left(device: Device) -> bool:
+    """Counts one SMS tip for the phone today; False once it is past the day's tips (tokens per day)."""
+    if not limiter.enabled:
+        return True
+    per_day = current_app.config["TIP_TOKENS_PER_DAY"]
+    return limiter.limiter.hit(parse(f"{per_day} per day"), "sms-tip", at_rest.fingerprint(str(device.id), "sms tip"))
 
 
 def _retry_answer(message_hash: str, tip_id: uuid.UUID, digest: str) -> tuple[dict[str, Any], int] | None:

@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError
 from sqlalchemy import select
 
+from .. import queue_key
 from ..commune_keys import operations as commune_keys
 from ..commune_keys.schemas import sealed_columns
 from ..database import coarse_now
@@ -56,6 +57,10 @@ def _rejected(item_id: Any, code: str) -> dict[str, Any]:
 
 
 def _apply_item(report: Report, raw: Any) -> dict[str, Any]:
+    try:
+        raw = queue_key.opened(raw)  # sealed to the queue key on the phone
+    except queue_key.Unreadable:
+        return _rejected(raw.get("id"), "sealed_unreadable")
     kind = raw.get("type") if isinstance(raw, dict) else None
     item_id = (raw.get("id") or raw.get("target_id")) if isinstance(raw, dict) else None
     schema = _ITEM_SCHEMAS.get(kind) if isinstance(kind, str) else None

@@ -199,5 +199,6 @@ def test_report_may_arrive_before_its_photos(phone, officer, demo):
             "complete": False,
             "duration_ms": None,  # a recording's (issue 16)
             "transcript": None,
+            "key_version": None,  # a tip's file sealed to the commune (issue 11)
         }
     ]

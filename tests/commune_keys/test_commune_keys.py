@@ -5,7 +5,6 @@ a lost passphrase's key with its recovery key."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,28 +15,19 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select, text
 
+from server.attachments import storage
 from server.commune_keys import wrapping
-from server.commune_keys.cli import write_recovery_key
 from server.extensions import db
 from server.mailbox import sealing
 from server.reports.models import Report
-from tests.conftest import message_item, report_item
+from tests.attachments.test_voice import WEBM
+from tests.conftest import jpeg, message_item, photo_declaration, report_item
 from tests.sync.test_push_statements import counted
 from tests.tips.tipster import Tipster, follow_up
 
 PASSPHRASE = "ba con yên tâm báo tin 2026"
 WORDS = "Nhà ông Tư ở xóm Đồng Me tối nào cũng có người lạ vào bán ma tuý, khoảng 22 giờ."
 PLACE = "Xóm Đồng Me, cạnh trạm bơm"
-
-
-@pytest.fixture
-def province(app, tmp_path: Path) -> ec.EllipticCurvePrivateKey:
-    """The province's recovery key: its public half configured on the server, its private half in a file."""
-    path = tmp_path / "province.pem"
-    before = app.config["PROVINCE_RECOVERY_KEY"]
-    app.config["PROVINCE_RECOVERY_KEY"] = write_recovery_key(path)
-    yield serialization.load_pem_private_key(path.read_bytes(), password=None)
-    app.config["PROVINCE_RECOVERY_KEY"] = before
 
 
 def make_key(head: Any, passphrase: str = PASSPHRASE) -> tuple[int, ec.EllipticCurvePrivateKey]:
@@ -234,3 +224,68 @@ def test_a_batch_of_sealed_tips_reads_the_commune_key_versions_once(province, he
         results = phone.sync(batch).json["results"]
     assert [r["status"] for r in results] == ["created"] * 20
     assert len([s for s in statements if "FROM commune_key" in s]) == 1, statements
+
+
+def seal_file(point: str, data: bytes) -> bytes:
+    """What the phone uploads for a tip's photo or recording (pwa/js/outbox.js sealFiles)."""
+    return sealing.from_b64url(sealing.seal(sealing.from_b64url(point), data, wrapping.FILE_INFO))
+
+
+def declare(data: bytes, content_type: str, version: int | None, **more: Any) -> dict[str, Any]:
+    return {**photo_declaration(data, content_type), "key_version": version, **more}
+
+
+def test_a_tips_photo_and_recording_reach_the_server_as_ciphertext_only(
+    province, head, officer, tipster: Tipster, phone, demo, app
+) -> None:
+    version, key = make_key(head)
+    point = sealing.b64url(sealing.public_point(key))
+    photo, recording = jpeg(exif=True), WEBM
+    files = {"photo": seal_file(point, photo), "voice": seal_file(point, recording)}
+    assert len(files["photo"]) == len(photo) + 93
+    declared = {
+        "photo": declare(files["photo"], "image/jpeg", version),
+        "voice": declare(files["voice"], "audio/webm", version, duration_ms=4200),
+    }
+    words = sealed(point, version, body=WORDS, location=PLACE)
+    tip = tipster.new_tip(body="", location="", sealed=words, attachments=list(declared.values()))
+    assert tipster.send(tip).status_code == 201
+    for name, data in files.items():
+        answer = tipster.upload(tip, declared[name]["id"], data)
+        assert answer.status_code == 200 and answer.json["complete"], answer.json
+
+    shown = officer.get(f"/api/v1/officer/reports/{tip.id}").json
+    by_id = {a["id"]: a for a in shown["attachments"]}
+    assert by_id[declared["photo"]["id"]]["key_version"] == version
+    assert by_id[declared["voice"]["id"]]["duration_ms"] == 4200  # as the phone counted it: the server cannot
+    for name, plain in (("photo", photo), ("voice", recording)):
+        fetched = officer.get(f"/api/v1/officer/attachments/{declared[name]['id']}")
+        assert fetched.status_code == 200 and fetched.content_type == "application/octet-stream"
+        assert fetched.data == files[name], "kept as it came: no re-encoding of what the server cannot read"
+        assert sealing.open_sealed(key, sealing.b64url(fetched.data), wrapping.FILE_INFO) == plain
+        with app.app_context():
+            stored = storage.read_final(declared[name]["id"]) or b""
+        assert plain[:64] not in stored and b"Exif" not in stored
+    transcript = officer.post(
+        f"/api/v1/officer/reports/{tip.id}/transcript",
+        json={"attachment_id": declared["voice"]["id"], "transcript": "Có người bán ma tuý"},
+    )
+    assert transcript.status_code == 409 and transcript.json["error"]["code"] == "sealed_file"
+
+    household = demo.household("DONG-01").id
+    named = report_item(household, kind="tip", category="drugs", body="", location="")
+    named["sealed"] = words
+    named["attachments"] = [declare(seal_file(point, photo), "image/jpeg", version)]
+    not_a_tip = report_item(household, kind="question", category=None)
+    not_a_tip["attachments"] = [declare(seal_file(point, photo), "image/jpeg", version)]
+    unknown = report_item(household, kind="tip", category="drugs", body="", location="")
+    unknown["sealed"] = words
+    unknown["attachments"] = [declare(seal_file(point, photo), "image/jpeg", version + 1)]
+    too_big = report_item(household, kind="tip", category="drugs", body="", location="")
+    too_big["sealed"] = words
+    too_big["attachments"] = [{**declare(photo, "image/jpeg", version), "size": 5 * 1024 * 1024 + 94}]
+    results = phone.sync([named, not_a_tip, unknown, too_big]).json["results"]
+    assert [r["status"] for r in results] == ["created", "rejected", "rejected", "rejected"], results
+    assert results[1]["error"]["fields"] == {"attachments": ["Only a tip's files are sealed to the commune."]}
+    assert results[2]["error"]["code"] == "unknown_commune_key"
+    assert "attachments" in results[3]["error"]["fields"]
