@@ -9,6 +9,7 @@ produce), some with an appointment time or photos declared. The same seed gives 
 from __future__ import annotations
 
 import base64
+import json
 import random
 import unicodedata
 import uuid
@@ -310,4 +311,36 @@ def reports(count: int = 240, seed: int = 17) -> list[dict[str, Any]]:
         if rng.random() < 0.7:  # a household with keys signs (ADR 0005): 64 bytes more
             item["signature"] = base64.urlsafe_b64encode(rng.randbytes(64)).rstrip(b"=").decode()
         out.append(item)
+    return out
+
+
+def tips(count: int = 200, seed: int = 23, sealed_share: float = 0.5) -> list[dict[str, Any]]:
+    """``count`` anonymous tips exactly as the phone's tip queue sends them (pwa/js/outbox.js queueTip), without
+    the token: the corpus's tip texts; ``sealed_share`` of them with their words sealed to the commune's key, as a
+    random box of the length the phone's seal has (65-byte key, 12-byte nonce, the JSON, 16-byte tag)."""
+    rng = random.Random(seed)
+    out = []
+    for report in (r for r in reports(count * 4, seed) if r["kind"] == "tip"):
+        point = b"\x04" + rng.randbytes(64)  # the codec carries the point's bytes; no curve check at this layer
+        tip: dict[str, Any] = {
+            "id": report["id"],
+            "village_id": rng.randint(1, 40),
+            "category": report["category"],
+            "urgency": report["urgency"],
+            "attachments": report["attachments"],
+            "mailbox": {
+                "verifier": f"{rng.getrandbits(256):064x}",
+                "public_key": base64.urlsafe_b64encode(point).rstrip(b"=").decode(),
+            },
+        }
+        words = {"body": report["body"], "location": report.get("location", "")}
+        if rng.random() < sealed_share:
+            size = 65 + 12 + len(json.dumps(words, ensure_ascii=False).encode()) + 16
+            box = base64.urlsafe_b64encode(rng.randbytes(size)).rstrip(b"=").decode()
+            tip["sealed"] = {"key_version": 1, "box": box}
+        else:
+            tip.update(words)
+        out.append(tip)
+        if len(out) == count:
+            break
     return out

@@ -30,7 +30,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.live import percentile, write_results
-from benchmarks.sms_corpus import reports
+from benchmarks.sms_corpus import reports, tips
 from server.sms import codec
 
 PRICE_VND = 300  # assumed price of one domestic SMS: Viettel, Vinaphone, MobiFone charge about 250–350 VND
@@ -86,6 +86,10 @@ def gsm7_parts(text: str) -> int | None:
     return 1 if septets <= 160 else math.ceil(septets / 153)
 
 
+# What phones send (codec version 2): a random 32-bit epoch and a step of the day's key chain.
+CHAIN = (3_141_592_653, 12)
+
+
 def measure(items: list[dict[str, Any]], price: int) -> dict[str, Any]:
     key = os.urandom(32)
     parts: dict[str, list[int]] = {
@@ -102,9 +106,9 @@ def measure(items: list[dict[str, Any]], price: int) -> dict[str, Any]:
         transliterated = gsm7_parts(telex(text))
         parts["plain_telex_gsm7"].append(transliterated if transliterated is not None else ucs2_parts(text))
         for mode in codec.MODES:
-            encoded = codec.encode(item, 4242, key, mode)
+            encoded = codec.encode(item, 4242, key, mode, CHAIN)
             parts[f"codec_{mode}"].append(len(encoded))
-        best = codec.encode(item, 4242, key)
+        best = codec.encode(item, 4242, key, chain=CHAIN)
         if codec.decode_parts(best, lambda _: key)[1] != item:
             raise SystemExit(f"report {item['id']} does not decode to itself")
         chosen[best[0][0]] += 1
@@ -147,6 +151,34 @@ def measure(items: list[dict[str, Any]], price: int) -> dict[str, Any]:
     }
 
 
+def measure_tips(items: list[dict[str, Any]], price: int) -> dict[str, Any]:
+    """Anonymous tips (no household, no time, but the mailbox's 96 bytes of keys), in clear and sealed to the
+    commune's key (a box of random bytes: nothing for the dictionary to shorten)."""
+    key = os.urandom(32)
+    rows = []
+    for name, picked in (
+        ("tip_clear", [t for t in items if "sealed" not in t]),
+        ("tip_sealed", [t for t in items if "sealed" in t]),
+    ):
+        counts = []
+        for tip in picked:
+            parts = codec.encode(tip, 4242, key, chain=CHAIN)
+            if codec.decode_parts(parts, lambda _: key)[1] != tip:
+                raise SystemExit(f"tip {tip['id']} does not decode to itself")
+            counts.append(len(parts))
+        rows.append(
+            {
+                "encoding": name,
+                "tips": len(counts),
+                "mean_parts": round(mean(counts), 2),
+                "p95_parts": percentile([float(c) for c in counts], 0.95),
+                "max_parts": max(counts),
+                "vnd_per_tip": round(mean(counts) * price),
+            }
+        )
+    return {"rows": rows}
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="30 reports instead of 240")
@@ -154,6 +186,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--out")
     args = parser.parse_args(argv)
     figures = measure(reports(30 if args.small else 240), args.price)
+    figures["tips"] = measure_tips(tips(20 if args.small else 200), args.price)
     write_results("sms_parts", figures, args.out)
     print(f"\n{'encoding':<18} {'mean':>6} {'p95':>5} {'max':>4} {'1 SMS':>6} {'×UCS-2':>7} {'VND/report':>10}")
     for row in figures["rows"]:
@@ -161,6 +194,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             f"{row['encoding']:<18} {row['mean_parts']:>6} {row['p95_parts']:>5.0f} {row['max_parts']:>4} "
             f"{row['one_sms_share']:>6.0%} {row['vs_plain_ucs2']:>7} {row['vnd_per_report']:>10}"
         )
+    for row in figures["tips"]["rows"]:
+        head = f"{row['encoding']:<18} {row['mean_parts']:>6} {row['p95_parts']:>5.0f} {row['max_parts']:>4}"
+        print(f"{head} {'':>6} {'':>7} {row['vnd_per_tip']:>10}")
     return figures
 
 

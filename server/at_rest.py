@@ -8,6 +8,8 @@ secrets (server/households/secrets.py), they are lost with SECRET_KEY: rotate it
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
 
 from cryptography.hazmat.primitives import hashes
@@ -37,3 +39,9 @@ def open_sealed(sealed: str, purpose: str) -> str:
         raise ValueError("not a sealed value")
     raw = base64.urlsafe_b64decode(sealed[len(VERSION) :])
     return AESGCM(_key(purpose)).decrypt(raw[:12], raw[12:], purpose.encode()).decode()
+
+
+def fingerprint(value: str, purpose: str) -> str:
+    """A keyed hash of ``value`` (HMAC-SHA256 under a key derived from SECRET_KEY): a name for a thing that a copy
+    of where it is kept cannot turn back into the thing (e.g. a phone's count of SMS tips in the rate limiter)."""
+    return hmac.new(_key(purpose), value.encode(), hashlib.sha256).hexdigest()

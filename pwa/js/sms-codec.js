@@ -2,7 +2,7 @@
 // which documents the format. Same item, same key → the same characters (tests/browser/test_sms_pwa.py decodes
 // what this writes with the Python codec). No network, no storage: a pure function of the item and the key.
 import { WORDS } from './sms-words.js';
-import { fromB64u } from './bytes.js';
+import { fromB64u, toB64u } from './bytes.js';
 
 export const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
   + '!"#%&\'()*+,-./:;<=>?_$'
@@ -139,11 +139,92 @@ function uuidBits(bits, value) {
 
 const bigOf = (bytes) => bytes.reduce((n, b) => (n << 8n) | BigInt(b), 0n);
 
-function writeItem(bits, item, mode) {
-  const keys = Object.keys(item).filter((k) => item[k] !== undefined); // JSON.stringify drops undefined
-  if (keys.some((k) => !REQUIRED.includes(k) && !OPTIONAL.includes(k)) || REQUIRED.some((k) => !keys.includes(k))) {
+const TIP_REQUIRED = ['id', 'village_id', 'category', 'urgency', 'attachments', 'mailbox'];
+const TIP_OPTIONAL = ['body', 'location', 'sealed'];
+const URGENCIES = [undefined, 'normal', 'urgent'];
+const B64U = /^[A-Za-z0-9_-]*$/;
+
+/** The item's defined keys (JSON.stringify drops undefined), all among required + optional, every required one. */
+function checkKeys(item, required, optional) {
+  const keys = Object.keys(item).filter((k) => item[k] !== undefined);
+  if (keys.some((k) => !required.includes(k) && !optional.includes(k)) || required.some((k) => !keys.includes(k))) {
     throw new Unencodable('keys');
   }
+}
+
+function writeCategory(bits, item) {
+  if (item.category === undefined) bits.write(0, 4);
+  else if (item.category === null) bits.write(15, 4);
+  else if (CATEGORIES.includes(item.category)) bits.write(1 + CATEGORIES.indexOf(item.category), 4);
+  else throw new Unencodable('category');
+}
+
+function writeUrgency(bits, item) {
+  if (!URGENCIES.includes(item.urgency)) throw new Unencodable('urgency');
+  bits.write(URGENCIES.indexOf(item.urgency), 2);
+}
+
+function writeLocationFlag(bits, location) {
+  if (location === undefined) bits.write(0, 2);
+  else if (location === '') bits.write(1, 2);
+  else if (typeof location === 'string') bits.write(2, 2);
+  else throw new Unencodable('location');
+}
+
+// A photo sealed on the phone (issue 11) takes the content type code no type uses, then its type, then the version of
+// the commune's key it is sealed to (a tip's), or 0 and the 6-byte id of the server's queue key (any other report's).
+const SEALED_PHOTO = 3;
+const QUEUE_KEY_ID_BYTES = 6;
+
+function writeAttachments(bits, attachments) {
+  if (!Array.isArray(attachments) || attachments.length > 3) throw new Unencodable('attachments');
+  bits.write(attachments.length, 2);
+  for (const a of attachments) {
+    const keys = Object.keys(a).sort().join();
+    const toServer = keys === 'content_type,id,key_id,sha256,size';
+    const sealed = toServer || keys === 'content_type,id,key_version,sha256,size';
+    if (keys !== 'content_type,id,sha256,size' && !sealed) throw new Unencodable('attachment keys');
+    uuidBits(bits, a.id);
+    if (!/^[0-9a-f]{64}$/.test(a.sha256) || !Number.isInteger(a.size) || a.size < 0 || a.size >= 2 ** 23
+      || !CONTENT_TYPES.includes(a.content_type)
+      || (sealed && !toServer && !(Number.isInteger(a.key_version) && a.key_version > 0 && a.key_version < 2 ** 31))) {
+      throw new Unencodable('attachment');
+    }
+    const keyId = toServer ? b64uBytes(a.key_id) : null;
+    if (toServer && keyId?.length !== QUEUE_KEY_ID_BYTES) throw new Unencodable('key_id');
+    bits.write(BigInt('0x' + a.sha256), 256);
+    bits.write(a.size, 23);
+    if (toServer) {
+      bits.write(SEALED_PHOTO, 2);
+      bits.write(CONTENT_TYPES.indexOf(a.content_type), 2);
+      bits.varint(0);
+      bits.write(bigOf(keyId), 8 * QUEUE_KEY_ID_BYTES);
+    } else if (sealed) {
+      bits.write(SEALED_PHOTO, 2);
+      bits.write(CONTENT_TYPES.indexOf(a.content_type), 2);
+      bits.varint(a.key_version);
+    } else {
+      bits.write(CONTENT_TYPES.indexOf(a.content_type), 2);
+    }
+  }
+}
+
+/** The bytes of base64url spelt as Python's codec spells them (no padding, canonical), else null. */
+function b64uBytes(text) {
+  if (typeof text !== 'string' || !B64U.test(text) || text.length % 4 === 1) return null;
+  const raw = fromB64u(text);
+  return toB64u(raw) === text ? raw : null;
+}
+
+function writeWords(bits, item, mode) {
+  if (typeof item.body !== 'string') throw new Unencodable('body');
+  writeText(bits, item.body, mode);
+  if (item.location) writeText(bits, item.location, mode);
+}
+
+function writeItem(bits, item, mode) {
+  if (item.type === undefined && item.mailbox !== undefined) return writeTip(bits, item, mode);
+  checkKeys(item, REQUIRED, OPTIONAL);
   if (item.type !== 'report' || !KINDS.includes(item.kind) || typeof item.anonymous !== 'boolean') {
     throw new Unencodable('not a report');
   }
@@ -151,20 +232,11 @@ function writeItem(bits, item, mode) {
   bits.write(0, 2);
   bits.varint(item.household_id);
   bits.write(KINDS.indexOf(item.kind), 3);
-  if (item.category === undefined) bits.write(0, 4);
-  else if (item.category === null) bits.write(15, 4);
-  else if (CATEGORIES.includes(item.category)) bits.write(1 + CATEGORIES.indexOf(item.category), 4);
-  else throw new Unencodable('category');
+  writeCategory(bits, item);
   bits.write(item.anonymous ? 1 : 0, 1);
-  const urgencies = [undefined, 'normal', 'urgent'];
-  if (!urgencies.includes(item.urgency)) throw new Unencodable('urgency');
-  bits.write(urgencies.indexOf(item.urgency), 2);
+  writeUrgency(bits, item);
   bits.write(ms(item.created_at), 44);
-  const location = item.location;
-  if (location === undefined) bits.write(0, 2);
-  else if (location === '') bits.write(1, 2);
-  else if (typeof location === 'string') bits.write(2, 2);
-  else throw new Unencodable('location');
+  writeLocationFlag(bits, item.location);
   if (item.appointment_at === undefined) bits.write(0, 2);
   else if (item.appointment_at === null) bits.write(1, 2);
   else {
@@ -178,19 +250,7 @@ function writeItem(bits, item, mode) {
     bits.write(wall / 60e3, 32);
     bits.write(offset + 1024, 11);
   }
-  const attachments = item.attachments;
-  if (!Array.isArray(attachments) || attachments.length > 3) throw new Unencodable('attachments');
-  bits.write(attachments.length, 2);
-  for (const a of attachments) {
-    if (Object.keys(a).sort().join() !== 'content_type,id,sha256,size') throw new Unencodable('attachment keys');
-    uuidBits(bits, a.id);
-    if (!/^[0-9a-f]{64}$/.test(a.sha256) || !Number.isInteger(a.size) || !CONTENT_TYPES.includes(a.content_type)) {
-      throw new Unencodable('attachment');
-    }
-    bits.write(BigInt('0x' + a.sha256), 256);
-    bits.write(a.size, 23);
-    bits.write(CONTENT_TYPES.indexOf(a.content_type), 2);
-  }
+  writeAttachments(bits, item.attachments);
   if (item.signature !== undefined) {
     const raw = typeof item.signature === 'string' && /^[A-Za-z0-9_-]{86}$/.test(item.signature)
       ? fromB64u(item.signature) : null;
@@ -198,9 +258,40 @@ function writeItem(bits, item, mode) {
     bits.write(1, 1);
     bits.write(bigOf(raw), 512);
   } else bits.write(0, 1);
-  if (typeof item.body !== 'string') throw new Unencodable('body');
-  writeText(bits, item.body, mode);
-  if (location) writeText(bits, location, mode);
+  writeWords(bits, item, mode);
+}
+
+/** An anonymous tip (item type 1): the object the tip queue sends to /api/v1/tips, without its token. */
+function writeTip(bits, item, mode) {
+  checkKeys(item, TIP_REQUIRED, TIP_OPTIONAL);
+  if (!Number.isInteger(item.village_id)) throw new Unencodable('village_id');
+  bits.write(1, 2);
+  bits.varint(item.village_id);
+  writeCategory(bits, item);
+  writeUrgency(bits, item);
+  writeAttachments(bits, item.attachments);
+  const { mailbox } = item;
+  if (!mailbox || Object.keys(mailbox).sort().join() !== 'public_key,verifier'
+    || !/^[0-9a-f]{64}$/.test(mailbox.verifier)) throw new Unencodable('mailbox');
+  const point = b64uBytes(mailbox.public_key);
+  if (!point || point.length !== 65 || point[0] !== 4) throw new Unencodable('mailbox public key');
+  bits.write(BigInt('0x' + mailbox.verifier), 256);
+  bits.write(bigOf(point.slice(1)), 512);
+  if (item.sealed === undefined) {
+    bits.write(0, 1);
+    writeLocationFlag(bits, item.location);
+    return writeWords(bits, item, mode);
+  }
+  const { sealed } = item;
+  const box = sealed && b64uBytes(sealed.box);
+  if (item.body !== undefined || item.location !== undefined || !box || !box.length
+    || Object.keys(sealed).sort().join() !== 'box,key_version' || !Number.isInteger(sealed.key_version)) {
+    throw new Unencodable('sealed');
+  }
+  bits.write(1, 1);
+  bits.varint(sealed.key_version);
+  bits.varint(box.length);
+  bits.write(bigOf(box), 8 * box.length);
 }
 
 const enc = new TextEncoder();
@@ -231,14 +322,14 @@ function varintBytes(value) {
   }
 }
 
-function toDigits(payload) {
-  let n = bigOf(concat(new Uint8Array([1]), payload));
+function toDigits(payload, version) {
+  let n = bigOf(concat(new Uint8Array([version]), payload));
   const digits = [];
   while (n) { digits.push(ALPHABET[Number(n % BASE)]); n /= BASE; }
   return digits.reverse().join('');
 }
 
-async function encodeMode(item, deviceId, keyBytes, mode) {
+async function encodeMode(item, deviceId, keyBytes, mode, chain) {
   const bits = new Bits();
   writeItem(bits, item, mode);
   const plain = bits.bytes();
@@ -247,10 +338,13 @@ async function encodeMode(item, deviceId, keyBytes, mode) {
   const key = await hmacKey(keyBytes);
   const stream = await keystream(key, id, plain.length);
   const secret = plain.map((b, i) => b ^ stream[i]);
-  const signed = concat(varintBytes(deviceId), id, secret);
+  const version = chain ? 2 : 1;
+  const position = chain ? concat(varintBytes(chain.epoch), varintBytes(chain.step)) : new Uint8Array(0);
+  const signed = concat(varintBytes(deviceId), position, id, secret);
   const macKey = await hmacKey(await hmac(key, enc.encode('binhan sms mac')));
-  const mac = (await hmac(macKey, concat(enc.encode(mode), signed))).slice(0, MAC_BYTES);
-  const digits = toDigits(concat(signed, mac));
+  const header = concat(enc.encode(mode), chain ? new Uint8Array([version]) : new Uint8Array(0));
+  const mac = (await hmac(macKey, concat(header, signed))).slice(0, MAC_BYTES);
+  const digits = toDigits(concat(signed, mac), version);
   const chunks = digits.match(new RegExp(`[^]{1,${PART_CHARS}}`, 'gu')) || [];
   if (chunks.length > MAX_PARTS) throw new Unencodable('too long');
   const n = (id[0] * 256 + id[1]) % (ALPHABET.length ** 2);
@@ -259,14 +353,16 @@ async function encodeMode(item, deviceId, keyBytes, mode) {
 }
 
 /**
- * The SMS parts of a queued report item (the object the outbox pushes), in the mode with fewer parts.
- * @param {object} item @param {number} deviceId @param {Uint8Array} keyBytes the device's SMS key
+ * The SMS parts of a queued report item (the object the outbox pushes) or of a queued anonymous tip (the object
+ * the tip queue sends, without its token), in the mode with fewer parts.
+ * @param {object} item @param {number} deviceId @param {Uint8Array} keyBytes the chain's key for this message
+ * @param {{epoch: number, step: number}|null} chain where the key is in its chain (version 2); null: version 1
  * @returns {Promise<string[]|null>} null when the item cannot go by SMS exactly (too long, unusual fields)
  */
-export async function encode(item, deviceId, keyBytes) {
+export async function encode(item, deviceId, keyBytes, chain = null) {
   const options = [];
   for (const mode of ['D', 'U']) {
-    try { options.push(await encodeMode(item, deviceId, keyBytes, mode)); } catch (e) {
+    try { options.push(await encodeMode(item, deviceId, keyBytes, mode, chain)); } catch (e) {
       if (!(e instanceof Unencodable)) throw e;
     }
   }
@@ -274,3 +370,6 @@ export async function encode(item, deviceId, keyBytes) {
   const size = (parts) => parts.length * 1e6 + parts.join('').length;
   return options.sort((a, b) => size(a) - size(b))[0];
 }
+
+/** The chain's next key (server/sms/codec.py next_key): the phone keeps it and forgets the one it used. */
+export const nextKey = async (keyBytes) => hmac(await hmacKey(keyBytes), enc.encode('binhan sms next'));

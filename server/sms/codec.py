@@ -7,14 +7,26 @@ The phone has the twin of this module (pwa/js/sms-codec.js); both give the same 
   a 5-character header: ``mode``, ``n`` (parts), ``i`` (this part, 0-based) and a 2-character message id drawn from
   the report's id. Parts reassemble in any order (same sender, same message id, same ``n``).
 * The parts' bodies, joined, are the base-122 digits (ALPHABET: the GSM 03.38 basic characters minus ``@``, which
-  some SMS centres read as the end of the text, LF, CR, ESC, space and ``Ç``) of ``0x01 ‖ payload``.
-* ``payload = varint(device id) ‖ report id (16 bytes) ‖ ciphertext ‖ MAC (8 bytes)``. The ciphertext is the item's
-  fields and text (below) XOR an HMAC-SHA256 key stream keyed by the device's SMS key and the report id (unique per
-  report, so no nonce travels); the MAC is HMAC-SHA256 under another key derived from the device's SMS key over
-  ``mode ‖ everything before it``, truncated to 64 bits. The carrier reads neither the text nor the fields.
+  some SMS centres read as the end of the text, LF, CR, ESC, space and ``Ç``) of ``version ‖ payload``.
+* Version 2 (what phones send): ``payload = varint(device id) ‖ varint(epoch) ‖ varint(step) ‖ report id (16 bytes)
+  ‖ ciphertext ‖ MAC (8 bytes)``, under the message key ``K(epoch, step)`` of a one-way chain (issue 11):
+  ``K(epoch, 0) = HMAC(device key, "binhan sms epoch" ‖ epoch)`` is what the phone gets from ``/sms/config`` (a
+  random epoch at each fetch), ``K(epoch, step + 1) = HMAC(K(epoch, step), "binhan sms next")``. The phone keeps
+  only the next key: a copy of the phone taken later cannot open an SMS it sent (or the parts it keeps), and a
+  copy's token fetches a new epoch, not the old one. Version 1 (phones of the first build): no epoch or step, the
+  device key itself.
+* The ciphertext is the item's fields and text (below) XOR an HMAC-SHA256 key stream keyed by the message key and
+  the report id (unique per report, so no nonce travels); the MAC is HMAC-SHA256 under another key derived from the
+  message key over ``mode ‖ version ‖ everything before it``, truncated to 64 bits. The carrier reads neither the
+  text nor the fields.
 * ``mode`` says how the text is written: ``D`` a dictionary of Vietnamese syllables (words.py) with single letters,
   digits and punctuation as 7-bit codes; ``U`` UTF-16 code units as they are. The encoder writes both and keeps
   the one with fewer parts.
+
+An anonymous tip (item type 1) carries what the tip queue would send to ``POST /api/v1/tips`` without its token:
+village, category, urgency, declared photos, its mailbox (verifier and public key, so the phone reads the answers
+by data later) and its words, in clear or as the box sealed to the commune's key. It names no household and no
+time; the envelope's device id and MAC only prove an enrolled phone sent it, and the server keeps neither.
 
 The decoded item is the JSON object the phone's outbox would push through ``/sync``, key for key (same optional keys,
 same time strings), so the household's signature (ADR 0005) still verifies and the content hash (the idempotency of
@@ -49,10 +61,17 @@ PART_CHARS = SMS_CHARS - HEADER
 MAX_PARTS = 20
 MODES = ("D", "U")
 MAC_BYTES = 8
+VERSIONS = (1, 2)
+MAX_STEP = 100_000  # a phone fetches a new epoch at least daily: far more steps than reports in a day
 
 KINDS = ("tip", "complaint", "question", "appointment", "help", "lost_found")
 CATEGORIES = ("drugs", "theft", "gambling", "loan_shark", "fraud", "violence", "racing", "other")
 CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp")
+ATTACHMENT_KEYS = {"id", "sha256", "size", "content_type"}
+# A photo sealed on the phone (issue 11): the content type code no type uses, then its type, then the version of the
+# commune's key it is sealed to (a tip's), or 0 and the 6-byte id of the server's queue key (any other report's).
+SEALED_PHOTO = 3
+QUEUE_KEY_ID_BYTES = 6
 
 _VOWELS = {
     "a": "aàáảãạ",
@@ -304,6 +323,9 @@ def read_text(bits: BitReader, mode: str, limit: int = 5000) -> str:
 
 OPTIONAL = ("category", "location", "urgency", "appointment_at", "signature")
 REQUIRED = ("type", "id", "household_id", "kind", "body", "anonymous", "created_at", "attachments")
+TIP_OPTIONAL = ("body", "location", "sealed")
+TIP_REQUIRED = ("id", "village_id", "category", "urgency", "attachments", "mailbox")
+URGENCIES = ("", "normal", "urgent")
 
 
 def _ms(moment: str) -> int:
@@ -333,7 +355,19 @@ def _from_b64u(text: str) -> bytes:
 
 
 def write_item(bits: BitWriter, item: dict[str, Any], mode: str) -> None:
-    """The report's fields after its id (the id travels in the clear part of the payload)."""
+    """The item's fields after its id (the id travels in the clear part of the payload): a report or a tip."""
+    if is_tip(item):
+        _write_tip(bits, item, mode)
+    else:
+        _write_report(bits, item, mode)
+
+
+def is_tip(item: dict[str, Any]) -> bool:
+    """An anonymous tip as the tip queue sends it to ``POST /api/v1/tips`` (no ``type``; its mailbox instead)."""
+    return "type" not in item and "mailbox" in item
+
+
+def _write_report(bits: BitWriter, item: dict[str, Any], mode: str) -> None:
     if set(item) - set(REQUIRED) - set(OPTIONAL) or any(key not in item for key in REQUIRED):
         raise Unencodable("unexpected or missing keys")
     if item["type"] != "report" or item["kind"] not in KINDS or not isinstance(item["anonymous"], bool):
@@ -341,32 +375,14 @@ def write_item(bits: BitWriter, item: dict[str, Any], mode: str) -> None:
     household = item["household_id"]
     if not isinstance(household, int) or isinstance(household, bool):
         raise Unencodable("household_id")
-    bits.write(0, 2)  # item type: 0 = report (1–3 kept for follow-ups and tips)
+    bits.write(0, 2)  # item type: 0 = report, 1 = tip (2–3 kept for follow-ups)
     bits.varint(household)
     bits.write(KINDS.index(item["kind"]), 3)
-    if "category" not in item:
-        bits.write(0, 4)
-    elif item["category"] is None:
-        bits.write(15, 4)
-    elif item["category"] in CATEGORIES:
-        bits.write(1 + CATEGORIES.index(item["category"]), 4)
-    else:
-        raise Unencodable("category")
+    _write_category(bits, item)
     bits.write(int(item["anonymous"]), 1)
-    urgency = item.get("urgency", "")
-    if urgency not in ("normal", "urgent") and "urgency" in item:
-        raise Unencodable("urgency")
-    bits.write(("", "normal", "urgent").index(urgency), 2)
+    _write_urgency(bits, item)
     bits.write(_ms(item["created_at"]), 44)
-    location = item.get("location")
-    if "location" not in item:
-        bits.write(0, 2)
-    elif location == "":
-        bits.write(1, 2)
-    elif isinstance(location, str):
-        bits.write(2, 2)
-    else:
-        raise Unencodable("location")
+    _write_location(bits, item)
     if "appointment_at" not in item:
         bits.write(0, 2)
     elif item["appointment_at"] is None:
@@ -383,21 +399,7 @@ def write_item(bits: BitWriter, item: dict[str, Any], mode: str) -> None:
         bits.write(2, 2)
         bits.write((wall - EPOCH) // timedelta(minutes=1), 32)  # the wall time as written, and its offset
         bits.write(offset + 1024, 11)
-    attachments = item["attachments"]
-    if not isinstance(attachments, list) or len(attachments) > 3:
-        raise Unencodable("attachments")
-    bits.write(len(attachments), 2)
-    for declared in attachments:
-        if not isinstance(declared, dict) or set(declared) != {"id", "sha256", "size", "content_type"}:
-            raise Unencodable("attachment keys")
-        _uuid(bits, declared["id"])
-        if not re.fullmatch(r"[0-9a-f]{64}", str(declared["sha256"])):
-            raise Unencodable("sha256")
-        bits.write(int(declared["sha256"], 16), 256)
-        if not isinstance(declared["size"], int) or declared["content_type"] not in CONTENT_TYPES:
-            raise Unencodable("attachment")
-        bits.write(declared["size"], 23)
-        bits.write(CONTENT_TYPES.index(declared["content_type"]), 2)
+    _write_attachments(bits, item["attachments"])
     if "signature" in item:
         signature = item["signature"]
         raw = _from_b64u(signature) if isinstance(signature, str) else b""
@@ -410,8 +412,125 @@ def write_item(bits: BitWriter, item: dict[str, Any], mode: str) -> None:
     if not isinstance(item["body"], str):
         raise Unencodable("body")
     write_text(bits, item["body"], mode)
-    if location:
-        write_text(bits, location, mode)
+    if item.get("location"):
+        write_text(bits, item["location"], mode)
+
+
+def _write_category(bits: BitWriter, item: dict[str, Any]) -> None:
+    if "category" not in item:
+        bits.write(0, 4)
+    elif item["category"] is None:
+        bits.write(15, 4)
+    elif item["category"] in CATEGORIES:
+        bits.write(1 + CATEGORIES.index(item["category"]), 4)
+    else:
+        raise Unencodable("category")
+
+
+def _write_urgency(bits: BitWriter, item: dict[str, Any]) -> None:
+    urgency = item.get("urgency", "")
+    if urgency not in ("normal", "urgent") and "urgency" in item:
+        raise Unencodable("urgency")
+    bits.write(URGENCIES.index(urgency), 2)
+
+
+def _write_attachments(bits: BitWriter, attachments: Any) -> None:
+    if not isinstance(attachments, list) or len(attachments) > 3:
+        raise Unencodable("attachments")
+    bits.write(len(attachments), 2)
+    for declared in attachments:
+        keys = set(declared) if isinstance(declared, dict) else set()
+        sealed = keys in ({*ATTACHMENT_KEYS, "key_version"}, {*ATTACHMENT_KEYS, "key_id"})
+        if keys != ATTACHMENT_KEYS and not sealed:
+            raise Unencodable("attachment keys")
+        _uuid(bits, declared["id"])
+        if not re.fullmatch(r"[0-9a-f]{64}", str(declared["sha256"])):
+            raise Unencodable("sha256")
+        bits.write(int(declared["sha256"], 16), 256)
+        size, version = declared["size"], declared.get("key_version")
+        if not _small_int(size, 2**23) or declared["content_type"] not in CONTENT_TYPES:
+            raise Unencodable("attachment")
+        bits.write(size, 23)
+        if sealed:
+            bits.write(SEALED_PHOTO, 2)
+        bits.write(CONTENT_TYPES.index(declared["content_type"]), 2)
+        if "key_id" in declared:  # to the server's queue key: version 0, then the key's 6-byte id
+            key_id = declared["key_id"]
+            raw = _from_b64u(key_id) if isinstance(key_id, str) else b""
+            if len(raw) != QUEUE_KEY_ID_BYTES or _b64u(raw) != key_id:
+                raise Unencodable("key_id")
+            bits.varint(0)
+            bits.write(int.from_bytes(raw, "big"), 8 * QUEUE_KEY_ID_BYTES)
+        elif sealed:
+            if not _small_int(version, 2**31) or version < 1:
+                raise Unencodable("key_version")
+            bits.varint(version)
+
+
+def _small_int(value: Any, bound: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < bound
+
+
+def _write_location(bits: BitWriter, item: dict[str, Any]) -> None:
+    location = item.get("location")
+    if "location" not in item:
+        bits.write(0, 2)
+    elif location == "":
+        bits.write(1, 2)
+    elif isinstance(location, str):
+        bits.write(2, 2)
+    else:
+        raise Unencodable("location")
+
+
+def _write_tip(bits: BitWriter, item: dict[str, Any], mode: str) -> None:
+    """A tip (ADR 0004's item, issue 17): no household and no phone time; its mailbox's verifier and public key
+    travel whole (the phone polls the mailbox by data later); its words in clear or sealed to the commune's key."""
+    if set(item) - set(TIP_REQUIRED) - set(TIP_OPTIONAL) or any(key not in item for key in TIP_REQUIRED):
+        raise Unencodable("unexpected or missing tip keys")
+    village = item["village_id"]
+    if not isinstance(village, int) or isinstance(village, bool):
+        raise Unencodable("village_id")
+    bits.write(1, 2)  # item type: 1 = tip
+    bits.varint(village)
+    _write_category(bits, item)
+    _write_urgency(bits, item)
+    _write_attachments(bits, item["attachments"])
+    mailbox = item["mailbox"]
+    if not isinstance(mailbox, dict) or set(mailbox) != {"verifier", "public_key"}:
+        raise Unencodable("mailbox")
+    if not re.fullmatch(r"[0-9a-f]{64}", str(mailbox["verifier"])):
+        raise Unencodable("mailbox verifier")
+    bits.write(int(mailbox["verifier"], 16), 256)
+    point = _from_b64u(mailbox["public_key"]) if isinstance(mailbox["public_key"], str) else b""
+    if len(point) != 65 or point[0] != 4 or _b64u(point) != mailbox["public_key"]:
+        raise Unencodable("mailbox public key")
+    bits.write(int.from_bytes(point[1:], "big"), 512)
+    if "sealed" in item:
+        _write_sealed(bits, item)
+        return
+    if not isinstance(item.get("body"), str):
+        raise Unencodable("body")
+    bits.write(0, 1)
+    _write_location(bits, item)
+    write_text(bits, item["body"], mode)
+    if item.get("location"):
+        write_text(bits, item["location"], mode)
+
+
+def _write_sealed(bits: BitWriter, item: dict[str, Any]) -> None:
+    """Words sealed on the phone to the commune's reading key: the box's bytes as they are (nothing to compress)."""
+    sealed = item["sealed"]
+    if "body" in item or "location" in item or not isinstance(sealed, dict) or set(sealed) != {"key_version", "box"}:
+        raise Unencodable("sealed")
+    version, box = sealed["key_version"], sealed["box"]
+    raw = _from_b64u(box) if isinstance(box, str) else b""
+    if not isinstance(version, int) or isinstance(version, bool) or not raw or _b64u(raw) != box:
+        raise Unencodable("sealed box")
+    bits.write(1, 1)
+    bits.varint(version)
+    bits.varint(len(raw))
+    bits.write(int.from_bytes(raw, "big"), 8 * len(raw))
 
 
 def _uuid(bits: BitWriter, value: Any) -> None:
@@ -425,30 +544,21 @@ def _uuid(bits: BitWriter, value: Any) -> None:
 
 
 def read_item(bits: BitReader, item_id: uuid.UUID, mode: str) -> dict[str, Any]:
-    if bits.read(2) != 0:
+    item_type = bits.read(2)
+    if item_type == 1:
+        return _read_tip(bits, item_id, mode)
+    if item_type != 0:
         raise Malformed("malformed", "unknown item type")
     item: dict[str, Any] = {"type": "report", "id": str(item_id), "household_id": bits.varint()}
     kind = bits.read(3)
     if kind >= len(KINDS):
         raise Malformed("malformed", "unknown kind")
     item["kind"] = KINDS[kind]
-    category = bits.read(4)
-    if category == 15:
-        item["category"] = None
-    elif category:
-        if category > len(CATEGORIES):
-            raise Malformed("malformed", "unknown category")
-        item["category"] = CATEGORIES[category - 1]
+    _read_category(bits, item)
     item["anonymous"] = bool(bits.read(1))
-    urgency = bits.read(2)
-    if urgency == 3:
-        raise Malformed("malformed", "unknown urgency")
-    if urgency:
-        item["urgency"] = ("", "normal", "urgent")[urgency]
+    _read_urgency(bits, item)
     item["created_at"] = _iso_ms(bits.read(44))
-    location = bits.read(2)
-    if location == 3:
-        raise Malformed("malformed", "unknown location flag")
+    location = _read_location_flag(bits)
     appointment = bits.read(2)
     if appointment == 1:
         item["appointment_at"] = None
@@ -459,26 +569,81 @@ def read_item(bits: BitReader, item_id: uuid.UUID, mode: str) -> dict[str, Any]:
         item["appointment_at"] = f"{wall}:00{sign}{abs(offset) // 60:02d}:{abs(offset) % 60:02d}"
     elif appointment == 3:
         raise Malformed("malformed", "unknown appointment flag")
+    item["attachments"] = _read_attachments(bits)
+    if bits.read(1):
+        item["signature"] = _b64u(bits.read(512).to_bytes(64, "big"))
+    _read_words(bits, item, location, mode)
+    return item
+
+
+def _read_tip(bits: BitReader, item_id: uuid.UUID, mode: str) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": str(item_id), "village_id": bits.varint()}
+    _read_category(bits, item)
+    _read_urgency(bits, item)
+    item["attachments"] = _read_attachments(bits)
+    verifier = f"{bits.read(256):064x}"
+    item["mailbox"] = {"verifier": verifier, "public_key": _b64u(b"\x04" + bits.read(512).to_bytes(64, "big"))}
+    if bits.read(1):
+        version, length = bits.varint(), bits.varint()
+        if length > 6000:
+            raise Malformed("malformed", "the sealed box is too long")
+        item["sealed"] = {"key_version": version, "box": _b64u(bits.read(8 * length).to_bytes(length, "big"))}
+        return item
+    _read_words(bits, item, _read_location_flag(bits), mode)
+    return item
+
+
+def _read_category(bits: BitReader, item: dict[str, Any]) -> None:
+    category = bits.read(4)
+    if category == 15:
+        item["category"] = None
+    elif category:
+        if category > len(CATEGORIES):
+            raise Malformed("malformed", "unknown category")
+        item["category"] = CATEGORIES[category - 1]
+
+
+def _read_urgency(bits: BitReader, item: dict[str, Any]) -> None:
+    urgency = bits.read(2)
+    if urgency == 3:
+        raise Malformed("malformed", "unknown urgency")
+    if urgency:
+        item["urgency"] = URGENCIES[urgency]
+
+
+def _read_location_flag(bits: BitReader) -> int:
+    location = bits.read(2)
+    if location == 3:
+        raise Malformed("malformed", "unknown location flag")
+    return location
+
+
+def _read_attachments(bits: BitReader) -> list[dict[str, Any]]:
     attachments = []
     for _ in range(bits.read(2)):
         declared_id = str(uuid.UUID(int=bits.read(128)))
         sha = f"{bits.read(256):064x}"
-        size = bits.read(23)
+        declared: dict[str, Any] = {"id": declared_id, "sha256": sha, "size": bits.read(23)}
         content_type = bits.read(2)
+        if content_type == SEALED_PHOTO:
+            content_type = bits.read(2)
+            version = bits.varint()
+            if version:
+                declared["key_version"] = version
+            else:
+                declared["key_id"] = _b64u(bits.read(8 * QUEUE_KEY_ID_BYTES).to_bytes(QUEUE_KEY_ID_BYTES, "big"))
         if content_type >= len(CONTENT_TYPES):
             raise Malformed("malformed", "unknown content type")
-        attachments.append(
-            {"id": declared_id, "sha256": sha, "size": size, "content_type": CONTENT_TYPES[content_type]}
-        )
-    item["attachments"] = attachments
-    if bits.read(1):
-        item["signature"] = _b64u(bits.read(512).to_bytes(64, "big"))
+        attachments.append({**declared, "content_type": CONTENT_TYPES[content_type]})
+    return attachments
+
+
+def _read_words(bits: BitReader, item: dict[str, Any], location: int, mode: str) -> None:
     item["body"] = read_text(bits, mode)
     if location == 1:
         item["location"] = ""
     elif location == 2:
         item["location"] = read_text(bits, mode, 200)
-    return item
 
 
 # --- keys, key stream, MAC --------------------------------------------------------------------------------------
@@ -494,8 +659,33 @@ def _keystream(key: bytes, item_id: bytes, length: int) -> bytes:
     return b"".join(blocks)[:length]
 
 
-def _mac(key: bytes, mode: str, signed: bytes) -> bytes:
-    return hmac.new(_derive(key, b"binhan sms mac"), mode.encode() + signed, hashlib.sha256).digest()[:MAC_BYTES]
+def _mac(key: bytes, mode: str, version: int, signed: bytes) -> bytes:
+    header = mode.encode() + (bytes([version]) if version > 1 else b"")
+    return hmac.new(_derive(key, b"binhan sms mac"), header + signed, hashlib.sha256).digest()[:MAC_BYTES]
+
+
+def epoch_key(device_key: bytes, epoch: int) -> bytes:
+    """``K(epoch, 0)``: what ``/sms/config`` gives the phone."""
+    return _derive(device_key, b"binhan sms epoch" + epoch.to_bytes(4, "big"))
+
+
+def next_key(key: bytes) -> bytes:
+    """One step down the chain: the phone keeps this one and forgets ``key``."""
+    return _derive(key, b"binhan sms next")
+
+
+def message_key(device_key: bytes, envelope: Envelope) -> bytes:
+    """The key a message was sent under (the server's side: it holds the device key, the root of every chain)."""
+    if envelope.version == 1:
+        return device_key
+    if envelope.epoch >= 2**32:  # the server draws 32 bits: a larger one is forged (and has no 4-byte form)
+        raise Malformed("malformed", "no such epoch")
+    if envelope.step > MAX_STEP:
+        raise Malformed("stale_key", "the key chain is longer than any phone's")
+    key = epoch_key(device_key, envelope.epoch)
+    for _ in range(envelope.step):
+        key = next_key(key)
+    return key
 
 
 def _varint_bytes(value: int) -> bytes:
@@ -510,8 +700,8 @@ def _varint_bytes(value: int) -> bytes:
 # --- characters and parts ---------------------------------------------------------------------------------------
 
 
-def to_digits(payload: bytes) -> str:
-    number = int.from_bytes(b"\x01" + payload, "big")
+def to_digits(payload: bytes, version: int = 2) -> str:
+    number = int.from_bytes(bytes([version]) + payload, "big")
     digits: list[str] = []
     while number:
         number, digit = divmod(number, BASE)
@@ -519,16 +709,16 @@ def to_digits(payload: bytes) -> str:
     return "".join(reversed(digits))
 
 
-def from_digits(text: str) -> bytes:
+def from_digits(text: str) -> tuple[int, bytes]:
     number = 0
     for ch in text:
         if ch not in DIGIT:
             raise Malformed("malformed", "a character outside the SMS alphabet")
         number = number * BASE + DIGIT[ch]
     raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
-    if not raw or raw[0] != 1:
+    if not raw or raw[0] not in VERSIONS:
         raise Malformed("malformed", "no start marker")
-    return raw[1:]
+    return raw[0], raw[1:]
 
 
 def message_id(item_id: uuid.UUID) -> str:
@@ -575,13 +765,21 @@ def split(mode: str, digits: str, item_id: uuid.UUID) -> list[str]:
 # --- the whole message ------------------------------------------------------------------------------------------
 
 
-def encode(item: dict[str, Any], device_id: int, key: bytes, mode: str | None = None) -> list[str]:
-    """The SMS parts of a report item (the exact JSON object the outbox pushes); ``mode`` None: the shorter."""
+def encode(
+    item: dict[str, Any],
+    device_id: int,
+    key: bytes,
+    mode: str | None = None,
+    chain: tuple[int, int] | None = None,
+) -> list[str]:
+    """The SMS parts of a report item (the exact JSON object the outbox pushes) or of a tip (the object the tip queue
+    sends to ``POST /api/v1/tips``, without its token); ``mode`` None: the shorter. ``chain``: (epoch, step) of
+    ``key`` in its chain (version 2); None: version 1, ``key`` is the device key."""
     if mode is None:
         options = []
         for candidate in MODES:
             try:
-                options.append(encode(item, device_id, key, candidate))
+                options.append(encode(item, device_id, key, candidate, chain))
             except Unencodable:
                 continue
         if not options:
@@ -594,8 +792,10 @@ def encode(item: dict[str, Any], device_id: int, key: bytes, mode: str | None = 
     write_item(bits, item, mode)
     plain = bits.to_bytes()
     secret = bytes(a ^ b for a, b in zip(plain, _keystream(key, item_id.bytes, len(plain)), strict=True))
-    signed = _varint_bytes(device_id) + item_id.bytes + secret
-    parts = split(mode, to_digits(signed + _mac(key, mode, signed)), item_id)
+    version = 1 if chain is None else 2
+    position = b"" if chain is None else _varint_bytes(chain[0]) + _varint_bytes(chain[1])
+    signed = _varint_bytes(device_id) + position + item_id.bytes + secret
+    parts = split(mode, to_digits(signed + _mac(key, mode, version, signed), version), item_id)
     if decode_parts(parts, lambda _: key)[1] != item:  # what the server will rebuild, or nothing
         raise Unencodable("does not round-trip")
     return parts
@@ -611,6 +811,9 @@ class Envelope:
     secret: bytes
     mac: bytes
     signed: bytes
+    version: int = 1
+    epoch: int = 0
+    step: int = 0
 
 
 def assemble(parts: Sequence[Part]) -> Envelope:
@@ -620,16 +823,12 @@ def assemble(parts: Sequence[Part]) -> Envelope:
     ordered = sorted(parts, key=lambda p: p.index)
     if [p.index for p in ordered] != list(range(parts[0].total)):
         raise Malformed("truncated", "parts are missing")
-    payload = from_digits("".join(p.body for p in ordered))
-    pos, device_id, shift = 0, 0, 0
-    while True:
-        if pos >= len(payload) or shift > 28:
-            raise Malformed("truncated", "no device id")
-        byte = payload[pos]
-        device_id |= (byte & 0x7F) << shift
-        pos, shift = pos + 1, shift + 7
-        if not byte & 0x80:
-            break
+    version, payload = from_digits("".join(p.body for p in ordered))
+    device_id, pos = _read_varint(payload, 0)
+    epoch, step = 0, 0
+    if version == 2:
+        epoch, pos = _read_varint(payload, pos)
+        step, pos = _read_varint(payload, pos)
     if len(payload) < pos + 16 + MAC_BYTES + 1:
         raise Malformed("truncated", "the message is too short")
     item_id = uuid.UUID(bytes=payload[pos : pos + 16])
@@ -642,11 +841,26 @@ def assemble(parts: Sequence[Part]) -> Envelope:
         payload[pos + 16 : -MAC_BYTES],
         payload[-MAC_BYTES:],
         payload[:-MAC_BYTES],
+        version,
+        epoch,
+        step,
     )
 
 
+def _read_varint(payload: bytes, pos: int) -> tuple[int, int]:
+    value, shift = 0, 0
+    while True:
+        if pos >= len(payload) or shift > 28:
+            raise Malformed("truncated", "a number of the header is cut short")
+        byte = payload[pos]
+        value |= (byte & 0x7F) << shift
+        pos, shift = pos + 1, shift + 7
+        if not byte & 0x80:
+            return value, pos
+
+
 def verified(envelope: Envelope, key: bytes) -> bool:
-    return hmac.compare_digest(_mac(key, envelope.mode, envelope.signed), envelope.mac)
+    return hmac.compare_digest(_mac(key, envelope.mode, envelope.version, envelope.signed), envelope.mac)
 
 
 def open_item(envelope: Envelope, key: bytes) -> dict[str, Any]:
@@ -663,9 +877,9 @@ def open_item(envelope: Envelope, key: bytes) -> dict[str, Any]:
 
 
 def decode_parts(texts: Iterable[str], key_of: Any) -> tuple[Envelope, dict[str, Any]]:
-    """Parse, assemble, check and open; ``key_of(device_id)`` gives the device's key. For tests and encode()."""
+    """Parse, assemble, check and open; ``key_of(envelope)`` gives the message's key. For tests and encode()."""
     envelope = assemble([parse_part(text) for text in texts])
-    key = key_of(envelope.device_id)
+    key = key_of(envelope)
     if not verified(envelope, key):
         raise Malformed("bad_mac", "the MAC does not match")
     return envelope, open_item(envelope, key)

@@ -14,7 +14,9 @@ two days. So the answers are:
 * 5xx only when the server itself failed: the gateway retries, and the transaction left nothing behind.
 
 A complete message goes through the very operation ``POST /api/v1/sync`` uses (``sync.push.apply``) with the
-phone's device, so a report that came by SMS answers ``duplicate`` to the later sync of the same outbox item.
+phone's device, so a report that came by SMS answers ``duplicate`` to the later sync of the same outbox item. An
+anonymous tip goes through the tip's own storing (``tips.sending``) instead: the MAC proves an enrolled phone of
+the commune sent it, and then nothing of that phone, its number or the exact time is kept.
 """
 
 from __future__ import annotations
@@ -24,22 +26,26 @@ import hashlib
 import hmac
 import json
 import logging
+import secrets
 import time
 from datetime import timedelta
 from typing import Any
 
 from flask import current_app
+from marshmallow import ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import operations as audit
 from ..communes.models import Commune
-from ..database import utcnow
+from ..database import coarse_now, utcnow
 from ..errors import ApiError, NotFound
 from ..extensions import db
 from ..groups.models import Device
 from ..officers.models import Officer
 from ..sync import push
+from ..tips import sending as tip_sending
+from ..tips.schemas import TipSchema
 from . import codec, outbox
 from .models import SmsGateway, SmsInbound, SmsPart
 
@@ -121,11 +127,15 @@ def commune_of(officer: Officer) -> Commune:
 
 
 def device_config(device: Device) -> dict[str, Any]:
-    """What a phone needs to send by SMS: its id and key, and its commune's gateway number (None: no gateway)."""
+    """What a phone needs to send by SMS: its id, the head of a new key chain (a random epoch at every fetch, so a
+    copy of the phone that fetches gets a chain unrelated to the one the phone used: codec, issue 11), and its
+    commune's gateway number (None: no gateway)."""
     row = gateway(device.group.commune_id)
+    epoch = secrets.randbits(32)
     return {
         "device_id": device.id,
-        "key": base64.urlsafe_b64encode(device_key(device.id)).rstrip(b"=").decode(),
+        "epoch": epoch,
+        "key": base64.urlsafe_b64encode(codec.epoch_key(device_key(device.id), epoch)).rstrip(b"=").decode(),
         "number": row.number if row else None,
     }
 
@@ -242,11 +252,22 @@ def _act(commune_id: int, envelope_id: str, message: str, number: str) -> dict[s
             )
         ).all()
         if len(waiting) < part.total:
-            _record(commune_id, envelope_id, number, "partial")
+            _record(commune_id, envelope_id, "", "partial")  # no number: the message may be an anonymous tip
             return {"status": "waiting", "parts": len(waiting), "of": part.total}
         # The parts stay (PARTS_KEPT): a late copy of one of them then fails the unique key and is a duplicate.
         parts = [codec.parse_part(p.body) for p in waiting]
     return _complete(commune_id, envelope_id, number, parts)
+
+
+def _forget_parts(commune_id: int, number: str, part: codec.Part) -> None:
+    """An anonymous tip's parts go at once: kept, they would tie the sender's number to the message."""
+    db.session.execute(
+        delete(SmsPart).where(
+            SmsPart.commune_id == commune_id,
+            SmsPart.sender_hash == _sender_hash(number),
+            SmsPart.message_key == part.key,
+        )
+    )
 
 
 def _complete(commune_id: int, envelope_id: str, number: str, parts: list[codec.Part]) -> dict[str, Any]:
@@ -258,7 +279,10 @@ def _complete(commune_id: int, envelope_id: str, number: str, parts: list[codec.
     ids = {"device_id": device.id if device else None, "report_id": envelope.item_id}
     if device is None or device.group.commune_id != commune_id:
         return _refuse(commune_id, envelope_id, number, "unknown_device", report_id=envelope.item_id)
-    key = device_key(device.id)
+    try:
+        key = codec.message_key(device_key(device.id), envelope)
+    except codec.Malformed as exc:
+        return _refuse(commune_id, envelope_id, number, exc.reason, **ids)
     if not codec.verified(envelope, key):
         return _refuse(commune_id, envelope_id, number, "bad_mac", **ids)
     if device.revoked_at is not None:
@@ -267,6 +291,9 @@ def _complete(commune_id: int, envelope_id: str, number: str, parts: list[codec.
         item = codec.open_item(envelope, key)
     except codec.Malformed as exc:
         return _refuse(commune_id, envelope_id, number, exc.reason, **ids)
+    if codec.is_tip(item):
+        _forget_parts(commune_id, number, parts[0])
+        return _tip(commune_id, envelope_id, device, item)
     (result,) = push.apply(device, [item])  # the sync's own operation: same checks, same idempotency
     if result["status"] == "rejected":
         return _refuse(commune_id, envelope_id, number, str(result["error"]["code"])[:40], **ids)
@@ -274,3 +301,22 @@ def _complete(commune_id: int, envelope_id: str, number: str, parts: list[codec.
     _record(commune_id, envelope_id, number, outcome, **ids)
     outbox.remember(commune_id, envelope.item_id, number)  # replies and statuses go back to that number too
     return {"status": outcome, "tracking_code": result.get("tracking_code")}
+
+
+def _tip(commune_id: int, envelope_id: str, device: Device, item: dict[str, Any]) -> dict[str, Any]:
+    """An anonymous tip by SMS: stored as ``POST /api/v1/tips`` stores one. Its delivery is logged with no number,
+    phone, report or time finer than the hour, and no reply goes back by SMS: answers wait in its mailbox."""
+    at = coarse_now()
+    reason: str | None = None
+    try:
+        stored, _ = tip_sending.store_sms_tip(device, TipSchema().load(item))
+        outcome = "stored" if stored == "created" else "duplicate"
+    except ValidationError:
+        outcome, reason = "refused", "validation_error"
+    except ApiError as exc:
+        outcome, reason = "refused", exc.code[:40]
+    db.session.add(
+        SmsInbound(commune_id=commune_id, envelope_id=envelope_id, outcome=outcome, reason=reason, received_at=at)
+    )
+    db.session.flush()
+    return {"status": outcome, **({"reason": reason} if reason else {})}

@@ -7,7 +7,11 @@ from marshmallow import Schema, fields, validate
 
 class SmsConfigSchema(Schema):
     device_id = fields.Integer(required=True)
-    key = fields.String(required=True, metadata={"description": "The phone's SMS key, 32 bytes base64url (ADR 0006)."})
+    epoch = fields.Integer(required=True, metadata={"description": "A new random epoch of the SMS key chain."})
+    key = fields.String(
+        required=True,
+        metadata={"description": "The chain's first key K(epoch, 0), 32 bytes base64url (ADR 0006, issue 11)."},
+    )
     number = fields.String(allow_none=True, metadata={"description": "The commune's gateway number; null: none."})
 
 

@@ -11,6 +11,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from server.sms import codec
 from server.sms import operations as sms
 from tests.conftest import Phone, report_item
 
@@ -26,11 +27,22 @@ def sms_item(phone: Phone, **overrides: Any) -> dict[str, Any]:
     return report_item(phone.group["households"][0]["id"], created_at=iso_now(), **overrides)
 
 
-def phone_key(phone: Phone) -> tuple[int, bytes]:
-    answer = phone.client.get("/api/v1/sms/config", headers=phone.headers)
-    assert answer.status_code == 200, answer.json
-    assert answer.json["number"] == "+84900000113", "the demo commune's gateway"
-    return answer.json["device_id"], base64.urlsafe_b64decode(answer.json["key"] + "==")
+class PhoneSms:
+    """A phone's SMS key chain as the phone keeps it (codec, version 2): each message goes under the chain's current
+    key, which the phone then replaces by the next."""
+
+    def __init__(self, phone: Phone) -> None:
+        answer = phone.client.get("/api/v1/sms/config", headers=phone.headers)
+        assert answer.status_code == 200, answer.json
+        assert answer.json["number"] == "+84900000113", "the demo commune's gateway"
+        self.device_id, self.epoch = answer.json["device_id"], answer.json["epoch"]
+        self.key, self.step = base64.urlsafe_b64decode(answer.json["key"] + "=="), 0
+
+    def encode(self, item: dict[str, Any], key: bytes | None = None) -> list[str]:
+        """The item's parts under the next key of the chain (``key``: someone else's guess at it)."""
+        parts = codec.encode(item, self.device_id, key or self.key, chain=(self.epoch, self.step))
+        self.key, self.step = codec.next_key(self.key), self.step + 1
+        return parts
 
 
 class Gateway:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmarks.sms_corpus import reports
+from benchmarks.sms_corpus import reports, tips
 from server.sms import codec
 from server.sms.words import WORDS
 
@@ -99,11 +99,65 @@ def test_any_change_fails_the_mac_or_the_format() -> None:
     assert other.value.reason == "not_ours"
 
 
+def test_a_chained_message_opens_with_its_own_key_only() -> None:
+    """Version 2 (issue 11): the phone sends under K(epoch, step) and then keeps only the next key. The server, from
+    the device key, rebuilds the message key; the key the phone kept, or the head of another epoch, opens nothing."""
+    device_key, epoch = bytes(range(1, 33)), 3_000_000_001
+    head = codec.epoch_key(device_key, epoch)
+    used = codec.next_key(codec.next_key(head))  # the phone's third message of this epoch
+    kept = codec.next_key(used)
+    item = CORPUS[3]
+    parts = codec.encode(item, 42, used, chain=(epoch, 2))
+    envelope, decoded = codec.decode_parts(parts, lambda e: codec.message_key(device_key, e))
+    assert decoded == item and (envelope.version, envelope.epoch, envelope.step) == (2, epoch, 2)
+    for stranger in (kept, head, codec.epoch_key(device_key, epoch + 1), device_key):
+        with pytest.raises(codec.Malformed) as refused:
+            _decode(parts, stranger)
+        assert refused.value.reason == "bad_mac"
+    v1 = codec.encode(item, 42, used)
+    assert len("".join(parts)) - len("".join(v1)) <= 8, "epoch and step cost a few characters, not a part"
+
+
+def test_a_chain_longer_than_any_phone_or_an_epoch_the_server_never_draws_is_refused() -> None:
+    parts = codec.encode(CORPUS[0], 1, KEY, chain=(7, codec.MAX_STEP + 1))
+    with pytest.raises(codec.Malformed) as stale:
+        codec.decode_parts(parts, lambda e: codec.message_key(KEY, e))
+    assert stale.value.reason == "stale_key"
+    forged = codec.encode(CORPUS[0], 1, KEY, chain=(2**32, 0))  # 33 bits: refused, not a server error
+    with pytest.raises(codec.Malformed) as refused:
+        codec.decode_parts(forged, lambda e: codec.message_key(KEY, e))
+    assert refused.value.reason == "malformed"
+
+
 def test_the_text_is_not_readable_by_the_carrier() -> None:
     item = _item("Tối nay có đánh bạc ở nhà kho cuối thôn Đông", None)
     item["body"] = "danh bac o nha kho cuoi thon Dong"
     sent = "".join(codec.encode(item, 1, KEY, "U"))
     assert "danh" not in sent and "Dong" not in sent
+
+
+def photos(*versions: int | None) -> list[dict]:
+    """Declared photos; a version: sealed to that version of the commune's key (a tip's, issue 11)."""
+    declared = []
+    for n, version in enumerate(versions):
+        photo = {"id": str(uuid.uuid4()), "sha256": f"{n:064x}", "size": 180_000 + n, "content_type": "image/webp"}
+        declared.append(photo if version is None else {**photo, "size": photo["size"] + 93, "key_version": version})
+    return declared
+
+
+def test_sealed_photos_travel_with_the_key_they_are_sealed_to() -> None:
+    tip = {**tips(1)[0], "attachments": photos(1, 300, None)}
+    to_server = [{**photo, "key_id": "q7Zk-1_a"} for photo in photos(None, None)]  # the queue key's id: 6 bytes
+    report = {**CORPUS[0], "attachments": [*photos(7), *to_server]}
+    for item in (tip, report):
+        assert _decode(codec.encode(item, 5, KEY)) == item
+    for key_id in ("q7Zk-1_", "q7Zk-1_aa", "q7Zk+1/a"):  # not six bytes in canonical base64url
+        with pytest.raises(codec.Unencodable):
+            codec.encode({**report, "attachments": [{**to_server[0], "key_id": key_id}]}, 5, KEY)
+    recording = {**photos(1)[0], "content_type": "audio/webm", "duration_ms": 4200}
+    for attachments in ([recording], [{**photos(1)[0], "key_version": 0}], [{**photos(1)[0], "key_version": True}]):
+        with pytest.raises(codec.Unencodable):
+            codec.encode({**tip, "attachments": attachments}, 5, KEY)
 
 
 def test_items_the_server_could_not_rebuild_are_not_encoded() -> None:

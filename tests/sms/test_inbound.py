@@ -18,7 +18,7 @@ from server.sms import codec
 from server.sms import operations as sms
 from server.sms.models import SmsInbound, SmsPart
 
-from .gateway import Gateway, gateway_of, phone_key, sms_item
+from .gateway import Gateway, PhoneSms, gateway_of, sms_item
 
 
 @pytest.fixture
@@ -31,9 +31,9 @@ def reports_with(item_id: str) -> int:
 
 
 def test_sms_then_data_then_sms_is_one_report_and_replies_reach_the_phone(phone, gateway, officer) -> None:
-    device_id, key = phone_key(phone)
+    texts = PhoneSms(phone)
     item = sms_item(phone, urgency="urgent", body="Tối nay có khoảng 10 người tụ tập đánh bạc ở nhà kho cuối thôn.")
-    (part,) = codec.encode(item, device_id, key)
+    (part,) = texts.encode(item)
     first = gateway.deliver(part)
     assert first.status_code == 200 and first.json["status"] == "stored", first.json
     assert first.json["tracking_code"]
@@ -52,10 +52,30 @@ def test_sms_then_data_then_sms_is_one_report_and_replies_reach_the_phone(phone,
     assert any(c.get("type") == "message" and c.get("body") == "Đã nhận, đang cử người đến." for c in changes)
 
 
+def test_a_copy_of_the_phone_opens_no_sms_it_sent_and_first_build_phones_still_get_through(app, phone, gateway) -> None:
+    """Issue 11: the phone kept only the next key of its chain and a copy's token fetches a new epoch; neither opens
+    what the phone sent. A phone still on the first build (version 1, the device key itself) is still heard."""
+    texts = PhoneSms(phone)
+    item = sms_item(phone, body="Có người lạ đến hỏi thăm nhà ông Bảy lúc nửa đêm.")
+    parts = texts.encode(item)
+    copy = PhoneSms(phone)  # the copy, online with the phone's token
+    assert copy.epoch != texts.epoch
+    for key in (texts.key, copy.key):
+        with pytest.raises(codec.Malformed):
+            codec.decode_parts(parts, lambda _, key=key: key)
+    assert gateway.deliver(parts[0]).json["status"] == "stored"
+
+    with app.app_context():
+        device_key = sms.device_key(texts.device_id)
+    old = sms_item(phone, body="Tin nhắn từ máy chưa cập nhật.")
+    stored = gateway.deliver(codec.encode(old, texts.device_id, device_key)[0]).json
+    assert stored["status"] == "stored", stored
+
+
 def test_a_retried_delivery_is_answered_2xx_and_stored_once(phone, gateway) -> None:
-    device_id, key = phone_key(phone)
+    texts = PhoneSms(phone)
     item = sms_item(phone)
-    raw = gateway.body(codec.encode(item, device_id, key)[0], envelope="retry-me")
+    raw = gateway.body(texts.encode(item)[0], envelope="retry-me")
     assert gateway.post(raw).json["status"] == "stored"
     retried = gateway.post(raw, timestamp=int(time.time()) + 20)  # the gateway signs each attempt anew
     assert retried.status_code == 200 and retried.json["status"] == "duplicate"
@@ -64,9 +84,9 @@ def test_a_retried_delivery_is_answered_2xx_and_stored_once(phone, gateway) -> N
 
 
 def test_wrong_signature_and_stale_replay_are_refused_with_nothing_stored(phone, gateway) -> None:
-    device_id, key = phone_key(phone)
+    texts = PhoneSms(phone)
     item = sms_item(phone)
-    raw = gateway.body(codec.encode(item, device_id, key)[0])
+    raw = gateway.body(texts.encode(item)[0])
     forged = gateway.post(raw, key="not-the-gateway-key")
     assert forged.status_code == 401 and forged.json["error"]["code"] == "sms_signature_invalid"
     unsigned = gateway.client.post("/api/v1/sms/inbound", data=raw, headers={"Content-Type": "application/json"})
@@ -79,18 +99,18 @@ def test_wrong_signature_and_stale_replay_are_refused_with_nothing_stored(phone,
 
 
 def test_bad_mac_revoked_phone_and_garbage_are_refused_for_good_and_logged(phone, gateway, head) -> None:
-    device_id, key = phone_key(phone)
+    texts = PhoneSms(phone)
     forged = sms_item(phone)
-    answer = gateway.deliver(codec.encode(forged, device_id, bytes(32))[0])  # someone without the phone's key
+    answer = gateway.deliver(texts.encode(forged, key=bytes(32))[0])  # someone without the phone's key
     assert answer.status_code == 200 and answer.json == {"status": "refused", "reason": "bad_mac"}
     assert gateway.deliver("Chào anh, mai họp tổ lúc 8 giờ nhé").json["reason"] == "not_ours"
     long_item = sms_item(phone, body="Nhà kho cuối thôn có đánh bạc. " * 12)
-    parts = codec.encode(long_item, device_id, key)
+    parts = texts.encode(long_item)
     assert gateway.deliver(parts[0][:-10]).json["reason"] == "truncated"
 
-    head.post(f"/api/v1/officer/devices/{device_id}/revoke")
+    head.post(f"/api/v1/officer/devices/{texts.device_id}/revoke")
     revoked = sms_item(phone)
-    assert gateway.deliver(codec.encode(revoked, device_id, key)[0]).json["reason"] == "revoked_device"
+    assert gateway.deliver(texts.encode(revoked)[0]).json["reason"] == "revoked_device"
     assert reports_with(forged["id"]) == 0 and reports_with(revoked["id"]) == 0
 
     log = head.get("/api/v1/officer/sms/refused").json
@@ -100,13 +120,13 @@ def test_bad_mac_revoked_phone_and_garbage_are_refused_for_good_and_logged(phone
 
 
 def test_parts_arriving_out_of_order_reassemble(phone, gateway) -> None:
-    device_id, key = phone_key(phone)
+    texts = PhoneSms(phone)
     body = (
         "Đêm qua khoảng 2 giờ sáng nhà tôi ở thôn Đông bị mất 2 con bò. Hàng xóm thấy 3 người đi xe tải nhỏ biển "
         "29C-123.45 chạy về phía cầu tre. Mấy hôm nay trong xóm mất trộm liên tục, xin công an xã sớm xử lý. "
     ) * 4
     item = sms_item(phone, body=body)
-    parts = codec.encode(item, device_id, key)
+    parts = texts.encode(item)
     assert len(parts) >= 3
     answers = [gateway.deliver(p).json for p in reversed(parts)]
     assert [a["status"] for a in answers] == ["waiting"] * (len(parts) - 1) + ["stored"]
@@ -117,10 +137,10 @@ def test_parts_arriving_out_of_order_reassemble(phone, gateway) -> None:
 
 
 def test_the_sync_rules_still_apply_to_what_comes_by_sms(phone, gateway, other_commune) -> None:
-    device_id, key = phone_key(phone)
+    texts = PhoneSms(phone)
     item = sms_item(phone)
     item["household_id"] = other_commune.household("NAM-01").id  # not a household of this phone's group
-    answer = gateway.deliver(codec.encode(item, device_id, key)[0])
+    answer = gateway.deliver(texts.encode(item)[0])
     assert answer.json == {"status": "refused", "reason": "unknown_household"}
     assert reports_with(item["id"]) == 0
 

@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from server.database import utcnow
 from server.extensions import db
-from server.sms import codec, outbox
+from server.sms import outbox
 from server.sms.models import SmsOutbound
 
-from .gateway import NUMBER, Gateway, gateway_of, phone_key, sms_item
+from .gateway import NUMBER, Gateway, PhoneSms, gateway_of, sms_item
 
 
 class SendApi:
@@ -88,9 +88,9 @@ def _event(gateway: Gateway, kind: str, payload: dict[str, Any]) -> Any:
 
 
 def test_a_reply_and_a_status_go_back_by_sms_with_the_tracking_code(app, phone, gateway, officer, send_api) -> None:
-    device_id, key = phone_key(phone)
+    texts = PhoneSms(phone)
     item = sms_item(phone)
-    stored = gateway.deliver(codec.encode(item, device_id, key)[0]).json
+    stored = gateway.deliver(texts.encode(item)[0]).json
     code = stored["tracking_code"]
     officer.post(f"/api/v1/officer/reports/{item['id']}/messages", json={"body": "Chúng tôi sẽ đến lúc 9 giờ."})
     officer.post(f"/api/v1/officer/reports/{item['id']}/messages", json={"body": "Ghi chú nội bộ", "internal": True})
@@ -124,9 +124,9 @@ def test_a_reply_and_a_status_go_back_by_sms_with_the_tracking_code(app, phone, 
 
 
 def test_a_gateway_away_is_retried_later_and_never_twice_at_once(app, phone, gateway, officer, send_api) -> None:
-    device_id, key = phone_key(phone)
+    texts = PhoneSms(phone)
     item = sms_item(phone)
-    gateway.deliver(codec.encode(item, device_id, key)[0])
+    gateway.deliver(texts.encode(item)[0])
     officer.post(f"/api/v1/officer/reports/{item['id']}/status", json={"status": "acknowledged"})
     assert outbox.collect() == 1
 
