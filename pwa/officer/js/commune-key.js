@@ -4,8 +4,8 @@
 // stored) and opens the tips phones sealed to it. A reload forgets it.
 import { api } from './api.js';
 import { fromB64u, toB64u } from '../../js/bytes.js';
-import { openEntry } from '../../js/seal.js';
-import { COMMUNE_TIP, sealBytes } from '../../js/seal-to.js';
+import { openEntry, openRaw } from '../../js/seal.js';
+import { COMMUNE_FILE, COMMUNE_TIP, sealBytes } from '../../js/seal-to.js';
 
 const subtle = crypto.subtle;
 const EC = { name: 'ECDH', namedCurve: 'P-256' };
@@ -84,6 +84,34 @@ export async function reveal(record) {
   } catch {
     return Object.assign(record, { locked: true });
   }
+}
+
+/** What each type's bytes start with: a sealed file is shown only as what it says it is (the server cannot check). */
+const MAGIC = {
+  'image/jpeg': [[0, [0xff, 0xd8, 0xff]]],
+  'image/png': [[0, [0x89, 0x50, 0x4e, 0x47]]],
+  'image/webp': [[0, [0x52, 0x49, 0x46, 0x46]], [8, [0x57, 0x45, 0x42, 0x50]]],
+  'audio/webm': [[0, [0x1a, 0x45, 0xdf, 0xa3]]],
+  'audio/ogg': [[0, [0x4f, 0x67, 0x67, 0x53]]],
+};
+const isA = (type, bytes) => (MAGIC[type] || []).length > 0
+  && MAGIC[type].every(([at, magic]) => magic.every((b, i) => bytes[at + i] === b));
+
+/** Whether this page can show a report's file: in clear, or sealed to a version it holds open. */
+export const canOpen = (file) => file.key_version == null || opened.has(file.key_version);
+
+/**
+ * A file of a report as the browser may show it: a tip's sealed one (`key_version`) opened with this page's key
+ * and checked to be the picture or sound it is declared as; the others as they came.
+ * @param {{key_version?: number|null, content_type: string}} file @param {Blob} fetched @returns {Promise<Blob>}
+ */
+export async function openFile(file, fetched) {
+  if (file.key_version == null) return fetched;
+  const key = opened.get(file.key_version);
+  if (!key) throw new Error('sealed to a key this page has not opened (check canOpen first)');
+  const plain = new Uint8Array(await openRaw(key, new Uint8Array(await fetched.arrayBuffer()), COMMUNE_FILE));
+  if (!isA(file.content_type, plain)) throw new Error('not the file it says it is');
+  return new Blob([plain], { type: file.content_type });
 }
 
 /** A report with its thread revealed. */

@@ -218,8 +218,15 @@ function toggleDuty() {
   renderPushButton();
 }
 
-/** The console's service worker shows pushes while no console is open (officer/sw.js). */
-async function subscribePush() {
+/** The console's service worker shows pushes while no console is open (officer/sw.js). One PUT at a time, in the
+ * order the officer chose: a slow earlier one (the page's first) never lands after the latest choice. */
+let putting = Promise.resolve();
+function subscribePush() {
+  putting = putting.catch(() => {}).then(putSubscription);
+  return putting;
+}
+
+async function putSubscription() {
   if (!('serviceWorker' in navigator) || !self.PushManager) return;
   const registration = await navigator.serviceWorker.register('/officer/sw.js', { scope: '/officer/' });
   const { public_key: key } = await api('/push/key');

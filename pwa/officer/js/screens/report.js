@@ -5,12 +5,17 @@ import { rules } from '../../../lib/rules.js';
 import { parseDayText } from '../../../lib/days.js';
 import { fromLocalInput, toLocalInput, when } from '../../../lib/time.js';
 import { attempt, dayInput, field, h, heading, mount, select, timeInput } from '../ui.js';
-import { revealReport } from '../commune-key.js';
+import { canOpen, openFile, revealReport } from '../commune-key.js';
 import { onLive } from '../live.js';
 import * as voice from '../../../js/voice.js';
 
 const isVoice = (a) => a.content_type.startsWith('audio/');
 const fileUrl = (id) => `/api/v1/officer/attachments/${id}`;
+/** A blob: URL of a report's file, a tip's sealed one opened here (commune-key.js); each fetch is one audited view. */
+const fileBlobUrl = (a) => api(`/attachments/${a.id}`, { raw: true }).then((r) => r.blob()).then((b) => openFile(a, b))
+  .then((b) => URL.createObjectURL(b));
+/** In place of a tip's file sealed to a key this page has not opened: the way to open it. */
+const lockedFile = () => h('p', { class: 'body sealed' }, h('a', { href: '#/tipkey' }, t('sealedFileLocked')));
 
 /** Screen: the report with id. */
 export async function reportScreen({ id, go }) {
@@ -70,9 +75,11 @@ function facts(report) {
   return h('dl', { class: 'facts' }, rows.map(([k, ...v]) => [h('dt', {}, k), h('dd', {}, v)]));
 }
 
-/** A recording played inline, at 1× or 1.5× (issue 16). */
-function player(id, durationMs) {
-  const el = h('audio', { controls: true, preload: 'metadata', src: fileUrl(id), class: 'voice-player' });
+/** A recording played inline, at 1× or 1.5× (issue 16); a tip's sealed one once opened here. */
+function player(a, durationMs) {
+  const el = h('audio', { controls: true, preload: 'metadata', class: 'voice-player' });
+  if (a.key_version == null) el.src = fileUrl(a.id);
+  else fileBlobUrl(a).then((url) => { el.src = url; }).catch(() => el.replaceWith(t('failed')));
   const speeds = h('span', { class: 'speeds', role: 'group', 'aria-label': t('speed') }, [1, 1.5].map((rate) =>
     h('button', { type: 'button', class: rate === 1 ? 'speed on' : 'speed', 'aria-pressed': String(rate === 1),
       onclick: (e) => {
@@ -89,9 +96,12 @@ function recordings(report, reload) {
   return h('section', { class: 'recordings', 'aria-label': t('recordings') }, h('h3', {}, t('recordings')),
     list.map((a) => {
       if (!a.complete) return h('div', { class: 'pending' }, h('progress', { max: a.size, value: a.received }), t('uploading', { r: a.received, s: a.size }));
+      if (!canOpen(a)) return lockedFile();
+      // Typed in clear, a sealed tip's words would sit on the server: a sealed recording is heard, not transcribed.
+      if (a.key_version != null) return h('div', {}, player(a, a.duration_ms), h('p', { class: 'muted' }, t('sealedNoTranscript')));
       const text = h('textarea', { name: 'transcript', rows: 3, maxLength: 5000 }, a.transcript || '');
       text.value = a.transcript || '';
-      return h('div', {}, player(a.id, a.duration_ms),
+      return h('div', {}, player(a, a.duration_ms),
         h('form', { class: 'transcript-form', onsubmit: async (e) => {
           e.preventDefault();
           await post(report, 'transcript', { attachment_id: a.id, transcript: text.value }, reload);
@@ -146,21 +156,21 @@ const words = (record) => (record.locked
 function photos(report) {
   const pictures = report.attachments.filter((a) => !isVoice(a));
   if (!pictures.length) return null;
-  const shown = pictures.filter((a) => a.complete);
+  const shown = pictures.filter((a) => a.complete && canOpen(a));
   const urls = new Map();
   const load = (a) => {
-    if (!urls.has(a.id)) {
-      urls.set(a.id, api(`/attachments/${a.id}`, { raw: true }).then((r) => r.blob()).then((b) => URL.createObjectURL(b)));
-    }
+    if (!urls.has(a.id)) urls.set(a.id, fileBlobUrl(a));
     return urls.get(a.id);
   };
   addEventListener('hashchange', () => urls.forEach((u) => u.then((url) => URL.revokeObjectURL(url))), { once: true });
   const viewer = photoViewer(report, shown, load);
   return h('section', { 'aria-label': t('photos') }, h('h3', {}, t('photos')),
+    pictures.some((a) => a.complete && !canOpen(a)) ? lockedFile() : null,
     h('div', { class: 'photos' }, pictures.map((a) => {
       if (!a.complete) {
         return h('div', { class: 'pending' }, h('progress', { max: a.size, value: a.received }), t('uploading', { r: a.received, s: a.size }));
       }
+      if (!canOpen(a)) return null;
       const n = shown.indexOf(a);
       const img = h('img', { alt: t('photoN', { n: n + 1, of: shown.length }) });
       load(a).then((url) => { img.src = url; }).catch(() => { img.alt = t('failed'); });
@@ -204,7 +214,7 @@ function thread(report) {
         m.author === 'household' ? t('fromHousehold') : m.officer_name || t('officers'),
         m.internal ? h('span', { class: 'badge' }, t('internal')) : null, ' — ', when(m.created_at),
         m.read_at ? ` — ${t('readOnPhone')}` : ''),
-      words(m), m.voice ? player(m.voice.id, m.voice.duration_ms) : null))));
+      words(m), m.voice ? player(m.voice, m.voice.duration_ms) : null))));
 }
 
 function replyForm(report, reload, internal) {
