@@ -68,6 +68,7 @@ async function render(soft = false) {
   // A sync notice must not wipe what the user is typing.
   if (soft && (dirty || !ROUTES[parseHash().name]?.live)) return;
   const seq = ++renderSeq;
+  const hash = location.hash;
   const { name, args } = parseHash();
   let screen = ROUTES[name] || households;
   useRules((await getMeta('rules'))?.rules); // kept by enrolment and the sync engine (maybe in the worker)
@@ -80,10 +81,20 @@ async function render(soft = false) {
   dirty = false;
   const main = $('main');
   const scroll = soft ? window.scrollY : 0;
+  if (location.hash === hash) keepTyped(main, el);
   main.replaceChildren(el);
   window.scrollTo(0, scroll);
   if (!soft) main.focus({ preventScroll: true });
   await chrome();
+}
+
+/** The same screen drawn again (a sync, the tip engine) keeps the text typed into its text areas meanwhile: the new
+ *  one was made before the typing, and replacing it must not wipe what a household is writing. */
+function keepTyped(from, to) {
+  for (const old of from.querySelectorAll('textarea[id]')) {
+    const next = [...to.querySelectorAll('textarea[id]')].find((t) => t.id === old.id);
+    if (next && old.value && !next.value) next.value = old.value;
+  }
 }
 
 async function chrome() {
@@ -153,7 +164,7 @@ function init() {
   addEventListener('online', () => status());
   addEventListener('offline', () => status());
   // Entries sealed to the open household (ADR 0005) that a sync just brought: open them while it is unlocked.
-  const openNew = (m) => (m?.type === 'synced' && app.session?.privateKey
+  const openNew = (m) => ((m?.type === 'synced' || m?.tipMail) && app.session?.privateKey
     ? openSealed(app.household.id, app.session).catch((e) => console.warn('sealed entries', e)) : null);
   sync.setNotifier((m) => Promise.resolve(openNew(m)).then(() => render(true)).then(status));
   idleWatch();

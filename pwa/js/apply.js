@@ -3,8 +3,11 @@
 // A feed entry sealed to a household (ADR 0005: payload {household_id, sealed}) stays sealed in its inbox until
 // that household unlocks online; openSealed then opens it with the box key and applies it like a clear one.
 import * as store from './store.js';
-import { seal } from './crypto.js';
-import { HOUSEHOLD, openEntry } from './seal.js';
+import { decrypt, deviceKey, open, seal } from './crypto.js';
+import { HOUSEHOLD, mailboxKey, openEntry } from './seal.js';
+import { ownedTips } from './mine.js';
+
+const DEFAULT_OPEN = ['new', 'acknowledged', 'in_progress'];
 
 let seq = 0;
 
@@ -44,7 +47,7 @@ async function applyChange(c) {
 export async function openSealed(householdId, session) {
   if (!session?.privateKey) return 0;
   const entries = await store.sealedFor(householdId);
-  let n = 0;
+  let n = await openTipMail(householdId, session);
   for (const e of entries) {
     let clear = null;
     try {
@@ -59,10 +62,52 @@ export async function openSealed(householdId, session) {
   return n;
 }
 
-async function applyReportChange(c) {
+/**
+ * Opens the kept mailbox entries of the household's tips (the mailbox's private key is in the household's own copy
+ * of each tip) and files them in its timeline like the feed's; a closing status stops the tip's polling in 30 days.
+ * @returns {Promise<number>} how many were applied
+ */
+async function openTipMail(householdId, session) {
+  let n = 0;
+  const open = (await store.getMeta('rules'))?.rules?.open_statuses || DEFAULT_OPEN;
+  for (const id of await ownedTips(session, householdId)) {
+    const entries = await store.tipEntries(id);
+    const jwk = entries.length && await mailboxJwk(session, id);
+    if (!jwk) continue;
+    const privateKey = await mailboxKey(jwk);
+    let closedAt;
+    for (const e of entries) {
+      let v;
+      try { v = await openEntry(privateKey, e.sealed); } catch { console.warn('tips: unreadable entry'); continue; }
+      if (v.type === 'message') {
+        await applyReportChange({ type: 'message', report_id: id, id: v.id, body: v.body, created_at: v.at }, householdId);
+      } else if (v.type === 'status') {
+        await applyReportChange({ type: 'report_status', report_id: id, status: v.status, reason: v.reason,
+          changed_at: v.at }, householdId);
+        closedAt = open.includes(v.status) ? null : Date.now();
+      }
+      n++;
+    }
+    if (closedAt !== undefined) await store.updateTip(id, (x) => ({ ...x, closedAt }));
+    await store.dropSealed(entries.map((e) => e.key));
+  }
+  return n;
+}
+
+/** A tip's mailbox private key (JWK): in the household's copy; a tip of an older version kept it in the queue. */
+async function mailboxJwk(session, tipId) {
+  const r = await store.report(tipId);
+  const mine = r?.sealed && await open(session, r.sealed).catch(() => null);
+  if (mine?.mailbox?.jwk) return mine.mailbox.jwk;
+  const tip = await store.tip(tipId);
+  return tip?.keys ? (await decrypt(await deviceKey(), tip.keys)).jwk : null;
+}
+
+/** Files a status change or reply for the report's household (`householdId` for a tip, whose record names none). */
+async function applyReportChange(c, householdId = null) {
   // The report_id -> household_id map is the reports store: it tells whom a change is for.
   const report = await store.report(c.report_id);
-  const keys = report && (await store.household(report.householdId))?.keys;
+  const keys = report && (await store.household(householdId ?? report.householdId))?.keys;
   if (!keys) return;
   const isStatus = c.type === 'report_status';
   const appt = c.type.startsWith('appointment_'); // a proposal or a reminder (js/screens/slots.js shows them)

@@ -82,27 +82,36 @@ async function sealKey(privateKey, publicKey, epkRaw, usage) {
  * its PIN can open it. Used for what arrives while the household is locked.
  * @param {ArrayBuffer} publicRaw the household's raw public key
  */
-export async function seal(publicRaw, value) {
+export const seal = (publicRaw, value) => sealBytesTo(publicRaw, enc.encode(JSON.stringify(value)));
+
+async function sealBytesTo(publicRaw, bytes) {
   const pub = await subtle.importKey('raw', publicRaw, EC, false, []);
   const eph = await subtle.generateKey(EC, true, ['deriveBits']);
   const epk = await subtle.exportKey('raw', eph.publicKey);
-  const box = await encrypt(await sealKey(eph.privateKey, pub, epk, 'encrypt'), value);
+  const box = await encryptBytes(await sealKey(eph.privateKey, pub, epk, 'encrypt'), bytes);
   return { epk, ...box };
 }
 
 /**
- * Opens a household record: sealed boxes (with epk) use the private key, the others the PIN key.
- * @param {{key: CryptoKey, privateKey: CryptoKey}} session
+ * Opens a household record's bytes: sealed boxes (with epk) use the private key, the others the PIN key.
+ * @param {{key: CryptoKey, privateKey: CryptoKey}} session @returns {Promise<ArrayBuffer>}
  */
-export async function open(session, box) {
-  if (!box.epk) return decrypt(session.key, box);
+export async function openBytes(session, box) {
+  if (!box.epk) return decryptBytes(session.key, box);
   const pub = await subtle.importKey('raw', box.epk, EC, false, []);
-  return decrypt(await sealKey(session.privateKey, pub, box.epk, 'decrypt'), box);
+  return decryptBytes(await sealKey(session.privateKey, pub, box.epk, 'decrypt'), box);
 }
 
-/** Encrypts a household record while it is unlocked: its records key, or sealed to its box key when the session
- *  only writes (unlocked offline, ADR 0005: no share, no reading key). */
-export const lockUp = (session, value) => (session.key ? encrypt(session.key, value) : seal(session.publicKey, value));
+/** Opens a household record (a JSON value: see openBytes). */
+export const open = async (session, box) => JSON.parse(dec.decode(await openBytes(session, box)));
+
+/** Encrypts a household record's bytes while it is unlocked: its records key, or sealed to its box key when the
+ *  session only writes (unlocked offline, ADR 0005: no share, no reading key). */
+export const lockUpBytes = (session, bytes) => (session.key ? encryptBytes(session.key, bytes)
+  : sealBytesTo(session.publicKey, bytes));
+
+/** Encrypts a household record (a JSON value: see lockUpBytes). */
+export const lockUp = (session, value) => lockUpBytes(session, enc.encode(JSON.stringify(value)));
 
 let deviceKeyPromise = null;
 

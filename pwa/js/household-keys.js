@@ -4,7 +4,10 @@ import { request, ApiError } from '../lib/api.js';
 import * as store from './store.js';
 import { fromB64u, toB64u } from './bytes.js';
 import { newKeys, openAll, openSign, pinValues, sealKeys, signItem } from './keys.js';
-import { decrypt, deviceKey, encrypt, lockUp, open } from './crypto.js';
+import { decrypt, deviceKey, encrypt, lockUp, open, seal } from './crypto.js';
+import { ownedTips, writtenAt } from './mine.js';
+import { forServer } from './outbox.js';
+import { partsFor } from './sms.js';
 
 // A claim whose answer was lost: the same tap again repeats it (same request_id and keys), in memory only.
 const pending = new Map();
@@ -26,19 +29,28 @@ export async function claim(householdId, code, pin, legacy = null) {
 
 /** Re-encrypts a legacy household's reports, timeline and draft from its local-PIN key to the new records key. */
 async function rewrap(householdId, legacy, session) {
-  const { reports, events, draft } = await store.householdRecords(householdId);
+  const { reports, events, draft } = await store.householdRecords(householdId, await ownedTips(legacy, householdId));
+  // A tip's owner is sealed to the household's box key: sealed again to the new one.
+  const owner = async (rec) => (rec.owner
+    ? { owner: await seal(session.publicKey, { householdId, createdAt: writtenAt(legacy, rec) }) } : {});
   const again = async (rec) => {
     try {
-      return { ...rec, sealed: rec.sealed && await lockUp(session, await open(legacy, rec.sealed)) };
+      return { ...rec, ...await owner(rec), sealed: rec.sealed && await lockUp(session, await open(legacy, rec.sealed)) };
     } catch {
-      return { ...rec, sealed: null };
+      return { ...rec, ...await owner(rec), sealed: null };
     }
   };
   // Its queue stays and is signed now: the server refuses an unsigned item of a household with keys.
   const key = await deviceKey();
   for (const item of await store.outboxItems()) {
     if (item.householdId !== householdId || !item.payload || item.state === 'sending') continue;
-    await store.updateItem(item.id, { payload: await encrypt(key, await signItem(session, await decrypt(key, item.payload))) });
+    const payload = await decrypt(key, item.payload);
+    if (payload.sealed) continue; // signed and sealed when it was queued
+    const signed = await signItem(session, payload);
+    const sealed = await forServer(signed, true);
+    const smsParts = item.type === 'report' && sealed !== signed ? await partsFor(signed).catch(() => null) : null;
+    await store.updateItem(item.id, { payload: await encrypt(key, sealed), smsParts,
+      urgent: signed.urgency === 'urgent' });
   }
   await store.replaceHouseholdRecords(householdId, {
     reports: await Promise.all(reports.map(again)),

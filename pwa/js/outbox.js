@@ -1,15 +1,21 @@
 // The queue of items waiting for the server (docs/adr/pwa-outbox-sync.md). Ids are made once,
 // here, at queue time: a retry re-sends the same id and the server answers "duplicate".
-// The outbox copy is encrypted with the device key (sendable while every household is locked);
-// the household's own copy is encrypted with its PIN key.
+// The outbox copy is encrypted with the device key (sendable while every household is locked) and, inside it, sealed
+// to the server's queue key once signed (issue 11: the device key is on any copy of the phone); photos and recordings
+// are sealed too, a tip's to the commune's key (queuedFiles). The household's own copy is under its PIN key.
+import { gzip } from '../lib/api.js';
 import * as store from './store.js';
-import { deviceKey, encrypt, encryptBytes, lockUp, decryptBytes } from './crypto.js';
+import { deviceKey, encrypt, encryptBytes, lockUp, lockUpBytes, decryptBytes, openBytes, seal, sha256Hex } from './crypto.js';
+import { addOwnedTip } from './mine.js';
 import { newMailbox } from './seal.js';
+import { noteQueued, partsFor } from './sms.js';
 
 /** The item signed by a claimed household's session (keys.js loads then: not with the shell's first load). */
 const signItem = async (session, item) => (session?.sign ? (await import('./keys.js')).signItem(session, item) : item);
 
 const now = () => new Date().toISOString();
+/** The day of an ISO time (UTC), all a tip's records keep in clear of when it was written (issue 11). */
+export const dayOnly = (iso) => `${iso.slice(0, 10)}T00:00:00.000Z`;
 
 /** What the household's own copy says of the attachments: how many photos, and the recording's length. */
 const attached = (files) => {
@@ -30,6 +36,74 @@ async function tipWords(text) {
   return { sealed: { key_version: communeKey.version, box: await sealTo(communeKey.public_key, text, COMMUNE_TIP) } };
 }
 
+const MAX_RECORDING_MS = 120000; // server/attachments/audio.py MAX_SECONDS
+
+/**
+ * Whom a report's files are sealed to at writing time (issue 11): a tip's to the commune's reading key when the
+ * phone knows it, like its words (the server keeps ciphertext); any other's to the server's queue key (it opens
+ * them once uploaded, then checks and cleans them). Null before the phone has the rules: queued as they are.
+ */
+async function fileRecipient(tip) {
+  const communeKey = tip ? (await store.getMeta('tipKey'))?.commune_key : null;
+  if (communeKey) {
+    return { point: communeKey.public_key, info: 'COMMUNE_FILE', names: { key_version: communeKey.version }, commune: true };
+  }
+  const queueKey = (await store.getMeta('rules'))?.rules?.queue_key;
+  return queueKey ? { point: queueKey.public_key, info: 'QUEUE_FILE', names: { key_id: queueKey.key_id } } : null;
+}
+
+/**
+ * A report's photos and recording as the queue keeps them, and as it declares them: sealed (fileRecipient), so a
+ * copy of the phone, which holds the device key, sees none of them; the declaration gives the sealed bytes' size
+ * and SHA-256. The household keeps its own copy under its records key (the recording it plays back, the refused
+ * report it fixes).
+ * @param {object} session @param {{bytes: ArrayBuffer, sha256: string, size: number, content_type: string,
+ *   duration_ms?: number}[]} files @param {boolean} tip
+ * @returns {Promise<{attachments: object[], blobs: object[]}>}
+ */
+async function queuedFiles(session, files, tip) {
+  const to = files.length ? await fileRecipient(tip) : null;
+  const sealing = to ? await import('./seal-to.js') : null;
+  const key = await deviceKey();
+  const made = await Promise.all(files.map(async (f) => {
+    const id = crypto.randomUUID();
+    const plain = new Uint8Array(f.bytes);
+    if (!sealing) {
+      return { attachment: { id, sha256: f.sha256, size: f.size, content_type: f.content_type },
+        blob: { id, data: await encryptBytes(key, plain) } };
+    }
+    const sealed = await sealing.sealRaw(to.point, plain, sealing[to.info]);
+    const [sha256, data, own] = await Promise.all([sha256Hex(sealed), encryptBytes(key, sealed),
+      lockUpBytes(session, plain)]);
+    // The server counts a recording's length once it opens it; the commune's key it cannot open.
+    const length = to.commune && f.duration_ms
+      ? { duration_ms: Math.min(MAX_RECORDING_MS, Math.max(1, Math.round(f.duration_ms))) } : {};
+    return { attachment: { id, sha256, size: sealed.byteLength, content_type: f.content_type, ...to.names, ...length },
+      blob: { id, data, own } };
+  }));
+  return { attachments: made.map((m) => m.attachment), blobs: made.map((m) => m.blob) };
+}
+
+/**
+ * An item as the outbox keeps it for /sync (issue 11): sealed to the server's queue key (rules.queue_key; the server
+ * opens it at the edge of /sync), so a copy of the phone, which holds the device key, reads neither its words nor
+ * its household. Left as it is when it is not signed yet (a household without keys: it is signed, and sealed, when
+ * the household claims them, household-keys.js) or before the phone has the rules.
+ * @param {object} item @param {boolean} final whether the item is as it will be sent (signed, or needs no signature)
+ */
+export async function forServer(item, final) {
+  const key = (await store.getMeta('rules'))?.rules?.queue_key;
+  if (!key || !final) return item;
+  const { QUEUE, sealBytes } = await import('./seal-to.js');
+  // Gzipped first: a sealed box does not compress on the way, and the words and keys of an item do (2G).
+  const json = JSON.stringify(item);
+  const bytes = new Uint8Array(self.CompressionStream ? await gzip(json) : new TextEncoder().encode(json));
+  return { id: item.id, key_id: key.key_id, sealed: await sealBytes(key.public_key, bytes, QUEUE) };
+}
+
+/** Whether the household's session signs its items (a household with keys: ADR 0005). */
+const signs = (session) => !!session?.sign;
+
 /**
  * Queues a new report with its shrunk photos and its recording (an attachment of type audio/*, issue 16); in the same step the household's draft goes, or the
  * refused report it corrects.
@@ -44,21 +118,18 @@ async function tipWords(text) {
 export async function queueReport(session, householdId, fields, photos, replaces) {
   const id = crypto.randomUUID();
   const createdAt = now();
-  const attachments = photos.map((p) => ({ id: crypto.randomUUID(), sha256: p.sha256, size: p.size,
-    content_type: p.content_type }));
+  const { attachments, blobs } = await queuedFiles(session, photos, fields.kind === 'tip');
   const { body, location = '', ...rest } = fields;
   const words = fields.kind === 'tip' ? await tipWords({ body, location }) : { body, location };
   // Signed now, while the household is unlocked (ADR 0005): the engine sends with every household locked.
   const payload = await signItem(session, { type: 'report', id, household_id: householdId, ...rest, ...words,
     created_at: createdAt, attachments });
-  const key = await deviceKey();
-  const [box, mine, blobs] = await Promise.all([
-    encrypt(key, payload),
-    lockUp(session, { ...fields, ...attached(photos) }),
-    Promise.all(photos.map((p, i) => encryptBytes(key, p.bytes).then((data) => ({ id: attachments[i].id, data })))),
-  ]);
+  // Its SMS parts are written now, while the item is in clear: the queue keeps it sealed (sms.js).
+  const sealed = await forServer(payload, signs(session));
+  const smsParts = sealed === payload ? null : await partsFor(payload).catch(() => null);
+  const [box, mine] = await Promise.all([encrypt(await deviceKey(), sealed), lockUp(session, { ...fields, ...attached(photos) })]);
   await store.queue({ id, type: 'report', householdId, state: 'waiting', createdAt, payload: box,
-    attachments: attachments.map((a) => ({ ...a, received: 0, done: false })) }, {
+    urgent: fields.urgency === 'urgent', smsParts, attachments: attachments.map((a) => ({ ...a, received: 0, done: false })) }, {
     blobs, replaces, draftOf: replaces ? null : householdId,
     report: { id, householdId, createdAt, status: null, trackingCode: null, sealed: mine },
   });
@@ -72,33 +143,46 @@ export async function tipDelay(urgent) {
   return 1e3 * (span.min + Math.random() * (span.max - span.min));
 }
 
+/** A tip record's owner (issue 11, mine.js): the household id and the moment it was written, sealed to the
+ *  household's box key. */
+export const tipOwner = async (householdId, createdAt) => seal((await store.household(householdId)).keys.publicKey,
+  { householdId, createdAt });
+
 /**
  * Queues an anonymous tip (ADR 0004): not in the outbox but in the tip queue, sent alone after a random delay,
- * without the household's id, the phone's clock or its token. The household's copy (PIN key) keeps the mailbox
- * secret and key; the queue's copy of them (device key) lets the engine poll the mailbox while every household
- * is locked (issue 11 will seal it per household).
+ * without the household's id, the phone's clock or its token. The household's copy keeps the mailbox's secret and
+ * private key; the queue keeps only the secret (device key), so the engine polls the mailbox while every household
+ * is locked and files what comes sealed, for the household alone to open (issue 11). Nothing on the phone names
+ * the tip's household in clear: its record's owner is sealed.
  * @returns {Promise<string>} the tip id
  */
 export async function queueTip(session, householdId, fields, photos, replaces) {
   const id = crypto.randomUUID();
+  const createdAt = now();
+  const urgent = fields.urgency === 'urgent';
   const [mailbox, group, key] = await Promise.all([newMailbox(), store.getMeta('group'), deviceKey()]);
-  const attachments = photos.map((p) => ({ id: crypto.randomUUID(), sha256: p.sha256, size: p.size,
-    content_type: p.content_type }));
+  const { attachments, blobs } = await queuedFiles(session, photos, true);
   const tip = { id, village_id: group?.village?.id, category: fields.category || 'other', urgency: fields.urgency,
     ...await tipWords({ body: fields.body, location: fields.location || '' }), attachments,
     mailbox: mailbox.announce };
   const secrets = { secret: mailbox.secret, jwk: mailbox.jwk };
-  const [box, keys, mine, blobs, delayMs] = await Promise.all([
-    encrypt(key, tip), encrypt(key, secrets),
+  // Sealed to the server like a named item (its words too, when the commune has no reading key yet); its SMS
+  // parts are written now, while it is in clear.
+  const sealed = await forServer(tip, true);
+  const smsParts = sealed === tip ? null : await partsFor(tip).catch(() => null);
+  const [box, keys, mine, delayMs, owner] = await Promise.all([
+    encrypt(key, sealed), encrypt(key, { secret: mailbox.secret }),
     lockUp(session, { ...fields, anonymous: true, ...attached(photos), mailbox: secrets }),
-    Promise.all(photos.map((p, i) => encryptBytes(key, p.bytes).then((data) => ({ id: attachments[i].id, data })))),
-    tipDelay(fields.urgency === 'urgent'),
+    tipDelay(urgent), tipOwner(householdId, createdAt),
   ]);
-  await store.queueTip({ id, state: 'waiting', queuedAt: Date.now(), delayMs, dueAt: null, box, keys,
+  addOwnedTip(session, id, createdAt);
+  noteQueued(id); // the queue keeps no moment of writing: the page remembers it (an urgent tip's SMS offer)
+  await store.queueTip({ id, state: 'waiting', queuedAt: null, delayMs, urgent,
+    smsParts, dueAt: null, box, keys,
     attachments: attachments.map((a) => ({ ...a, received: 0, done: false })), token: null, pending: [],
     trackingCode: null, since: null, pollAt: 0, closedAt: null }, {
     blobs, replaces, draftOf: replaces ? null : householdId,
-    report: { id, householdId, createdAt: now(), status: null, trackingCode: null, sealed: mine, tip: true },
+    report: { id, owner, createdAt: dayOnly(createdAt), status: null, trackingCode: null, sealed: mine, tip: true },
   });
   return id;
 }
@@ -109,18 +193,21 @@ export async function queueTip(session, householdId, fields, photos, replaces) {
  */
 export async function queueTipMessage(session, householdId, tipId, body) {
   const id = crypto.randomUUID();
+  const at = now();
   const words = await tipWords({ body });
-  const [box, mine, delay] = await Promise.all([encrypt(await deviceKey(), { type: 'message', id, ...words }),
-    lockUp(session, { type: 'mine', body }), tipDelay(false)]);
+  const item = await forServer({ type: 'message', id, ...words }, true);
+  const [box, mine, delay] = await Promise.all([encrypt(await deviceKey(), item),
+    lockUp(session, { type: 'mine', body, written_at: at }), tipDelay(false)]);
+  // The tip's household and the moment of writing: sealed; the event keeps the day (report.js shows the moment).
   await store.queueTipItem(tipId, { id, box, dueAt: Date.now() + delay },
-    { id: 'out:' + id, reportId: tipId, householdId, at: now(), sealed: mine, outboxId: id });
+    { id: 'out:' + id, reportId: tipId, at: dayOnly(at), sealed: mine, outboxId: id });
   return id;
 }
 
 /** Queues the "read" mark of an officer's reply on a tip, for its mailbox. */
 export async function queueTipReceipt(tipId, messageId) {
   const id = crypto.randomUUID();
-  const box = await encrypt(await deviceKey(), { type: 'receipt', id, target_id: messageId });
+  const box = await encrypt(await deviceKey(), await forServer({ type: 'receipt', id, target_id: messageId }, true));
   await store.queueTipItem(tipId, { id, box, dueAt: Date.now() + await tipDelay(false) });
 }
 
@@ -135,7 +222,7 @@ export async function queueMessage(session, householdId, reportId, body, tip = f
   const words = tip ? await tipWords({ body }) : { body };
   const [box, mine] = await Promise.all([
     signItem(session, { type: 'message', id, report_id: reportId, ...words, created_at: at })
-      .then(async (item) => encrypt(await deviceKey(), item)),
+      .then((item) => forServer(item, signs(session))).then(async (item) => encrypt(await deviceKey(), item)),
     lockUp(session, { type: 'mine', body }),
   ]);
   await store.queue({ id, type: 'message', householdId, state: 'waiting', createdAt: at, payload: box },
@@ -148,13 +235,18 @@ export async function queueMessage(session, householdId, reportId, body, tip = f
 export async function queueReceipt(target, targetId, session = null) {
   const id = crypto.randomUUID();
   const payload = await signItem(session, { type: 'receipt', id, target, target_id: targetId, read_at: now() });
-  const box = await encrypt(await deviceKey(), payload);
+  const box = await encrypt(await deviceKey(), await forServer(payload, !session || signs(session)));
   await store.queue({ id, type: 'receipt', householdId: null, state: 'waiting', createdAt: payload.read_at,
     payload: box });
 }
 
-/** Decrypts the queued bytes of one photo. @returns {Promise<ArrayBuffer|null>} */
-export async function photoBytes(attachmentId) {
+/**
+ * The queued bytes of one photo or recording as the household made them: its own copy of a sealed file (a session
+ * that reads opens it), else the queue's copy (queued before the phone had a key). @returns {Promise<ArrayBuffer|null>}
+ */
+export async function photoBytes(attachmentId, session) {
   const rec = await store.photo(attachmentId);
-  return rec ? decryptBytes(await deviceKey(), rec.data) : null;
+  if (!rec) return null;
+  if (rec.own) return session ? openBytes(session, rec.own).catch(() => null) : null;
+  return decryptBytes(await deviceKey(), rec.data);
 }

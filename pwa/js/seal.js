@@ -35,10 +35,13 @@ await subtle.importKey('raw', shared, 'HKDF', false, ['deriveKey']), { name: 'AE
  * @returns {Promise<object>} the entry's JSON; throws when it was not sealed to this key or was altered
  */
 export async function openEntry(privateKey, sealed, info = MAILBOX) {
-  const bytes = fromB64u(sealed);
+  return JSON.parse(new TextDecoder().decode(await openRaw(privateKey, fromB64u(sealed), info)));
+}
+
+/** Opens sealed bytes (ephemeral key ‖ nonce ‖ ciphertext, as seal-to.js sealRaw writes). @returns {Promise<ArrayBuffer>} */
+export async function openRaw(privateKey, bytes, info) {
   const epk = await subtle.importKey('raw', bytes.subarray(0, 65), EC, false, []);
   const shared = await subtle.deriveBits({ name: 'ECDH', public: epk }, privateKey, 256);
   const key = await aesKey(shared, info, 'decrypt');
-  const plain = await subtle.decrypt({ name: 'AES-GCM', iv: bytes.subarray(65, 77) }, key, bytes.subarray(77));
-  return JSON.parse(new TextDecoder().decode(plain));
+  return subtle.decrypt({ name: 'AES-GCM', iv: bytes.subarray(65, 77) }, key, bytes.subarray(77));
 }

@@ -15,7 +15,7 @@ const NEWS = 'announcements'; // commune announcements (public)
 const FILES = 'files'; // announcement files as blobs, for offline reading
 const TIPS = 'tips'; // anonymous tips (ADR 0004): queued alone, then their mailbox; no household named
 const TOKENS = 'tokens'; // one-use blind-signed tokens, keyed by their message
-const INBOX = 'inbox'; // feed entries sealed to a household (ADR 0005), kept sealed until it unlocks online
+const INBOX = 'inbox'; // feed entries sealed to a household (ADR 0005) and tips' mailbox entries, kept sealed until it unlocks online
 const SENT = 'sent'; // confirmed reports and messages, still encrypted, kept a week: sent again after a server restore
 /** How long a confirmed item is kept for a restore: backups are nightly and a restore takes the last one. */
 export const KEEP_SENT_MS = 8 * 24 * 3600 * 1000;
@@ -147,10 +147,12 @@ export const household = (id) => get(HOUSEHOLDS, id);
 /** Changes one household record (PIN keys, wrong-PIN count) in one transaction. */
 export const updateHousehold = (id, fn) => patch(HOUSEHOLDS, id, fn);
 
-/** A household's own records (reports, timeline entries, draft), to re-encrypt them to new keys. */
-export const householdRecords = (householdId) => tx([REPORTS, EVENTS, DRAFTS], 'readonly', async (s) => ({
-  reports: await req(s.reports.index('household').getAll(householdId)),
-  events: (await req(s.events.getAll())).filter((e) => e.householdId === householdId),
+/** A household's own records (reports, timeline entries, draft; `tipIds`: the tips it owns), to re-encrypt them
+ *  to new keys. */
+export const householdRecords = (householdId, tipIds = new Set()) => tx([REPORTS, EVENTS, DRAFTS], 'readonly', async (s) => ({
+  reports: [...await req(s.reports.index('household').getAll(householdId)),
+    ...(await req(s.reports.getAll())).filter((r) => tipIds.has(r.id))],
+  events: (await req(s.events.getAll())).filter((e) => e.householdId === householdId || tipIds.has(e.reportId)),
   draft: await req(s.drafts.get(householdId)),
 }));
 
@@ -161,6 +163,32 @@ export const replaceHouseholdRecords = (householdId, { reports, events, dropDraf
     events.forEach((e) => s.events.put(e));
     if (dropDraft) s.drafts.delete(householdId);
   });
+
+/** Tip records whose household is sealed (`owner`, mine.js): which is whose needs the households' reading keys. */
+export const tipRecords = async () => (await all(REPORTS)).filter((r) => r.owner);
+
+/** Tip records of an older version that name their household, and the events that do the same. */
+export const namedTipRecords = async () => (await all(REPORTS)).filter((r) => r.tip && r.householdId != null);
+
+/** Replaces a tip record's household id with its sealed owner, and its time with `createdAt` (the day), on the
+ *  record and its timeline, in one step. */
+export const sealTipOwner = (id, owner, createdAt) => tx([REPORTS, EVENTS], 'readwrite', async (s) => {
+  const r = await req(s.reports.get(id));
+  if (!r) return;
+  const { householdId: _, ...rest } = r;
+  s.reports.put({ ...rest, owner, createdAt });
+  for (const e of await req(s.events.index('report').getAll(id))) {
+    const { householdId: __, ...event } = e;
+    s.events.put(event);
+  }
+});
+
+/** Keeps a tip's mailbox entries as they came, sealed to its mailbox key, until its household unlocks online. */
+export const keepTipEntries = (tipId, entries) => tx([INBOX], 'readwrite', (s) => entries.forEach((e) =>
+  s.inbox.put({ key: `tip:${tipId}:${e.seq}`, tipId, seq: e.seq, sealed: e.sealed })));
+/** @returns {Promise<object[]>} the tip's kept mailbox entries, in order */
+export const tipEntries = async (tipId) => (await all(INBOX)).filter((e) => e.tipId === tipId)
+  .sort((a, b) => a.seq - b.seq);
 
 /** Keeps a feed entry sealed to a household (ADR 0005) until that household unlocks online. */
 export const keepSealed = (entry) => put(INBOX, entry);
@@ -195,13 +223,15 @@ export const recordReply = (entry, status) => tx([REPORTS, EVENTS], 'readwrite',
   s.reports.put({ ...r, unseen: true });
 });
 
-/** Removes the content and timelines of the household's sent reports (code and status stay); nothing else. */
-export const purgeHousehold = (householdId) => tx([REPORTS, EVENTS, OUTBOX, TIPS, SENT], 'readwrite', async (s) => {
+/** Removes the content and timelines of the household's sent reports and of the tips it owns (`tipIds`; code and
+ *  status stay); nothing else. */
+export const purgeHousehold = (householdId, tipIds = new Set()) => tx([REPORTS, EVENTS, OUTBOX, TIPS, SENT], 'readwrite', async (s) => {
   (await req(s.sent.getAll())).filter((i) => i.householdId === householdId).forEach((i) => s.sent.delete(i.id));
   const queued = new Set(await req(s.outbox.getAllKeys()));
   (await req(s.tips.getAll())).filter((t) => !t.trackingCode).forEach((t) => queued.add(t.id));
-  const sent = (await req(s.reports.index('household').getAll(householdId)))
-    .filter((r) => r.trackingCode && !queued.has(r.id));
+  const own = [...await req(s.reports.index('household').getAll(householdId)),
+    ...(await req(s.reports.getAll())).filter((r) => tipIds.has(r.id))];
+  const sent = own.filter((r) => r.trackingCode && !queued.has(r.id));
   for (const r of sent) {
     s.reports.put({ ...r, sealed: null, purged: true });
     (await req(s.events.index('report').getAllKeys(r.id))).forEach((k) => s.events.delete(k));
@@ -318,9 +348,9 @@ export const fileKeys = () => tx([FILES], 'readonly', (s) => req(s.files.getAllK
 export const saveFile = (rec) => put(FILES, rec);
 
 // --- Anonymous tips (ADR 0004). A tip record: {id, state: waiting|sending|uploading|sent|attention, queuedAt,
-// delayMs, dueAt, box (the tip as sent, device key), keys ({secret, jwk}, device key), attachments, token,
-// trackingCode, since, pollAt, closedAt, pending: [{id, box}] (mailbox follow-ups)}. No household is named here:
-// the household's copy is its reports record, as for any report.
+// delayMs, dueAt, box (the tip as sent, device key), keys ({secret}, device key: polls the mailbox, opens nothing),
+// attachments, token, trackingCode, since, pollAt, closedAt, pending: [{id, box}] (mailbox follow-ups)}. No
+// household is named here: the household's copy is its reports record, whose owner is sealed (mine.js).
 
 /** @returns {Promise<object[]>} every tip the phone holds, queued or sent */
 export const tips = () => all(TIPS);
@@ -338,9 +368,11 @@ export const queueTip = (rec, extra = {}) => tx([OUTBOX, TIPS, BLOBS, REPORTS, D
 });
 
 /** Moves a legacy anonymous report from the outbox to the tip queue (its photo bytes stay, under the same ids). */
-export const moveToTips = (outboxId, rec) => tx([OUTBOX, TIPS], 'readwrite', (s) => {
+export const moveToTips = (outboxId, rec) => tx([OUTBOX, TIPS, REPORTS], 'readwrite', async (s) => {
   s.outbox.delete(outboxId);
   s.tips.put(rec);
+  const r = await req(s.reports.get(rec.id));
+  if (r) s.reports.put({ ...r, tip: true }); // its household id is sealed next (tips.js sealOwners)
 });
 
 /** The server stored the tip: its sendable copy and its spent token go; photos left to upload keep it "uploading". */

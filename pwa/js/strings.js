@@ -73,6 +73,8 @@ export const vi = {
   'sms.reveals': 'Nhà mạng và máy nhận tin của công an xã sẽ thấy số điện thoại của máy này. Nội dung tin được mã hoá.',
   'sms.parts': 'Mở và bấm gửi lần lượt cả {n} tin; thứ tự không quan trọng.',
   'sms.open': 'Mở ứng dụng tin nhắn', 'sms.openPart': 'Mở tin nhắn {i}/{n}',
+  'sms.tipWarn': 'Tin báo ẩn danh gửi bằng SMS thì không còn giấu được máy gửi: nhà mạng và điện thoại nhận tin của công an xã sẽ thấy số điện thoại của máy này và giờ gửi. Nội dung vẫn được mã hoá, không ghi tên hộ. Nếu chờ được, hãy để ứng dụng tự gửi khi có mạng dữ liệu.',
+  'sms.tipConfirm': 'Tôi hiểu, vẫn gửi bằng SMS',
 };
 
 export const en = {
@@ -148,5 +150,7 @@ export const en = {
   'sms.reveals': 'The carrier and the commune’s receiving phone see this phone’s number. The content is encrypted.',
   'sms.parts': 'Open and send each of the {n} messages; their order does not matter.',
   'sms.open': 'Open the messaging app', 'sms.openPart': 'Open message {i}/{n}',
+  'sms.tipWarn': 'An anonymous tip sent by SMS no longer hides which phone sent it: the carrier and the commune police’s receiving phone see this phone’s number and the time. The content stays encrypted and names no household. If it can wait, let the app send it when mobile data is back.',
+  'sms.tipConfirm': 'I understand, send by SMS anyway',
 };
 

@@ -132,7 +132,7 @@ async function pushAndPull(token, tips) {
     while (queue.length && batch.length < BATCH && bytes < BATCH_BYTES) {
       const item = queue.shift();
       const payload = await decrypt(key, item.payload);
-      if (holding && payload.urgency !== 'urgent') continue; // it goes after the quiet hour; urgent ones now
+      if (holding && !(item.urgent || payload.urgency === 'urgent')) continue; // it goes after the quiet hour; urgent ones now
       batch.push(item);
       push.push(payload);
       bytes += item.payload.ct.byteLength;

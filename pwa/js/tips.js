@@ -9,10 +9,9 @@ import * as store from './store.js';
 import { decrypt, decryptBytes, deviceKey, encrypt } from './crypto.js';
 import { blind, finalize } from './blind.js';
 import { fromB64u, toB64u } from './bytes.js';
-import { mailboxKey, newMailbox, openEntry } from './seal.js';
-import { applyChanges } from './apply.js';
+import { newMailbox } from './seal.js';
 import { sendChunks } from './uploads.js';
-import { tipDelay } from './outbox.js';
+import { dayOnly, tipDelay, tipOwner } from './outbox.js';
 
 // Every phone asks for the same number of tokens once a day, whether or not it sent a tip: a refill that followed
 // spending would tell the server which phone had just sent one (docs/threat-model.md). Only an empty stock (a
@@ -20,7 +19,6 @@ import { tipDelay } from './outbox.js';
 const REFILL = 3;
 const STOCK_MAX = 6;
 const CLOSED_POLL_MS = 30 * 24 * 3600e3;
-const DEFAULT_OPEN = ['new', 'acknowledged', 'in_progress'];
 
 let notify = () => {};
 let ruleZone = '';
@@ -32,9 +30,24 @@ export function setTipNotifier(fn) { notify = fn; }
 const rulesOf = async () => (await store.getMeta('rules'))?.rules || {};
 const pollMs = async () => 1e3 * ((await rulesOf()).tips?.mailbox_poll_seconds || 3600);
 
-/** Moves queued anonymous reports of an older version from the outbox to the tip queue, without household_id. */
+/** Tip records of an older version named their household in clear: each gets its sealed owner instead (issue 11). */
+async function sealOwners() {
+  for (const r of await store.namedTipRecords()) {
+    await store.sealTipOwner(r.id, await tipOwner(r.householdId, r.createdAt), dayOnly(r.createdAt));
+  }
+}
+
+/**
+ * Brings the records of older versions to this one: anonymous reports queued in the outbox move to the tip queue,
+ * without household_id (once); tip records that name their household get a sealed owner instead (issue 11).
+ */
 export async function migrateLegacy() {
-  if (await store.getMeta('tipsMigrated')) return; // once: this version never queues an anonymous sync item
+  if (!(await store.getMeta('tipsMigrated'))) await moveLegacyTips();
+  await sealOwners();
+}
+
+/** Anonymous reports of a version before the tip queue: sync items with household_id, moved to the tip queue. */
+async function moveLegacyTips() {
   const legacy = (await store.outboxItems()).filter((i) => i.type === 'report' && i.payload);
   const key = await deviceKey();
   for (const item of legacy) {
@@ -44,6 +57,7 @@ export async function migrateLegacy() {
     const group = await store.getMeta('group');
     const tip = { id: p.id, village_id: group?.village?.id, category: p.category || 'other', urgency: p.urgency,
       body: p.body, location: p.location || '', attachments: p.attachments, mailbox: mailbox.announce };
+    // The household's copy of such a report has no mailbox keys: the queue keeps its private key (apply.js).
     await store.moveToTips(item.id, { id: p.id, state: 'waiting', queuedAt: Date.parse(item.createdAt) || Date.now(),
       delayMs: await tipDelay(p.urgency === 'urgent'), dueAt: null, box: await encrypt(key, tip),
       keys: await encrypt(key, { secret: mailbox.secret, jwk: mailbox.jwk }),
@@ -75,7 +89,7 @@ export async function afterSync(token, pushed = false) {
       if (t.state === 'sending') {
         await store.updateTip(t.id, (x) => ({ ...x, state: 'waiting', dueAt: now }));
       } else if (t.state === 'waiting' && !t.dueAt && !pushed) {
-        await store.updateTip(t.id, (x) => ({ ...x, dueAt: Math.max(x.queuedAt, now) + x.delayMs }));
+        await store.updateTip(t.id, (x) => ({ ...x, dueAt: Math.max(x.queuedAt || 0, now) + x.delayMs }));
       } else if (t.state === 'waiting' && t.dueAt <= now) {
         // Its moment passed with the app closed: it goes in this session after a short random wait (a new long
         // delay would outlast most sessions, and the tip might never go), unless the quiet hour forbids it.
@@ -278,12 +292,13 @@ async function uploadTip(t) {
 }
 
 /**
- * Polls one tip's mailbox in a request of its own: sends its queued follow-ups, opens what the officers wrote and
- * files it for the household (sealed to its key: it may be locked). @returns {Promise<boolean>} false on no answer
+ * Polls one tip's mailbox in a request of its own: sends its queued follow-ups and keeps what the officers wrote as
+ * it came, sealed to the tip's mailbox key, whose private half only the household's own copy of the tip holds
+ * (apply.js opens it when the household unlocks online). @returns {Promise<boolean>} false on no answer
  */
 async function pollMailbox(t) {
   const key = await deviceKey();
-  const { secret, jwk } = await decrypt(key, t.keys);
+  const { secret } = await decrypt(key, t.keys);
   const pending = (t.pending || []).slice(0, 50); // the server takes 50 a request; the rest go at the next poll
   const items = await Promise.all(pending.map((p) => decrypt(key, p.box)));
   let res;
@@ -297,26 +312,12 @@ async function pollMailbox(t) {
   }
   // Results come in item order: each answered follow-up leaves the queue (a rejected one too: it would never pass).
   const answered = new Set(pending.filter((_, i) => res.results?.[i]).map((p) => p.id));
-  const privateKey = await mailboxKey(jwk);
-  const changes = [];
-  let closedAt = t.closedAt;
-  const open = (await rulesOf()).open_statuses || DEFAULT_OPEN;
-  for (const entry of res.entries || []) {
-    let v;
-    try { v = await openEntry(privateKey, entry.sealed); } catch { console.warn('tips: unreadable entry'); continue; }
-    if (v.type === 'message') changes.push({ type: 'message', report_id: t.id, id: v.id, body: v.body, created_at: v.at });
-    if (v.type === 'status') {
-      changes.push({ type: 'report_status', report_id: t.id, status: v.status, reason: v.reason, changed_at: v.at });
-      closedAt = open.includes(v.status) ? null : Date.now();
-    }
-  }
-  await applyChanges(changes);
+  await store.keepTipEntries(t.id, res.entries || []);
   const next = Date.now() + await jitteredPoll();
   await store.updateTip(t.id, (x) => {
     const left = (x.pending || []).filter((p) => !answered.has(p.id));
-    return { ...x, pending: left, since: res.since ?? x.since, closedAt,
-      pollAt: Math.min(next, ...left.map((p) => p.dueAt)) };
+    return { ...x, pending: left, since: res.since ?? x.since, pollAt: Math.min(next, ...left.map((p) => p.dueAt)) };
   });
-  notify({ type: 'state' });
+  notify({ type: 'state', tipMail: !!res.entries?.length });
   return true;
 }

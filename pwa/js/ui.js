@@ -58,8 +58,8 @@ export const limit = (name) => rules()?.limits?.[name];
 export function stateOf(report, item) {
   if (item) {
     if (item.state === 'attention') return 'attention';
-    if (item.tip && item.state === 'waiting') return 'alone'; // an anonymous tip waits for its own moment
     if (item.sms) return 'sms'; // sent by SMS (issue 17): the data sync still sends it and gets "duplicate"
+    if (item.tip && item.state === 'waiting') return 'alone'; // an anonymous tip waits for its own moment
     if (item.state === 'sending' || item.state === 'uploading') return 'sending';
     return 'waiting';
   }
@@ -73,7 +73,8 @@ export function stateOf(report, item) {
  */
 export function tipItem(tip) {
   if (!tip || (tip.trackingCode && tip.state === 'sent')) return null;
-  return { id: tip.id, tip: true, state: tip.state, attachments: tip.attachments, error: tip.error, payload: tip.box };
+  return { id: tip.id, tip: true, state: tip.state, attachments: tip.attachments, error: tip.error, payload: tip.box,
+    sms: tip.sms, createdAt: tip.queuedAt ? new Date(tip.queuedAt).toISOString() : null };
 }
 
 /** Upload progress of a queued report, 0-100, or null when it has no photo. */

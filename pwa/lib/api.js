@@ -21,7 +21,8 @@ export class ApiError extends Error {
   }
 }
 
-async function gzip(text) {
+/** Gzips a text (or bytes). @returns {Promise<ArrayBuffer>} */
+export async function gzip(text) {
   const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
   return new Response(stream).arrayBuffer();
 }

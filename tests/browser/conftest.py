@@ -22,11 +22,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, expect, sync_playwright
 
 from benchmarks.live import REPO_ROOT, Server, free_port, prepare, stop, wait_until_up
+from server import queue_key
 from tests.conftest import HttpOfficer
 
 from .chromium import CHROMIUM, CHROMIUM_ARGS
@@ -49,6 +51,11 @@ class LiveServer(Server):
     def officer(self, username: str = DEMO_OFFICER[0], password: str = DEMO_OFFICER[1]) -> HttpOfficer:
         """A signed-in officer (the demo officer unless told; the commune head is ``DEMO_HEAD``)."""
         return HttpOfficer(self.port, username, password)
+
+    def open_queued(self, sent: dict[str, Any]) -> dict[str, Any]:
+        """A queued item sealed to the server's queue key (issue 11), opened as ``/sync`` opens it."""
+        _, private, _ = queue_key.key_for(self.env["SECRET_KEY"].encode())
+        return dict(queue_key.unseal(private, sent["sealed"]))
 
     def attachment_path(self, attachment_id: str) -> Path:
         """Where the server stores a finished attachment (``<dir>/<2 hex>/<uuid hex>``)."""
@@ -116,15 +123,14 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
+# The shared phone as every browser test sees it: a 360x640 screen, in Vietnamese, its service worker allowed.
+PHONE: dict[str, Any] = {"viewport": {"width": 360, "height": 640}, "locale": "vi-VN", "service_workers": "allow"}
+
+
 @pytest.fixture
 def context(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContext]:
-    """A fresh profile (empty IndexedDB, no service worker) with a 360x640 phone screen, in Vietnamese."""
-    ctx = browser.new_context(
-        base_url=live_server.url,
-        viewport={"width": 360, "height": 640},
-        locale="vi-VN",
-        service_workers="allow",
-    )
+    """A fresh profile (empty IndexedDB, no service worker) on the phone's screen."""
+    ctx = browser.new_context(base_url=live_server.url, **PHONE)
     ctx.set_default_timeout(15_000)
     yield ctx
     ctx.close()

@@ -6,6 +6,8 @@ IndexedDB and the service worker's state, which a person cannot see.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import re
 import time
@@ -16,6 +18,8 @@ from urllib.parse import urlparse
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from server import queue_key
+from server.mailbox import sealing
 from tests.conftest import HttpOfficer
 
 PIN = "2468"
@@ -55,6 +59,17 @@ OUTBOX_JS = """async () => {
   db.close();
   return all.map((i) => ({ id: i.id, type: i.type, state: i.state, householdId: i.householdId,
     attachments: (i.attachments || []).map((a) => ({ id: a.id, sha256: a.sha256, size: a.size })) }));
+}"""
+
+
+# A queued photo's bytes as the upload sends them (opened with the device key, as a copy of the phone could).
+QUEUED_FILE_JS = """async (id) => {
+  const store = await import('/js/store.js');
+  const { decryptBytes, deviceKey } = await import('/js/crypto.js');
+  const bytes = new Uint8Array(await decryptBytes(await deviceKey(), (await store.photo(id)).data));
+  let text = '';
+  for (const b of bytes) text += String.fromCharCode(b);
+  return btoa(text);
 }"""
 
 
@@ -205,6 +220,20 @@ def camera_photo() -> bytes:
 def idb_dump(page: Page) -> str:
     """Everything the app keeps in IndexedDB, as one string."""
     return page.evaluate(IDB_DUMP_JS)
+
+
+def queued_file(page: Page, attachment_id: str) -> bytes:
+    """What the phone's queue holds of a photo, and uploads: sealed, since issue 11 (outbox.queuedFiles)."""
+    return base64.b64decode(page.evaluate(QUEUED_FILE_JS, attachment_id))
+
+
+def photo_inside(page: Page, photo: dict, secret_key: str) -> str:
+    """The SHA-256 of the photo inside what the queue holds, which is sealed to the server's queue key (issue 11) and
+    declared by its own SHA-256: what the server stores once it opens and checks it."""
+    sealed = queued_file(page, str(photo["id"]))
+    assert hashlib.sha256(sealed).hexdigest() == photo["sha256"]
+    _, private, _ = queue_key.key_for(secret_key.encode())
+    return hashlib.sha256(sealing.open_raw(private, sealed, queue_key.FILE_INFO)).hexdigest()
 
 
 def outbox(page: Page) -> list[dict[str, object]]:

@@ -62,6 +62,11 @@ def _body(request: Request) -> str:
     return data.decode("utf-8", "replace")
 
 
+def _tip_words(live_server: LiveServer, request: Request) -> str:
+    """The words of a tip the phone sent, which travel sealed to the server's queue key: opened as the server does."""
+    return str(live_server.open_queued(json.loads(_body(request))["tip"])["body"])
+
+
 def _officer_report(officer: HttpOfficer, mark: str) -> dict[str, Any]:
     (found,) = [r for r in officer.reports() if mark in str(r.get("body", ""))]
     status, detail = officer.request("GET", f"/api/v1/officer/reports/{found['id']}")
@@ -124,7 +129,8 @@ def test_an_anonymous_tip_goes_alone_and_its_mailbox_carries_the_thread(
     tip = tips[1]
     assert "authorization" not in tip.headers and "cookie" not in tip.headers
     body = json.loads(_body(tip))
-    assert secret in body["tip"]["body"]
+    assert set(body["tip"]) == {"id", "key_id", "sealed"}, "the whole tip sealed to the server (issue 11)"
+    assert live_server.open_queued(body["tip"])["body"] == secret
     assert "household_id" not in json.dumps(body) and "created_at" not in json.dumps(body)
     assert set(body) == {"token", "tip"}
     for r in sent:
@@ -151,6 +157,7 @@ def test_an_anonymous_tip_goes_alone_and_its_mailbox_carries_the_thread(
     follow_up = f"Họ thường đến lúc 11 giờ đêm {mark}"
     page.get_by_label("Viết thêm cho công an xã").fill(follow_up)
     page.get_by_role("button", name="Gửi thêm").click()
+    expect(page.get_by_text(follow_up)).to_be_visible()  # queued: the household's timeline shows it
 
     def officer_thread() -> list[dict[str, Any]]:
         return _officer_report(officer, mark)["messages"]
@@ -159,7 +166,10 @@ def test_an_anonymous_tip_goes_alone_and_its_mailbox_carries_the_thread(
     try:
         eventually(page, lambda: any(m["body"] == follow_up for m in officer_thread()), timeout=90)
     except AssertionError as missing:
-        raise AssertionError(f"the follow-up never reached the officer; mailbox polls: {poll_answers}") from missing
+        carried = [len(json.loads(_body(r)).get("items") or []) for r in sent if r.url.endswith("/api/v1/tips/mailbox")]
+        raise AssertionError(
+            f"the follow-up never reached the officer; mailbox polls: {poll_answers}, items carried: {carried}"
+        ) from missing
     polled = len([r for r in sent if r.url.endswith("/api/v1/tips/mailbox")])
     eventually(page, lambda: len([r for r in sent if r.url.endswith("/api/v1/tips/mailbox")]) >= polled + 2)
     thread = officer_thread()
@@ -176,7 +186,7 @@ def test_an_anonymous_tip_goes_alone_and_its_mailbox_carries_the_thread(
     write_report(page, "Tin báo an ninh", second, category="Ma tuý")
     expect(page.locator(".badge.alone")).to_have_count(0, timeout=30_000)
     expect(page.locator(".badge.sent")).to_have_count(1)  # the first tip is "answered"
-    answers = [r.response() for r in sent if r.url.endswith("/api/v1/tips") and second in _body(r)]
+    answers = [r.response() for r in sent if r.url.endswith("/api/v1/tips") and second in _tip_words(live_server, r)]
     assert sorted(a.status for a in answers if a) == [201, 403, 409]
     assert len([r for r in officer.reports() if second in str(r.get("body", ""))]) == 1
 
@@ -195,7 +205,7 @@ def test_an_anonymous_tip_goes_alone_and_its_mailbox_carries_the_thread(
     write_report(page, "Tin báo an ninh", third, category="Ma tuý")
 
     def third_answers() -> list[int]:
-        answers = [r.response() for r in sent if r.url.endswith("/api/v1/tips") and third in _body(r)]
+        answers = [r.response() for r in sent if r.url.endswith("/api/v1/tips") and third in _tip_words(live_server, r)]
         return [a.status for a in answers if a]
 
     eventually(page, lambda: third_answers() == [409])

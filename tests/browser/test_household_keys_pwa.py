@@ -70,7 +70,9 @@ def test_first_pin_needs_the_household_code_and_queued_reports_are_signed(
     context.set_offline(True)
     body = f"Có người lạ hỏi đường vào xóm lúc nửa đêm {mark}"
     write_report(page, "Tin báo an ninh", body, category="Ma tuý", anonymous=False)
-    (item,) = page.evaluate(QUEUED_JS)
+    (sent,) = page.evaluate(QUEUED_JS)
+    assert set(sent) == {"id", "key_id", "sealed"}, "signed, then sealed to the server: the device key opens no more"
+    item = live_server.open_queued(sent)
     assert item["household_id"] == household_id and item["body"] == body
     signature = _unb64u(item.pop("signature"))
     signed = json.dumps(item, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
@@ -111,7 +113,8 @@ def test_a_household_from_before_keeps_its_reports_and_queue_when_it_enters_its_
     context.set_offline(True)
     body = f"Đèn đường hỏng ở đầu thôn {mark}"
     write_report(page, "Cần giúp đỡ", body)
-    assert "signature" not in page.evaluate(QUEUED_JS)[0]  # no key yet: nothing to sign with
+    (unsigned,) = page.evaluate(QUEUED_JS)
+    assert "signature" not in unsigned and "sealed" not in unsigned  # no key yet: signed and sealed at the claim
 
     context.set_offline(False)
     page.get_by_role("button", name="Nhập mã hộ").click()

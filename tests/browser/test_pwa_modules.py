@@ -8,12 +8,18 @@ context, so an empty database, and calls the modules through ``page.evaluate`` w
 
 from __future__ import annotations
 
+import base64
+import json
 import mimetypes
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from playwright.sync_api import Browser, Page, Route
+
+from server import queue_key
+from server.mailbox import sealing
 
 PWA = Path(__file__).resolve().parents[2] / "pwa"
 ORIGIN = "http://localhost"
@@ -315,7 +321,7 @@ def test_a_mailbox_entry_sealed_by_python_opens_on_the_phone(modules: Page) -> N
 def test_a_legacy_anonymous_report_moves_to_the_tip_queue_without_its_household(modules: Page) -> None:
     """An anonymous report queued by the previous version (a sync item with household_id) leaves the outbox for
     the tip queue when the engine starts: what will be sent names no household and carries no phone clock; its
-    photo bytes stay; a named report stays in the outbox."""
+    photo bytes stay; a named report stays in the outbox; the household's record of it gets a sealed owner."""
     out = modules.evaluate(f"""async () => {{
       const {{ store, outbox, c }} = await m();
       const tips = await import('/js/tips.js');
@@ -332,7 +338,9 @@ def test_a_legacy_anonymous_report_moves_to_the_tip_queue_without_its_household(
       const sent = await c.decrypt(key, t.box);
       return {{ outbox: (await store.outboxItems()).map((i) => i.id === named), tip: t.id === anon, sent,
         householdId: t.householdId ?? null, photo: !!(await outbox.photoBytes(sent.attachments[0].id)),
-        mine: (await store.report(anon)).householdId }};
+        named: (await store.report(anon)).householdId ?? null,
+        mine: [...await (await import('/js/mine.js')).ownedTips(s, 1)].includes(anon),
+        theirs: (await (await import('/js/mine.js')).ownedTips(await unlockHousehold(2, '1357'), 2)).size }};
     }}""")
     assert out["outbox"] == [True] and out["tip"] is True
     sent = out["sent"]
@@ -340,7 +348,8 @@ def test_a_legacy_anonymous_report_moves_to_the_tip_queue_without_its_household(
     assert sent["village_id"] == 3 and sent["category"] == "theft" and sent["body"] == "Trộm gà đêm qua"
     assert len(sent["mailbox"]["verifier"]) == 64 and sent["mailbox"]["public_key"]
     assert out["photo"] is True  # the photo waits for the tip, under the same attachment id
-    assert out["mine"] == 1  # the household still finds it among its own reports
+    assert out["named"] is None, "its record names no household in clear (issue 11): its owner is sealed"
+    assert out["mine"] is True and out["theirs"] == 0  # the household still finds it, the neighbour does not
 
 
 def test_household_keys_sign_and_open_as_adr_0005_says(modules: Page) -> None:
@@ -436,3 +445,127 @@ def test_household_keys_sign_and_open_as_adr_0005_says(modules: Page) -> None:
         "left": 0,
         "timeline": [{"type": "reply", "body": reply["body"], "messageId": "m-1"}],
     }
+
+
+def test_only_its_household_finds_a_tip_and_offline_only_the_tips_of_this_session(modules: Page) -> None:
+    """A tip's record names no household (issue 11): the household that queued it finds it with its reading key,
+    another household does not; unlocked offline (writing key only) a household knows the tips it queued in this
+    session, so it can still offer them by SMS, and nothing from an earlier one."""
+    out = modules.evaluate("""async () => {
+      const { store, outbox } = await m();
+      const mine = await import('/js/mine.js');
+      await store.applyGroup({ ...GROUP, village: { id: 3, name: 'Thôn Đông' } });
+      await store.setMeta('group', { ...GROUP, village: { id: 3, name: 'Thôn Đông' } });
+      const reading = await unlockHousehold(1, '2468');
+      const publicKey = (await store.household(1)).keys.publicKey;
+      const writing = { privateKey: null, key: null, publicKey }; // unlocked offline: the PIN opens no reading key
+      const tip = await outbox.queueTip(writing, 1, { kind: 'tip', category: 'theft', body: 'Trộm gà đêm qua',
+        urgency: 'normal', anonymous: true }, []);
+      return {
+        record: Object.keys(await store.report(tip)).sort(),
+        writing: [...await mine.ownedTips(writing, 1)].includes(tip),
+        laterOffline: (await mine.ownedTips({ privateKey: null, key: null, publicKey }, 1)).size,
+        reading: [...await mine.ownedTips(reading, 1)].includes(tip),
+        neighbour: (await mine.ownedTips(await unlockHousehold(2, '1357'), 2)).size,
+      };
+    }""")
+    assert "householdId" not in out["record"] and "owner" in out["record"]
+    assert out["writing"] is True and out["laterOffline"] == 0
+    assert out["reading"] is True and out["neighbour"] == 0
+
+
+def test_an_item_is_sealed_to_the_server_only_once_final_and_only_the_server_opens_it(modules: Page) -> None:
+    """outbox.forServer (issue 11): before the phone has the rules, or for an item still to be signed (a household
+    without keys), the item stays as it is; otherwise only {id, key_id, sealed} is kept, which the server's queue key
+    opens (gzipped first) into exactly the item. The time it takes on this machine is printed."""
+    _, private, public = queue_key.key_for(b"module-test-secret")
+    item = {
+        "type": "report",
+        "id": "6f1f3c52-8a1e-4d0b-9b7e-2f6a4c1d9e10",
+        "household_id": 1,
+        "kind": "complaint",
+        "body": "Nhà bên cạnh mở nhạc rất to sau 12 giờ đêm, đã nhắc nhiều lần.",
+        "anonymous": False,
+        "urgency": "normal",
+        "created_at": "2026-12-04T01:20:00.000Z",
+        "attachments": [],
+    }
+    out = modules.evaluate(
+        """async ([item, point]) => {
+      const { store, outbox } = await m();
+      const before = await outbox.forServer(item, true);
+      await store.setMeta('rules', { rules: { queue_key: { key_id: 'k1', public_key: point } }, checkedAt: 0 });
+      const unsigned = await outbox.forServer(item, false);
+      const sealed = await outbox.forServer(item, true);
+      const t0 = performance.now();
+      for (let i = 0; i < 20; i++) await outbox.forServer(item, true);
+      return { before, unsigned, sealed, ms: (performance.now() - t0) / 20 };
+    }""",
+        [item, public],
+    )
+    assert out["before"] == item and out["unsigned"] == item
+    sealed = out["sealed"]
+    assert set(sealed) == {"id", "key_id", "sealed"} and sealed["id"] == item["id"] and sealed["key_id"] == "k1"
+    assert "Nhà bên cạnh" not in sealed["sealed"] and queue_key.unseal(private, sealed["sealed"]) == item
+    print(json.dumps({"seal_ms": round(out["ms"], 2), "sealed_chars": len(sealed["sealed"])}))
+
+
+def test_photos_are_queued_sealed_and_their_household_keeps_its_own(modules: Page) -> None:
+    """outbox.queuedFiles (issue 11): a tip's photo, anonymous or named, is queued and declared sealed to the
+    commune's key, which opens it into the photo; another report's to the server's queue key; the household that
+    wrote it gets the photo back with its reading key (written unlocked offline too), a session that does not read
+    gets nothing. Before the phone has any key (a first sync), the photo is queued as it is."""
+    commune = ec.generate_private_key(ec.SECP256R1())
+    point = sealing.b64url(sealing.public_point(commune))
+    _, server, server_point = queue_key.key_for(b"module-test-secret")
+    photo = bytes(range(256)) * 40
+    out = modules.evaluate(
+        """async ([point, serverPoint, photo]) => {
+      const { store, outbox, c } = await m();
+      const village = { id: 3, name: 'Thôn Đông' };
+      await store.applyGroup({ ...GROUP, village });
+      await store.setMeta('group', { ...GROUP, village });
+      const reading = await unlockHousehold(1, '2468');
+      const writing = { privateKey: null, key: null, publicKey: (await store.household(1)).keys.publicKey };
+      const bytes = Uint8Array.from(photo);
+      const file = { bytes, sha256: await c.sha256Hex(bytes), size: bytes.length, content_type: 'image/jpeg' };
+      const fields = (kind, anonymous) => ({ kind, category: kind === 'tip' ? 'theft' : undefined,
+        body: 'Có người lạ chụp ảnh nhà kho', urgency: 'normal', anonymous });
+      const queued = async (id) => {
+        const item = (await store.tip(id)) || (await store.outboxItem(id));
+        const [declared] = item.attachments;
+        const data = new Uint8Array(await c.decryptBytes(await c.deviceKey(), (await store.photo(declared.id)).data));
+        const own = async (session) => {
+          const back = await outbox.photoBytes(declared.id, session);
+          return back && Array.from(new Uint8Array(back));
+        };
+        return { declared, queued: btoa(String.fromCharCode(...data)), hash: await c.sha256Hex(data),
+          reading: await own(reading), none: await own(null) };
+      };
+      const clear = await queued(await outbox.queueTip(reading, 1, fields('tip', true), [file]));
+      await store.setMeta('tipKey', { commune_key: { version: 4, public_key: point } });
+      await store.setMeta('rules', { rules: { queue_key: { key_id: 'k1', public_key: serverPoint } }, checkedAt: 0 });
+      const anonymous = await queued(await outbox.queueTip(writing, 1, fields('tip', true), [file]));
+      const named = await queued(await outbox.queueReport(reading, 1, fields('tip', false), [file]));
+      const complaint = await queued(await outbox.queueReport(reading, 1, fields('complaint', false), [file]));
+      return { clear, anonymous, named, complaint, sha256: file.sha256 };
+    }""",
+        [point, server_point, list(photo)],
+    )
+    opens = {
+        "anonymous": (commune, b"binhan commune file v1", {"key_version": 4}),
+        "named": (commune, b"binhan commune file v1", {"key_version": 4}),
+        "complaint": (server, queue_key.FILE_INFO, {"key_id": "k1"}),
+    }
+    for name, (private, info, names) in opens.items():
+        sealed = out[name]
+        queued = base64.b64decode(sealed["queued"])
+        assert photo[:64] not in queued and len(queued) == len(photo) + 93
+        assert sealing.open_sealed(private, sealing.b64url(queued), info) == photo
+        declared = sealed["declared"]
+        assert {k: declared[k] for k in names} == names and declared["sha256"] == sealed["hash"] != out["sha256"]
+        assert declared["size"] == len(queued) and declared["content_type"] == "image/jpeg"
+        assert bytes(sealed["reading"]) == photo and sealed["none"] is None
+    clear = out["clear"]
+    assert base64.b64decode(clear["queued"]) == photo and not {"key_id", "key_version"} & set(clear["declared"])
+    assert clear["declared"]["sha256"] == out["sha256"] and bytes(clear["none"]) == photo

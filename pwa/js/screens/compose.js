@@ -5,10 +5,11 @@ import { label, t } from '../../lib/i18n.js';
 import { rules } from '../../lib/rules.js';
 import { ICON, ICONS, kb, kinds, limit } from '../ui.js';
 import * as store from '../store.js';
-import { lockUp, open, encryptBytes, decryptBytes } from '../crypto.js';
+import { lockUp, open, encryptBytes, decryptBytes, sha256Hex } from '../crypto.js';
 import { shrink } from '../photos.js';
 import * as voice from '../voice.js';
 import * as outbox from '../outbox.js';
+import { owns } from '../mine.js';
 
 /** What the form starts with: a draft, a refused report to fix, or an empty report of a kind. */
 async function initial(session, hid, mode, arg) {
@@ -24,12 +25,16 @@ async function initial(session, hid, mode, arg) {
   if (mode === 'fix') {
     const r = await store.report(arg);
     const item = (await store.outboxItem(arg)) || (await store.tip(arg));
-    if (!r?.sealed || r.householdId !== hid) return null;
+    if (!r?.sealed || !(await owns(session, hid, r))) return null;
     const fields = await open(session, r.sealed);
-    // The queue keeps no recording's length; the household's sealed copy does (voice_ms).
-    const photos = await Promise.all((item?.attachments || []).map(async (a) => ({ ...a,
-      bytes: await outbox.photoBytes(a.id), ...(voice.isVoice(a) ? { duration_ms: fields.voice_ms } : {}) })));
-    return { fields, photos: photos.filter((p) => p.bytes), fixId: arg };
+    // The household's own bytes (the queued ones are sealed: size and hash are counted again); its sealed copy keeps
+    // the recording's length (voice_ms).
+    const photos = await Promise.all((item?.attachments || []).map(async (a) => {
+      const bytes = await outbox.photoBytes(a.id, session);
+      return bytes && { content_type: a.content_type, bytes, size: bytes.byteLength, sha256: await sha256Hex(bytes),
+        ...(voice.isVoice(a) ? { duration_ms: fields.voice_ms } : {}) };
+    }));
+    return { fields, photos: photos.filter(Boolean), fixId: arg };
   }
   return { fields: { kind: mode, anonymous: mode === 'tip', urgency: 'normal' }, photos: [] };
 }
@@ -47,9 +52,9 @@ function inputs(f, appt = []) {
       (rules()?.categories || []).map((c) => h('label', { class: 'chip' },
         h('input', { type: 'radio', name: 'category', value: c, checked: (f.category || 'other') === c }),
         h('span', {}, ICONS[c], ' ', label('category', c))))) : null,
-    field('body', t('new.body'), h('textarea', { id: 'body', rows: '5', maxlength: limit('report_body') },
+    field('body', t('new.body'), h('textarea', { id: 'body', rows: '5', maxlength: limit('report_body'), autocomplete: 'off' },
       f.body || '')),
-    field('location', t('new.location'), h('input', { id: 'location', maxlength: limit('location'), value: f.location || '' })),
+    field('location', t('new.location'), h('input', { id: 'location', maxlength: limit('location'), value: f.location || '', autocomplete: 'off' })),
     ...appt,
     check('urgent', label('urgency', 'urgent'), f.urgency === 'urgent'),
     // Only a tip can go without a name (ADR 0004): it travels alone, as an anonymous tip.
@@ -170,7 +175,9 @@ export async function render(app, mode, arg) {
   const slot = { rec: recorded ? copy(recorded) : null };
   const attached = () => (slot.rec ? [...photos, slot.rec] : photos);
   const msg = h('p', { class: 'msg', role: 'alert' });
-  const form = h('form', { class: 'card', novalidate: true });
+  // autocomplete off: Chromium's session restore would otherwise keep what was typed in the profile, in clear
+  // (tests/browser/test_phone_copy.py found a tip's words there).
+  const form = h('form', { class: 'card', novalidate: true, autocomplete: 'off' });
 
   let saveTimer = 0;
   const saveDraft = async () => {

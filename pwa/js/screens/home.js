@@ -5,12 +5,14 @@ import { clock, when } from '../../lib/time.js';
 import { button, badge, ICON, ICONS, kb, tipItem } from '../ui.js';
 import * as store from '../store.js';
 import { open } from '../crypto.js';
+import { householdReports, ownedTips } from '../mine.js';
 
 export const live = true;
 
 async function purge(app, householdId) {
   if (!confirm(t('home.purgeAsk'))) return;
-  await store.purgeHousehold(householdId); // keeps what the household needs to follow up: code and status
+  // Keeps what the household needs to follow up: code and status.
+  await store.purgeHousehold(householdId, await ownedTips(app.session, householdId));
   app.refresh();
 }
 
@@ -41,7 +43,7 @@ export async function render(app) {
   const { session, household } = app;
   if (!session) return null;
   const hid = household.id;
-  const reports = await store.householdReports(hid);
+  const reports = await householdReports(session, hid); // its tips only after an online unlock (mine.js)
   const items = new Map((await store.outboxItems()).map((i) => [i.id, i]));
   const mine = new Set(reports.map((r) => r.id));
   // Queued anonymous tips name no household: this household's are those among its own reports.
@@ -55,11 +57,11 @@ export async function render(app) {
   const again = () => app.go('#/pin/' + hid);
   // Reports by SMS (issue 17): unlocked offline, the report screen is out of reach, so the home offers SMS for
   // every queued report; unlocked online, only for an urgent one that has waited with no data.
-  const queuedReports = [...items.values()].filter((i) => !i.tip && i.type === 'report' && i.householdId === hid
-    && i.state !== 'attention');
+  const queuedReports = [...items.values()].filter((i) => i.state !== 'attention'
+    && (i.tip ? i.state === 'waiting' : i.type === 'report' && i.householdId === hid));
   const offers = queuedReports.length ? await import('./sms-offer.js').then(({ smsOffer }) => Promise.all(
     queuedReports.map((i) => smsOffer(app, i.id, { onlyPressing: reading,
-      title: t('home.queuedAt', { at: when(i.createdAt) }) })))) : [];
+      title: t('home.queuedAt', { at: when(i.createdAt || reports.find((r) => r.id === i.id)?.createdAt) }) })))) : [];
   return h('section', {},
     session.legacy ? h('div', { class: 'card warn', role: 'status' }, h('p', {}, t('home.needCode')),
       button('key', t('home.enterCode'), () => app.go(`#/pin/${hid}/claim`), 'primary')) : null,

@@ -7,6 +7,7 @@ import { button, badge, listenButton, stateOf, ICON, ICONS, limit, tipItem } fro
 import * as store from '../store.js';
 import { open } from '../crypto.js';
 import * as outbox from '../outbox.js';
+import { owns, writtenAt } from '../mine.js';
 
 export const live = true;
 
@@ -38,9 +39,9 @@ function entry(e, pending, newAppt, extra, heard) {
 }
 
 /** The household's recording while it waits on the phone (it leaves the phone once the server holds it). */
-async function ownRecording(item) {
+async function ownRecording(item, session) {
   const att = (item?.attachments || []).find((a) => String(a.content_type).startsWith('audio/') && !a.done);
-  const bytes = att ? await outbox.photoBytes(att.id) : null;
+  const bytes = att ? await outbox.photoBytes(att.id, session) : null;
   return bytes ? h('audio', { controls: true, preload: 'metadata', class: 'own-voice',
     src: URL.createObjectURL(new Blob([bytes], { type: att.content_type })) }) : null;
 }
@@ -64,15 +65,17 @@ export async function render(app, id) {
   if (!session) return null;
   if (!session.privateKey) return app.go('#/home'); // unlocked offline: reading needs one online unlock
   const r = await store.report(id);
-  if (!r || r.householdId !== household.id) return app.go('#/home');
+  if (!(await owns(session, household.id, r))) return app.go('#/home');
   const queued = new Map((await store.outboxItems()).map((i) => [i.id, i]));
   const tip = await store.tip(id);
   (tip?.pending || []).forEach((p) => queued.set(p.id, { state: 'waiting' })); // follow-ups for its mailbox
   const item = tip ? tipItem(tip) : queued.get(id);
   // Sealed to keys retired by a PIN reset: unreadable, as the app warned.
   const content = r.sealed ? await open(session, r.sealed).catch(() => null) : null;
+  // A tip's follow-up keeps the moment it was written inside its seal; its event, the day (issue 11).
   const events = (await Promise.all((await store.timeline(id))
-    .map(async (e) => ({ ...e, value: await open(session, e.sealed).catch(() => null) })))).filter((e) => e.value);
+    .map(async (e) => ({ ...e, value: await open(session, e.sealed).catch(() => null) })))).filter((e) => e.value)
+    .map((e) => (e.value.written_at ? { ...e, at: e.value.written_at } : e)).sort((a, b) => String(a.at).localeCompare(String(b.at)));
   if ((await markRead(events, tip, session)) | r.unseen) {
     await store.markReportSeen(id);
     app.kick();
@@ -86,9 +89,10 @@ export async function render(app, id) {
     app.refresh();
   } };
   const heard = await Promise.all(events.map((e) => replyAudio(e.value)));
-  const body = h('textarea', { id: 'followup', rows: '3', maxlength: limit('message_body') });
-  // Loaded on demand (issue 17): only a report still queued can go by SMS.
-  const bySms = !tip && item ? await (await import('./sms-offer.js')).smsOffer(app, id) : null;
+  // A sync drawing this screen again keeps what is being typed here (app.js keepTyped); a lock forgets it.
+  const body = h('textarea', { id: 'followup', rows: '3', maxlength: limit('message_body'), autocomplete: 'off' });
+  // Loaded on demand (issue 17): only a report or tip still queued can go by SMS.
+  const bySms = item ? await (await import('./sms-offer.js')).smsOffer(app, id) : null;
   return h('section', {},
     h('h2', {}, h('span', { 'aria-hidden': 'true' }, ICONS[content?.kind], ' '),
       content ? label('kind', content.kind) : t('home.purged')),
@@ -114,20 +118,22 @@ export async function render(app, id) {
       content.category ? h('p', {}, h('b', {}, label('category', content.category))) : null,
       h('p', { class: 'body' }, content.body),
       content.location ? h('p', {}, ICON('place'), ' ', content.location) : null,
-      h('p', { class: 'muted' }, [when(r.createdAt), content.urgency === 'urgent' ? label('urgency', 'urgent') : '',
+      h('p', { class: 'muted' }, [when(writtenAt(session, r)), content.urgency === 'urgent' ? label('urgency', 'urgent') : '',
         content.anonymous ? t('report.anon') : '', content.photos ? t('report.photos', { n: content.photos }) : '',
         content.voice_ms ? t('report.voice', { t: clock(content.voice_ms) }) : '']
-        .filter(Boolean).join(' · ')), await ownRecording(item)) : h('p', { class: 'muted' }, t('report.purgedHelp')),
+        .filter(Boolean).join(' · ')), await ownRecording(item, session)) : h('p', { class: 'muted' }, t('report.purgedHelp')),
     h('h3', {}, t('report.timeline')),
     h('ol', { class: 'timeline' }, events.map((e, i) => entry(e,
       e.outboxId && queued.get(e.outboxId) && stateOf({}, queued.get(e.outboxId)),
       e.value.appointment_at && e.value.appointment_at !== events.slice(0, i).map((x) => x.value.appointment_at).filter(Boolean).pop(),
       extra, heard[i]))),
-    r.sealed && item?.state !== 'attention' ? h('form', { class: 'card', onsubmit: async (e) => {
+    r.sealed && item?.state !== 'attention' ? h('form', { class: 'card', autocomplete: 'off', onsubmit: async (e) => {
       e.preventDefault();
-      if (!body.value.trim()) return;
-      await (tip ? outbox.queueTipMessage : outbox.queueMessage)(session, household.id, id, body.value.trim(),
+      const text = body.value.trim();
+      if (!text) return;
+      await (tip ? outbox.queueTipMessage : outbox.queueMessage)(session, household.id, id, text,
         content?.kind === 'tip');
+      body.value = ''; // sent: the screen drawn next must not keep it (app.js keepTyped)
       app.kick();
       app.refresh();
     } }, h('label', { for: 'followup' }, t('report.more')), body,

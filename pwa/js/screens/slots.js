@@ -9,6 +9,7 @@ import * as strings from '../strings.js';
 import * as words from '../strings-slots.js';
 import * as store from '../store.js';
 import { deviceKey, encrypt, lockUp } from '../crypto.js';
+import { forServer } from '../outbox.js';
 
 Object.assign(strings.vi, words.vi); // the shell's dictionaries, which lib/i18n.js reads
 Object.assign(strings.en, words.en);
@@ -94,7 +95,7 @@ export function entry(e, pending, active, pick) {
 
 /**
  * Queues the household's new pick of a slot for its appointment (after the one it asked for filled), signed like its
- * other items (ADR 0005); the household's copy shows "waiting" until the server confirms.
+ * other items (ADR 0005) and sealed to the server like them (outbox.js); the household's copy shows "waiting" until the server confirms.
  * @param {{id: number, starts_at: string}} slot
  */
 export async function queueBooking(session, householdId, reportId, slot) {
@@ -102,7 +103,7 @@ export async function queueBooking(session, householdId, reportId, slot) {
   const at = new Date().toISOString();
   let item = { type: 'booking', id, report_id: reportId, slot_id: slot.id, created_at: at };
   if (session?.sign) item = await (await import('../keys.js')).signItem(session, item);
-  const [box, mine] = await Promise.all([encrypt(await deviceKey(), item), lockUp(session, { type: 'pick', starts_at: slot.starts_at })]);
+  const [box, mine] = await Promise.all([encrypt(await deviceKey(), await forServer(item, !!session?.sign)), lockUp(session, { type: 'pick', starts_at: slot.starts_at })]);
   await store.queue({ id, type: 'booking', householdId, state: 'waiting', createdAt: at, payload: box },
     { event: { id: 'out:' + id, reportId, householdId, at, sealed: mine, outboxId: id } });
 }
