@@ -26,6 +26,7 @@ import http.client
 import io
 import json as json_module  # ``json`` is the name of the request body argument below, as in Flask's client
 import os
+import threading
 import time
 import urllib.parse
 import uuid
@@ -38,6 +39,7 @@ from typing import Any
 import psycopg
 import pytest
 from argon2 import PasswordHasher
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Flask
 from flask.testing import FlaskClient
@@ -45,8 +47,9 @@ from flask_migrate import upgrade
 from PIL import Image
 from sqlalchemy import text
 
-from server import create_app
+from server import create_app, queue_key
 from server.cli import seed_demo
+from server.commune_keys.cli import write_recovery_key
 from server.communes.models import Commune, Village
 from server.extensions import db, limiter
 from server.groups import operations as groups
@@ -128,9 +131,18 @@ def app(backend_app: Flask, tmp_path: Path) -> Iterator[Flask]:
     with backend_app.app_context():
         limiter.reset()
         yield backend_app
+        _finish_pushes()
         db.session.rollback()
         _empty_tables()
         db.session.remove()
+
+
+def _finish_pushes() -> None:
+    """Wait for the pushes a test's commits started after it: a late one would read the next test's subscriptions
+    (SQLite gives the emptied tables' ids again) and land in its push service."""
+    for thread in threading.enumerate():
+        if thread.name == "binhan-push":
+            thread.join(timeout=30)
 
 
 @pytest.fixture
@@ -178,8 +190,31 @@ def s3_endpoint() -> Iterator[str]:
             os.environ[name] = value
 
 
+# Longest first, so that the workers share out the short modules at the end instead of one waiting for another's
+# long one: a fault run, fuzzing, a restore, two servers behind nginx (a minute or more each); then the browser's and
+# the property tests (tens of seconds a module); then the rest.
+LONG_MODULES = (
+    (
+        "tests/faults/",
+        "tests/fuzz/",
+        "tests/cluster/",
+        "tests/browser/test_restore_resend.py",
+        "tests/ops/",
+        "tests/benchmarks/",
+    ),
+    ("tests/browser/", "tests/properties/", "tests/security/test_unlinkable_tips.py"),
+)
+
+
+def _longest_first(item: pytest.Item) -> int:
+    return next(
+        (rank for rank, prefixes in enumerate(LONG_MODULES) if item.nodeid.startswith(prefixes)), len(LONG_MODULES)
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The S3 store runs with PostgreSQL only: app servers that share a bucket share a PostgreSQL database."""
+    """The S3 store runs with PostgreSQL only: app servers that share a bucket share a PostgreSQL database. The long
+    modules go first (a stable sort: each module's tests stay together and in order)."""
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
     for item in items:
@@ -188,7 +223,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         (drop if s3_on_sqlite else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+    keep.sort(key=_longest_first)
+    items[:] = keep
 
 
 @pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
@@ -277,6 +313,14 @@ def report_item(household_id: int, **overrides: Any) -> dict[str, Any]:
     }
     item.update(overrides)
     return item
+
+
+def sealed_for_server(client: Any, item: dict[str, Any]) -> dict[str, Any]:
+    """``item`` as the phone queues it (issue 11, pwa/js/outbox.js ``forServer``): sealed to the server's queue key
+    from the rules, ``{id, key_id, sealed}``."""
+    key = client.get("/api/v1/rules").json["queue_key"]
+    box = sealing.seal(sealing.from_b64url(key["public_key"]), json_module.dumps(item).encode(), queue_key.INFO)
+    return {"id": item["id"], "key_id": key["key_id"], "sealed": box}
 
 
 def message_item(
@@ -512,6 +556,26 @@ def enrol_phone(app: Flask, demo: Demo) -> Callable[[str], Phone]:
 @pytest.fixture
 def phone(enrol_phone: Callable[[str], Phone]) -> Phone:
     return enrol_phone("DONG-01")
+
+
+@pytest.fixture
+def tipster(phone: Phone) -> Any:
+    """The phone's anonymous half (tests/tips/tipster.py): tokens with its device token, tips with none."""
+    from tests.tips.tipster import Tipster  # here: that module imports this one
+
+    return Tipster.of(phone)
+
+
+@pytest.fixture
+def province(app: Flask, tmp_path: Path) -> Iterator[ec.EllipticCurvePrivateKey]:
+    """The province's recovery key for commune keys: its public half configured, its private half in a file."""
+    path = tmp_path / "province.pem"
+    before = app.config["PROVINCE_RECOVERY_KEY"]
+    app.config["PROVINCE_RECOVERY_KEY"] = write_recovery_key(path)
+    private = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    assert isinstance(private, ec.EllipticCurvePrivateKey)
+    yield private
+    app.config["PROVINCE_RECOVERY_KEY"] = before
 
 
 # --- officers ------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from PIL import Image
 from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.browser.household import enrol, open_household, outbox, switch_household, write_report
+from tests.browser.household import enrol, open_household, outbox, photo_inside, switch_household, write_report
 
 from .officer import Officer
 from .proxy import FaultPlan, FaultProxy
@@ -172,7 +172,10 @@ def drive(phone_context: BrowserContext, faulty: FaultProxy, crashable: Crashabl
             photo = camera_jpeg(rng) if n % PHOTO_EVERY == 0 else None
             write_report(page, "Khiếu nại, phản ánh", f"Tin số {n} {mark}: đèn đường xóm 2 hỏng", photo=photo)
     queued = outbox(page)
-    photos = {a["id"]: a["sha256"] for item in queued for a in item["attachments"]}
+    # Sealed in the queue (issue 11): the server stores the photo inside, once opened.
+    photos = {
+        a["id"]: photo_inside(page, a, crashable.env["SECRET_KEY"]) for item in queued for a in item["attachments"]
+    }
     assert len(queued) == n and len(photos) == n // PHOTO_EVERY
 
     # The link comes back, faulty; the server dies twice while the phone syncs.

@@ -84,7 +84,7 @@ class PushService:
         )
         return {"endpoint": f"http://127.0.0.1:{self.port}{path}", "keys": {"p256dh": b64(public), "auth": b64(auth)}}
 
-    def wait_for(self, count: int, seconds: float = 10) -> list[Received]:
+    def wait_for(self, count: int, seconds: float = 60) -> list[Received]:
         with self._arrived:
             self._arrived.wait_for(lambda: len(self.received) >= count, timeout=seconds)
             return list(self.received)
