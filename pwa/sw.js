@@ -8,14 +8,14 @@ import * as sms from './js/sms.js';
 
 useModules({ tips, sms }); // sync.js import()s them in the page; a service worker may not
 
-const VERSION = 'f37df4ab7283';
+const VERSION = '05d725536171';
 const PREFIX = 'binh-an-shell-';
 const CACHE = PREFIX + VERSION;
 const SHELL = [
   './', 'manifest.webmanifest', 'css/app.css', 'css/slots.css',
   'js/app.js', 'js/apply.js', 'js/blind.js', 'js/bytes.js', 'js/crypto.js', 'js/downloads.js', 'js/enrolment.js', 'js/household-keys.js', 'js/keys.js',
-  'js/mine.js', 'js/outbox.js', 'js/photos.js', 'js/push.js', 'js/seal.js', 'js/seal-to.js', 'js/sms.js', 'js/sms-codec.js', 'js/sms-words.js',
-  'js/store.js', 'js/strings.js', 'js/strings-slots.js', 'js/sw-bridge.js', 'js/sync.js', 'js/tips.js',
+  'js/migrate.js', 'js/mine.js', 'js/outbox.js', 'js/photos.js', 'js/push.js', 'js/seal.js', 'js/seal-to.js', 'js/sms.js', 'js/sms-codec.js', 'js/sms-words.js',
+  'js/store.js', 'js/strings.js', 'js/strings-en.js', 'js/strings-slots.js', 'js/sw-bridge.js', 'js/sync.js', 'js/tips.js',
   'js/ui.js', 'js/uploads.js', 'js/icons.js', 'js/voice.js',
   'js/screens/compose.js', 'js/screens/enrol.js', 'js/screens/home.js', 'js/screens/households.js',
   'js/screens/kinds.js', 'js/screens/news.js', 'js/screens/pin.js', 'js/screens/report.js', 'js/screens/slots.js',

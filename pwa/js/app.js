@@ -6,7 +6,8 @@ import { go, parseHash } from '../lib/router.js';
 import { useRules } from '../lib/rules.js';
 import { when } from '../lib/time.js';
 import * as strings from './strings.js';
-import { getMeta, outboxItems } from './store.js';
+import { getMeta, outboxItems, reportOf } from './store.js';
+import { owned } from './mine.js';
 import * as sync from './sync.js';
 import { openSealed } from './apply.js';
 import * as bridge from './sw-bridge.js';
@@ -115,8 +116,8 @@ async function status() {
   else parts.push(last ? t('app.lastSync', { at: when(last) }) : t('app.never'));
   // Each household sees its own queue only; the household list shows none (issue 11).
   const hid = app.household?.id;
-  const waiting = hid == null ? 0
-    : items.filter((i) => i.type !== 'receipt' && i.state !== 'attention' && i.householdId === hid).length;
+  const mine = hid == null ? new Set() : await owned(app.session, hid);
+  const waiting = items.filter((i) => i.state !== 'attention' && mine.has(reportOf(i))).length;
   if (waiting) parts.push(t('app.queued', { n: waiting }));
   $('status').textContent = parts.join(' · ');
   const v = await bridge.version();
@@ -154,10 +155,18 @@ function idleWatch() {
   });
 }
 
-function init() {
+/** English words, loaded when they are first needed (js/strings.js says why). */
+const english = () => import('./strings-en.js').then(({ en }) => { Object.assign(strings.en, en); });
+
+async function init() {
   setup(strings, 'lang');
   document.documentElement.lang = lang();
-  $('lang').addEventListener('click', () => { setLang(lang() === 'vi' ? 'en' : 'vi'); render(); });
+  if (lang() === 'en') await english();
+  $('lang').addEventListener('click', async () => {
+    if (lang() === 'vi') await english();
+    setLang(lang() === 'vi' ? 'en' : 'vi');
+    render();
+  });
   $('switch').addEventListener('click', () => app.lock());
   $('main').addEventListener('input', () => { dirty = true; });
   addEventListener('hashchange', () => render());

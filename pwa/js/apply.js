@@ -5,7 +5,7 @@
 import * as store from './store.js';
 import { decrypt, deviceKey, open, seal } from './crypto.js';
 import { HOUSEHOLD, mailboxKey, openEntry } from './seal.js';
-import { ownedTips } from './mine.js';
+import { owned } from './mine.js';
 
 const DEFAULT_OPEN = ['new', 'acknowledged', 'in_progress'];
 
@@ -31,9 +31,10 @@ export async function applyChanges(changes) {
   }
 }
 
-async function applyChange(c) {
+/** Applies one change; `householdId`: the household a sealed entry was for (records do not name it). */
+async function applyChange(c, householdId = null) {
   if (c.type === 'appointment_slots') await store.saveAppointments(c); // issue 15: the commune's open slots
-  else if (/^(report_status|message|appointment_)/.test(c.type)) await applyReportChange(c);
+  else if (/^(report_status|message|appointment_)/.test(c.type)) await applyReportChange(c, householdId);
   else if (c.type === 'announcement') await store.saveAnnouncement(c);
   else if (c.type === 'announcement_withdrawn') await store.withdrawAnnouncement(c.id);
   else if (c.type === 'group') await store.applyGroup(c.group);
@@ -54,7 +55,7 @@ export async function openSealed(householdId, session) {
       clear = await openEntry(session.privateKey, e.sealed, HOUSEHOLD);
     } catch { /* sealed to an older key: lost with the PIN reset, as the app warned */ }
     if (clear) {
-      await applyChange({ ...e.change, ...clear, type: clear.type || e.change.type });
+      await applyChange({ ...e.change, ...clear, type: clear.type || e.change.type }, householdId);
       n++;
     }
   }
@@ -70,7 +71,8 @@ export async function openSealed(householdId, session) {
 async function openTipMail(householdId, session) {
   let n = 0;
   const open = (await store.getMeta('rules'))?.rules?.open_statuses || DEFAULT_OPEN;
-  for (const id of await ownedTips(session, householdId)) {
+  for (const id of await owned(session, householdId)) {
+    if (!(await store.report(id))?.tip) continue;
     const entries = await store.tipEntries(id);
     const jwk = entries.length && await mailboxJwk(session, id);
     if (!jwk) continue;
@@ -103,11 +105,11 @@ async function mailboxJwk(session, tipId) {
   return tip?.keys ? (await decrypt(await deviceKey(), tip.keys)).jwk : null;
 }
 
-/** Files a status change or reply for the report's household (`householdId` for a tip, whose record names none). */
+/** Files a status change or reply for the report's household: the one its sealed entry was for, or the one an entry
+ *  in clear names (a household with no box key yet, whose records name it too). */
 async function applyReportChange(c, householdId = null) {
-  // The report_id -> household_id map is the reports store: it tells whom a change is for.
   const report = await store.report(c.report_id);
-  const keys = report && (await store.household(householdId ?? report.householdId))?.keys;
+  const keys = report && (await store.household(householdId ?? c.household_id ?? report.householdId))?.keys;
   if (!keys) return;
   const isStatus = c.type === 'report_status';
   const appt = c.type.startsWith('appointment_'); // a proposal or a reminder (js/screens/slots.js shows them)
@@ -116,6 +118,6 @@ async function applyReportChange(c, householdId = null) {
     ? { type: 'status', status: c.status, reason: c.reason || null, appointment_at: c.appointment_at || null }
     : { type: 'reply', body: c.body, messageId: c.id, ...(c.voice ? { voice: c.voice } : {}) });
   const id = appt ? `${c.type}:${c.report_id}:${c.starts_at || at}` : isStatus ? `st:${c.report_id}:${at}:${c.status}` : 'msg:' + c.id;
-  await store.recordReply({ id, reportId: report.id, householdId: report.householdId, at, sealed },
+  await store.recordReply({ id, reportId: report.id, at, sealed },
     isStatus ? c.status : null);
 }

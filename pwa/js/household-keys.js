@@ -5,7 +5,8 @@ import * as store from './store.js';
 import { fromB64u, toB64u } from './bytes.js';
 import { newKeys, openAll, openSign, pinValues, sealKeys, signItem } from './keys.js';
 import { decrypt, deviceKey, encrypt, lockUp, open, seal } from './crypto.js';
-import { ownedTips, writtenAt } from './mine.js';
+import { dayOnly, owned, writtenAt } from './mine.js';
+import { sealOwners } from './migrate.js';
 import { forServer } from './outbox.js';
 import { partsFor } from './sms.js';
 
@@ -29,21 +30,26 @@ export async function claim(householdId, code, pin, legacy = null) {
 
 /** Re-encrypts a legacy household's reports, timeline and draft from its local-PIN key to the new records key. */
 async function rewrap(householdId, legacy, session) {
-  const { reports, events, draft } = await store.householdRecords(householdId, await ownedTips(legacy, householdId));
-  // A tip's owner is sealed to the household's box key: sealed again to the new one.
-  const owner = async (rec) => (rec.owner
-    ? { owner: await seal(session.publicKey, { householdId, createdAt: writtenAt(legacy, rec) }) } : {});
-  const again = async (rec) => {
+  await sealOwners(); // queued items of an older version name their report, not the household
+  const mine = await owned(legacy, householdId);
+  const { reports, events, draft } = await store.householdRecords(householdId, mine);
+  const relock = async (rec) => {
     try {
-      return { ...rec, ...await owner(rec), sealed: rec.sealed && await lockUp(session, await open(legacy, rec.sealed)) };
+      return { ...rec, sealed: rec.sealed && await lockUp(session, await open(legacy, rec.sealed)) };
     } catch {
-      return { ...rec, ...await owner(rec), sealed: null };
+      return { ...rec, sealed: null };
     }
+  };
+  // Every record's owner is sealed to the new box key: it no longer names the household (mine.js).
+  const withOwner = async (rec) => {
+    const createdAt = writtenAt(legacy, rec);
+    return { ...await relock(rec), owner: await seal(session.publicKey, { householdId, createdAt }),
+      createdAt: dayOnly(createdAt) };
   };
   // Its queue stays and is signed now: the server refuses an unsigned item of a household with keys.
   const key = await deviceKey();
   for (const item of await store.outboxItems()) {
-    if (item.householdId !== householdId || !item.payload || item.state === 'sending') continue;
+    if (!mine.has(store.reportOf(item)) || !item.payload || item.state === 'sending') continue;
     const payload = await decrypt(key, item.payload);
     if (payload.sealed) continue; // signed and sealed when it was queued
     const signed = await signItem(session, payload);
@@ -53,8 +59,8 @@ async function rewrap(householdId, legacy, session) {
       urgent: signed.urgency === 'urgent' });
   }
   await store.replaceHouseholdRecords(householdId, {
-    reports: await Promise.all(reports.map(again)),
-    events: await Promise.all(events.map(again)),
+    reports: await Promise.all(reports.map(withOwner)),
+    events: await Promise.all(events.map(relock)),
     dropDraft: !!draft, // a draft's photos are under the old key: the draft goes, nothing queued does
   });
 }

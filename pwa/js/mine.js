@@ -1,55 +1,77 @@
-// Which of the phone's records are this household's (issue 11). A named report's record carries its household id,
-// as the server does; an anonymous tip's record names no household: its `owner` is the household id and the moment
-// the tip was written, sealed to the household's box key (tips.js), which only an online unlock opens; the record
-// itself keeps the day alone. So a copy of the phone, or the neighbour who holds it, cannot tell whose a tip is, nor
-// match its writing to a household's unlock; the household finds its tips once per app session, after its online
-// unlock.
+// Which of the phone's records are this household's (issue 11, ADR 0005). No record names its household: a report
+// record's `owner` (household id, moment of writing) is sealed to the household's box key, which only an online
+// unlock opens, and the record keeps the day alone; items name their report. (A household with no box key yet is
+// still named by its records until it claims one: household-keys.js.)
 import * as store from './store.js';
-import { open } from './crypto.js';
+import { open, seal } from './crypto.js';
+
+/** A report record's owner: the household id and the moment of writing, sealed to the household's box key. */
+export const ownerBox = async (householdId, createdAt) => seal((await store.household(householdId)).keys.publicKey,
+  { householdId, createdAt });
+
+/** The day of an ISO time, as records keep it (the moment is in the sealed owner). */
+export const dayOnly = (iso) => `${iso.slice(0, 10)}T00:00:00.000Z`;
+
+/** Who a new report record is: its sealed owner and the day; a household with no box key yet is named (see top). */
+export async function ownership(householdId, createdAt) {
+  if (!(await store.household(householdId))?.keys?.publicKey) return { householdId, createdAt };
+  return { owner: await ownerBox(householdId, createdAt), createdAt: dayOnly(createdAt) };
+}
 
 /**
- * Ids of the tips the unlocked household owns: read once per session after an online unlock (one ECDH a tip on the
- * phone), plus those it queued in this session. Unlocked offline (no reading key) it knows only the latter.
+ * Ids of the reports (named and tips) the unlocked household owns: read once per session after an online unlock
+ * (one ECDH a report on the phone), plus those it queued while this page has been open. Unlocked offline (no
+ * reading key) it knows only the latter.
  * @returns {Promise<Set<string>>}
  */
-export async function ownedTips(session, householdId) {
+export async function owned(session, householdId) {
   if (!session) return new Set();
-  session.ownedTips ??= new Set();
-  session.tipTimes ??= new Map();
+  session.owned ??= new Set();
+  session.times ??= new Map();
   if (session.privateKey) session.ownersRead ??= readOwners(session, householdId);
   await session.ownersRead;
-  return session.ownedTips;
+  for (const r of await store.keylessRecords(householdId)) session.owned.add(r.id);
+  for (const [id, createdAt] of queuedHere.get(householdId) || []) {
+    session.owned.add(id);
+    session.times.set(id, createdAt);
+  }
+  return session.owned;
 }
 
 async function readOwners(session, householdId) {
-  const records = await store.tipRecords();
+  const records = await store.ownedRecords();
   const owners = await Promise.all(records.map((r) => open(session, r.owner).catch(() => null)));
   records.forEach((r, i) => {
     if (owners[i]?.householdId !== householdId) return;
-    session.ownedTips.add(r.id);
-    if (owners[i].createdAt) session.tipTimes.set(r.id, owners[i].createdAt);
+    session.owned.add(r.id);
+    if (owners[i].createdAt) session.times.set(r.id, owners[i].createdAt);
   });
 }
 
-/** Adds a tip the session's household just queued (its owner box is sealed: the session need not open it). */
-export function addOwnedTip(session, id, createdAt) {
+// What each household queued while this page has been open, in memory only (never on disk, so no copy of the phone
+// holds it): a household that locks and unlocks again offline still finds it, to see it waiting or send it by SMS.
+const queuedHere = new Map();
+
+/** Adds a report the session's household just queued (its owner box is sealed: the session need not open it). */
+export function addOwned(session, householdId, id, createdAt) {
   if (!session) return;
-  (session.ownedTips ??= new Set()).add(id);
-  (session.tipTimes ??= new Map()).set(id, createdAt);
+  if (!queuedHere.has(householdId)) queuedHere.set(householdId, new Map());
+  queuedHere.get(householdId).set(id, createdAt);
+  (session.owned ??= new Set()).add(id);
+  (session.times ??= new Map()).set(id, createdAt);
 }
 
-/** When report record `r` was written: a tip's moment is known to its household's session only (the record
- *  keeps the day). */
-export const writtenAt = (session, r) => session?.tipTimes?.get(r.id) || r.createdAt;
+/** When report record `r` was written: the moment is known to its household's session only (the record keeps the
+ *  day). */
+export const writtenAt = (session, r) => session?.times?.get(r.id) || r.createdAt;
 
-/** @returns {Promise<object[]>} the household's reports, newest first: its named ones and the tips it owns */
+/** @returns {Promise<object[]>} the household's reports, named and tips, newest first */
 export async function householdReports(session, householdId) {
-  const [named, tips] = await Promise.all([store.householdReports(householdId), ownedTips(session, householdId)]);
-  const owned = (await Promise.all([...tips].map((id) => store.report(id)))).filter(Boolean)
-    .map((r) => ({ ...r, createdAt: writtenAt(session, r) }));
-  return [...named, ...owned].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const ids = await owned(session, householdId);
+  const records = (await Promise.all([...ids].map((id) => store.report(id)))).filter(Boolean);
+  return records.map((r) => ({ ...r, createdAt: writtenAt(session, r) }))
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }
 
 /** Whether report record `r` is the household's. */
-export const owns = async (session, householdId, r) => !!r
-  && (r.householdId === householdId || (await ownedTips(session, householdId)).has(r.id));
+export const owns = async (session, householdId, r) => !!r && (await owned(session, householdId)).has(r.id);

@@ -5,8 +5,8 @@
 // are sealed too, a tip's to the commune's key (queuedFiles). The household's own copy is under its PIN key.
 import { gzip } from '../lib/api.js';
 import * as store from './store.js';
-import { deviceKey, encrypt, encryptBytes, lockUp, lockUpBytes, decryptBytes, openBytes, seal, sha256Hex } from './crypto.js';
-import { addOwnedTip } from './mine.js';
+import { deviceKey, encrypt, encryptBytes, lockUp, lockUpBytes, decryptBytes, openBytes, sha256Hex } from './crypto.js';
+import { addOwned, dayOnly, ownerBox, ownership } from './mine.js';
 import { newMailbox } from './seal.js';
 import { noteQueued, partsFor } from './sms.js';
 
@@ -14,8 +14,6 @@ import { noteQueued, partsFor } from './sms.js';
 const signItem = async (session, item) => (session?.sign ? (await import('./keys.js')).signItem(session, item) : item);
 
 const now = () => new Date().toISOString();
-/** The day of an ISO time (UTC), all a tip's records keep in clear of when it was written (issue 11). */
-export const dayOnly = (iso) => `${iso.slice(0, 10)}T00:00:00.000Z`;
 
 /** What the household's own copy says of the attachments: how many photos, and the recording's length. */
 const attached = (files) => {
@@ -127,11 +125,14 @@ export async function queueReport(session, householdId, fields, photos, replaces
   // Its SMS parts are written now, while the item is in clear: the queue keeps it sealed (sms.js).
   const sealed = await forServer(payload, signs(session));
   const smsParts = sealed === payload ? null : await partsFor(payload).catch(() => null);
-  const [box, mine] = await Promise.all([encrypt(await deviceKey(), sealed), lockUp(session, { ...fields, ...attached(photos) })]);
-  await store.queue({ id, type: 'report', householdId, state: 'waiting', createdAt, payload: box,
+  const [box, mine, whose] = await Promise.all([encrypt(await deviceKey(), sealed),
+    lockUp(session, { ...fields, ...attached(photos) }), ownership(householdId, createdAt)]);
+  addOwned(session, householdId, id, createdAt);
+  // The queued item names its report only, and its record's household is sealed (mine.js).
+  await store.queue({ id, type: 'report', state: 'waiting', createdAt, payload: box,
     urgent: fields.urgency === 'urgent', smsParts, attachments: attachments.map((a) => ({ ...a, received: 0, done: false })) }, {
     blobs, replaces, draftOf: replaces ? null : householdId,
-    report: { id, householdId, createdAt, status: null, trackingCode: null, sealed: mine },
+    report: { id, ...whose, status: null, trackingCode: null, sealed: mine },
   });
   return id;
 }
@@ -142,11 +143,6 @@ export async function tipDelay(urgent) {
   const span = (urgent ? tips?.urgent_delay_seconds : tips?.delay_seconds) || { min: 120, max: 600 };
   return 1e3 * (span.min + Math.random() * (span.max - span.min));
 }
-
-/** A tip record's owner (issue 11, mine.js): the household id and the moment it was written, sealed to the
- *  household's box key. */
-export const tipOwner = async (householdId, createdAt) => seal((await store.household(householdId)).keys.publicKey,
-  { householdId, createdAt });
 
 /**
  * Queues an anonymous tip (ADR 0004): not in the outbox but in the tip queue, sent alone after a random delay,
@@ -173,9 +169,9 @@ export async function queueTip(session, householdId, fields, photos, replaces) {
   const [box, keys, mine, delayMs, owner] = await Promise.all([
     encrypt(key, sealed), encrypt(key, { secret: mailbox.secret }),
     lockUp(session, { ...fields, anonymous: true, ...attached(photos), mailbox: secrets }),
-    tipDelay(urgent), tipOwner(householdId, createdAt),
+    tipDelay(urgent), ownerBox(householdId, createdAt),
   ]);
-  addOwnedTip(session, id, createdAt);
+  addOwned(session, householdId, id, createdAt);
   noteQueued(id); // the queue keeps no moment of writing: the page remembers it (an urgent tip's SMS offer)
   await store.queueTip({ id, state: 'waiting', queuedAt: null, delayMs, urgent,
     smsParts, dueAt: null, box, keys,
@@ -225,8 +221,8 @@ export async function queueMessage(session, householdId, reportId, body, tip = f
       .then((item) => forServer(item, signs(session))).then(async (item) => encrypt(await deviceKey(), item)),
     lockUp(session, { type: 'mine', body }),
   ]);
-  await store.queue({ id, type: 'message', householdId, state: 'waiting', createdAt: at, payload: box },
-    { event: { id: 'out:' + id, reportId, householdId, at, sealed: mine, outboxId: id } });
+  await store.queue({ id, type: 'message', reportId, state: 'waiting', createdAt: at, payload: box },
+    { event: { id: 'out:' + id, reportId, at, sealed: mine, outboxId: id } });
   return id;
 }
 
@@ -236,7 +232,7 @@ export async function queueReceipt(target, targetId, session = null) {
   const id = crypto.randomUUID();
   const payload = await signItem(session, { type: 'receipt', id, target, target_id: targetId, read_at: now() });
   const box = await encrypt(await deviceKey(), await forServer(payload, !session || signs(session)));
-  await store.queue({ id, type: 'receipt', householdId: null, state: 'waiting', createdAt: payload.read_at,
+  await store.queue({ id, type: 'receipt', state: 'waiting', createdAt: payload.read_at,
     payload: box });
 }
 

@@ -6,8 +6,8 @@ export const DB_NAME = 'binh-an';
 export const DB_VERSION = 4;
 const META = 'meta'; // device token, group, cursor, device key, last sync, rules
 const HOUSEHOLDS = 'households'; // name, PIN salt, public key, wrapped private key, PIN attempts
-const REPORTS = 'reports'; // report_id -> household_id map + tracking code + status; content sealed
-const EVENTS = 'events'; // timeline entries (status, replies, follow-ups), sealed per household
+const REPORTS = 'reports'; // tracking code + status; its household (owner) and content sealed (mine.js)
+const EVENTS = 'events'; // timeline entries (status, replies, follow-ups) of a report, sealed to its household
 const OUTBOX = 'outbox'; // queued items, payload encrypted with the device key
 const BLOBS = 'blobs'; // queued photo bytes, encrypted with the device key
 const DRAFTS = 'drafts'; // one sealed draft per household
@@ -99,6 +99,8 @@ const patch = (store, key, fn) => tx([store], 'readwrite', async (s) => {
   if (old) s[store].put(fn(old));
 });
 const byTime = (field) => (a, b) => a[field].localeCompare(b[field]);
+/** The report a queued or kept item belongs to (a report item is its own; a receipt belongs to none). */
+export const reportOf = (item) => (item.type === 'report' ? item.id : item.reportId ?? null);
 
 /** One value of the phone's settings (token, cursor, group, lastSync, revoked, rules, enrolRequest). */
 export const getMeta = (key) => get(META, key);
@@ -147,32 +149,35 @@ export const household = (id) => get(HOUSEHOLDS, id);
 /** Changes one household record (PIN keys, wrong-PIN count) in one transaction. */
 export const updateHousehold = (id, fn) => patch(HOUSEHOLDS, id, fn);
 
-/** A household's own records (reports, timeline entries, draft; `tipIds`: the tips it owns), to re-encrypt them
- *  to new keys. */
-export const householdRecords = (householdId, tipIds = new Set()) => tx([REPORTS, EVENTS, DRAFTS], 'readonly', async (s) => ({
-  reports: [...await req(s.reports.index('household').getAll(householdId)),
-    ...(await req(s.reports.getAll())).filter((r) => tipIds.has(r.id))],
-  events: (await req(s.events.getAll())).filter((e) => e.householdId === householdId || tipIds.has(e.reportId)),
+/** A household's own records (`ids`: the reports it owns, mine.js: with their timelines; its draft), to
+ *  re-encrypt them to new keys. */
+export const householdRecords = (householdId, ids) => tx([REPORTS, EVENTS, DRAFTS], 'readonly', async (s) => ({
+  reports: (await req(s.reports.getAll())).filter((r) => ids.has(r.id)),
+  events: (await req(s.events.getAll())).filter((e) => ids.has(e.reportId)),
   draft: await req(s.drafts.get(householdId)),
 }));
 
-/** Writes back a household's re-encrypted records in one transaction (and drops its draft when told). */
+/** Writes back a household's re-encrypted records in one transaction (and drops its draft when told); a record
+ *  given an owner no longer names its household. */
 export const replaceHouseholdRecords = (householdId, { reports, events, dropDraft }) =>
   tx([REPORTS, EVENTS, DRAFTS], 'readwrite', (s) => {
-    reports.forEach((r) => s.reports.put(r));
-    events.forEach((e) => s.events.put(e));
+    reports.forEach(({ householdId: _, ...r }) => s.reports.put(r));
+    events.forEach(({ householdId: _, ...e }) => s.events.put(e));
     if (dropDraft) s.drafts.delete(householdId);
   });
 
-/** Tip records whose household is sealed (`owner`, mine.js): which is whose needs the households' reading keys. */
-export const tipRecords = async () => (await all(REPORTS)).filter((r) => r.owner);
+/** Report records whose household is sealed (`owner`, mine.js): which is whose needs the households' reading keys. */
+export const ownedRecords = async () => (await all(REPORTS)).filter((r) => r.owner);
 
-/** Tip records of an older version that name their household, and the events that do the same. */
-export const namedTipRecords = async () => (await all(REPORTS)).filter((r) => r.tip && r.householdId != null);
+/** Records of a household that has no box key yet (it never set its PIN with the server): they still name it. */
+export const keylessRecords = (householdId) => all(REPORTS, 'household', householdId);
 
-/** Replaces a tip record's household id with its sealed owner, and its time with `createdAt` (the day), on the
- *  record and its timeline, in one step. */
-export const sealTipOwner = (id, owner, createdAt) => tx([REPORTS, EVENTS], 'readwrite', async (s) => {
+/** Records of an older version that name their household in clear. */
+export const namedRecords = async () => (await all(REPORTS)).filter((r) => r.householdId != null);
+
+/** Replaces a record's household id with its sealed owner, and its time with `createdAt` (the day), on the record
+ *  and its timeline, in one step. */
+export const sealOwner = (id, owner, createdAt) => tx([REPORTS, EVENTS], 'readwrite', async (s) => {
   const r = await req(s.reports.get(id));
   if (!r) return;
   const { householdId: _, ...rest } = r;
@@ -180,6 +185,18 @@ export const sealTipOwner = (id, owner, createdAt) => tx([REPORTS, EVENTS], 'rea
   for (const e of await req(s.events.index('report').getAll(id))) {
     const { householdId: __, ...event } = e;
     s.events.put(event);
+  }
+});
+
+/** Queued and kept items of an older version named their household: each names its report instead (a report item
+ *  is its own; a follow-up's or booking's is on its timeline entry; a receipt has none). */
+export const unnameItems = () => tx([OUTBOX, SENT, EVENTS], 'readwrite', async (s) => {
+  for (const name of [OUTBOX, SENT]) {
+    for (const item of (await req(s[name].getAll())).filter((i) => 'householdId' in i)) {
+      const { householdId: _, ...rest } = item;
+      const event = item.type === 'report' ? null : await req(s.events.get('out:' + item.id));
+      s[name].put({ ...rest, reportId: item.type === 'report' ? item.id : event?.reportId ?? null });
+    }
   }
 });
 
@@ -198,9 +215,6 @@ export const sealedFor = async (householdId) => (await all(INBOX, 'household', h
 /** Removes entries once applied (or found unreadable: sealed to a retired key). */
 export const dropSealed = (keys) => tx([INBOX], 'readwrite', (s) => keys.forEach((k) => s.inbox.delete(k)));
 
-/** @returns {Promise<object[]>} the household's reports, newest first */
-export const householdReports = async (householdId) =>
-  (await all(REPORTS, 'household', householdId)).sort(byTime('createdAt')).reverse();
 export const report = (id) => get(REPORTS, id);
 /** @returns {Promise<object[]>} the report's timeline entries, oldest first (still sealed) */
 export const timeline = async (reportId) => (await all(EVENTS, 'report', reportId)).sort(byTime('at'));
@@ -211,7 +225,7 @@ export const markRead = (events) => tx([EVENTS], 'readwrite', (s) =>
 
 /**
  * Records a status change (status) or an officer's reply (null) once: feed pages may overlap, so a known entry
- * id is skipped; a status only replaces an older one. entry: {id, reportId, householdId, at, sealed}.
+ * id is skipped; a status only replaces an older one. entry: {id, reportId, at, sealed}.
  */
 export const recordReply = (entry, status) => tx([REPORTS, EVENTS], 'readwrite', async (s) => {
   if (await req(s.events.get(entry.id))) return;
@@ -223,14 +237,13 @@ export const recordReply = (entry, status) => tx([REPORTS, EVENTS], 'readwrite',
   s.reports.put({ ...r, unseen: true });
 });
 
-/** Removes the content and timelines of the household's sent reports and of the tips it owns (`tipIds`; code and
- *  status stay); nothing else. */
-export const purgeHousehold = (householdId, tipIds = new Set()) => tx([REPORTS, EVENTS, OUTBOX, TIPS, SENT], 'readwrite', async (s) => {
-  (await req(s.sent.getAll())).filter((i) => i.householdId === householdId).forEach((i) => s.sent.delete(i.id));
+/** Removes the content and timelines of the household's sent reports (`ids`: the reports it owns, mine.js; code
+ *  and status stay) and its kept copies of sent items; nothing else. */
+export const purgeHousehold = (ids) => tx([REPORTS, EVENTS, OUTBOX, TIPS, SENT], 'readwrite', async (s) => {
+  (await req(s.sent.getAll())).filter((i) => ids.has(reportOf(i))).forEach((i) => s.sent.delete(i.id));
   const queued = new Set(await req(s.outbox.getAllKeys()));
   (await req(s.tips.getAll())).filter((t) => !t.trackingCode).forEach((t) => queued.add(t.id));
-  const own = [...await req(s.reports.index('household').getAll(householdId)),
-    ...(await req(s.reports.getAll())).filter((r) => tipIds.has(r.id))];
+  const own = (await req(s.reports.getAll())).filter((r) => ids.has(r.id));
   const sent = own.filter((r) => r.trackingCode && !queued.has(r.id));
   for (const r of sent) {
     s.reports.put({ ...r, sealed: null, purged: true });
@@ -372,7 +385,7 @@ export const moveToTips = (outboxId, rec) => tx([OUTBOX, TIPS, REPORTS], 'readwr
   s.outbox.delete(outboxId);
   s.tips.put(rec);
   const r = await req(s.reports.get(rec.id));
-  if (r) s.reports.put({ ...r, tip: true }); // its household id is sealed next (tips.js sealOwners)
+  if (r) s.reports.put({ ...r, tip: true }); // its household id is sealed next (mine.js sealOwners)
 });
 
 /** The server stored the tip: its sendable copy and its spent token go; photos left to upload keep it "uploading". */

@@ -11,7 +11,8 @@ import { blind, finalize } from './blind.js';
 import { fromB64u, toB64u } from './bytes.js';
 import { newMailbox } from './seal.js';
 import { sendChunks } from './uploads.js';
-import { dayOnly, tipDelay, tipOwner } from './outbox.js';
+import { tipDelay } from './outbox.js';
+import { sealOwners } from './migrate.js';
 
 // Every phone asks for the same number of tokens once a day, whether or not it sent a tip: a refill that followed
 // spending would tell the server which phone had just sent one (docs/threat-model.md). Only an empty stock (a
@@ -30,16 +31,9 @@ export function setTipNotifier(fn) { notify = fn; }
 const rulesOf = async () => (await store.getMeta('rules'))?.rules || {};
 const pollMs = async () => 1e3 * ((await rulesOf()).tips?.mailbox_poll_seconds || 3600);
 
-/** Tip records of an older version named their household in clear: each gets its sealed owner instead (issue 11). */
-async function sealOwners() {
-  for (const r of await store.namedTipRecords()) {
-    await store.sealTipOwner(r.id, await tipOwner(r.householdId, r.createdAt), dayOnly(r.createdAt));
-  }
-}
-
 /**
  * Brings the records of older versions to this one: anonymous reports queued in the outbox move to the tip queue,
- * without household_id (once); tip records that name their household get a sealed owner instead (issue 11).
+ * without household_id (once); records and items that name their household get a sealed owner instead (issue 11).
  */
 export async function migrateLegacy() {
   if (!(await store.getMeta('tipsMigrated'))) await moveLegacyTips();

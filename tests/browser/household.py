@@ -57,7 +57,7 @@ OUTBOX_JS = """async () => {
   const all = await new Promise((ok) => { const r = db.transaction('outbox').objectStore('outbox').getAll();
     r.onsuccess = () => ok(r.result); });
   db.close();
-  return all.map((i) => ({ id: i.id, type: i.type, state: i.state, householdId: i.householdId,
+  return all.map((i) => ({ id: i.id, type: i.type, state: i.state, reportId: i.reportId ?? null,
     attachments: (i.attachments || []).map((a) => ({ id: a.id, sha256: a.sha256, size: a.size })) }));
 }"""
 

@@ -86,11 +86,14 @@ def test_a_queued_report_survives_a_reload(modules: Page) -> None:
     queued = modules.evaluate("""async () => {
       const { store, c } = await m();
       const key = await c.deviceKey();
-      return Promise.all((await store.outboxItems()).map(async (i) =>
-        ({ state: i.state, householdId: i.householdId, sent: await c.decrypt(key, i.payload) })));
+      return Promise.all((await store.outboxItems()).map(async (i) => ({ state: i.state,
+        fields: Object.keys(i).sort(), record: Object.keys(await store.report(i.id)).sort(),
+        sent: await c.decrypt(key, i.payload) })));
     }""")
     assert len(queued) == 1
-    assert queued[0]["state"] == "waiting" and queued[0]["householdId"] == 1
+    # Whose it is travels inside the item only: the queue and the household's record name no household.
+    assert queued[0]["state"] == "waiting" and "householdId" not in queued[0]["fields"]
+    assert "householdId" not in queued[0]["record"] and "owner" in queued[0]["record"]
     assert queued[0]["sent"]["body"] == "Trộm gà đêm qua" and queued[0]["sent"]["household_id"] == 1
 
 
@@ -127,15 +130,15 @@ def test_purging_one_household_removes_only_its_sent_reports(modules: Page) -> N
       const sentA = await outbox.queueReport(a, 1, {REPORT}, []);
       const queuedA = await outbox.queueReport(a, 1, {REPORT}, []);
       const sentB = await outbox.queueReport(b, 2, {REPORT}, []);
-      for (const [id, code] of [[sentA, 'AAA'], [sentB, 'BBB']]) {{
+      for (const [id, code, household] of [[sentA, 'AAA', 1], [sentB, 'BBB', 2]]) {{
         await store.markSent(await store.outboxItem(id), code);
-        const r = await store.report(id);
-        const keys = (await store.household(r.householdId)).keys;
-        await store.recordReply({{ id: 'msg:' + id, reportId: id, householdId: r.householdId,
+        const keys = (await store.household(household)).keys;
+        await store.recordReply({{ id: 'msg:' + id, reportId: id,
           at: '2030-01-01T00:00:00Z', sealed: await c.seal(keys.publicKey, {{ type: 'reply', body: 'Đã nhận' }}) }},
           null);
       }}
-      await store.purgeHousehold(1);
+      const mine = await import('/js/mine.js');
+      await store.purgeHousehold(await mine.owned(await unlockHousehold(1, '2468'), 1));
       const view = async (id, s) => {{
         const r = await store.report(id);
         return {{ code: r.trackingCode, body: r.sealed ? (await c.open(s, r.sealed)).body : null,
@@ -339,8 +342,8 @@ def test_a_legacy_anonymous_report_moves_to_the_tip_queue_without_its_household(
       return {{ outbox: (await store.outboxItems()).map((i) => i.id === named), tip: t.id === anon, sent,
         householdId: t.householdId ?? null, photo: !!(await outbox.photoBytes(sent.attachments[0].id)),
         named: (await store.report(anon)).householdId ?? null,
-        mine: [...await (await import('/js/mine.js')).ownedTips(s, 1)].includes(anon),
-        theirs: (await (await import('/js/mine.js')).ownedTips(await unlockHousehold(2, '1357'), 2)).size }};
+        mine: [...await (await import('/js/mine.js')).owned(s, 1)].includes(anon),
+        theirs: (await (await import('/js/mine.js')).owned(await unlockHousehold(2, '1357'), 2)).size }};
     }}""")
     assert out["outbox"] == [True] and out["tip"] is True
     sent = out["sent"]
@@ -425,8 +428,9 @@ def test_household_keys_sign_and_open_as_adr_0005_says(modules: Page) -> None:
       const apply = await import('/js/apply.js');
       await store.applyGroup(GROUP);
       await store.updateHousehold(1, (x) => ({ ...x, keys: hkeys }));
-      await store.queue({ id: 'r-1', type: 'report', householdId: 1, state: 'waiting', createdAt: 'x', payload: null },
-        { report: { id: 'r-1', householdId: 1, createdAt: 'x', status: null, trackingCode: null, sealed: null } });
+      // The record names no household (issue 11): the reply is filed for the one its sealed entry was for.
+      await store.queue({ id: 'r-1', type: 'report', state: 'waiting', createdAt: 'x', payload: null },
+        { report: { id: 'r-1', owner: 'sealed', createdAt: 'x', status: null, trackingCode: null, sealed: null } });
       const change = { type: 'message', payload: { household_id: 1, sealed } };
       await apply.applyChanges([change, change]); // an overlapping feed page repeats it
       const waiting = [(await store.sealedFor(1)).length, (await store.timeline('r-1')).length];
@@ -447,31 +451,91 @@ def test_household_keys_sign_and_open_as_adr_0005_says(modules: Page) -> None:
     }
 
 
-def test_only_its_household_finds_a_tip_and_offline_only_the_tips_of_this_session(modules: Page) -> None:
-    """A tip's record names no household (issue 11): the household that queued it finds it with its reading key,
-    another household does not; unlocked offline (writing key only) a household knows the tips it queued in this
-    session, so it can still offer them by SMS, and nothing from an earlier one."""
-    out = modules.evaluate("""async () => {
+def test_only_its_household_finds_its_reports_and_offline_only_those_of_this_page(modules: Page) -> None:
+    """No record names its household (issue 11), a named report's no more than a tip's: the household that queued
+    them finds them with its reading key, another household does not; unlocked offline (writing key only) a
+    household knows what it queued while the page has been open (in memory: it can still see it waiting, or send
+    it by SMS), and after a restart nothing. The queue names only the report; the record keeps the day, the
+    household's session the minute."""
+    queued = modules.evaluate("""async () => {
       const { store, outbox } = await m();
       const mine = await import('/js/mine.js');
       await store.applyGroup({ ...GROUP, village: { id: 3, name: 'Thôn Đông' } });
       await store.setMeta('group', { ...GROUP, village: { id: 3, name: 'Thôn Đông' } });
-      const reading = await unlockHousehold(1, '2468');
+      await unlockHousehold(1, '2468');
       const publicKey = (await store.household(1)).keys.publicKey;
-      const writing = { privateKey: null, key: null, publicKey }; // unlocked offline: the PIN opens no reading key
-      const tip = await outbox.queueTip(writing, 1, { kind: 'tip', category: 'theft', body: 'Trộm gà đêm qua',
+      const writing = () => ({ privateKey: null, key: null, publicKey }); // unlocked offline: no reading key
+      const tip = await outbox.queueTip(writing(), 1, { kind: 'tip', category: 'theft', body: 'Trộm gà đêm qua',
         urgency: 'normal', anonymous: true }, []);
+      const named = await outbox.queueReport(writing(), 1, { kind: 'complaint', body: 'Đèn đường hỏng',
+        urgency: 'normal', anonymous: false }, []);
+      await outbox.queueMessage(writing(), 1, named, 'Thêm: đã hỏng ba hôm');
       return {
-        record: Object.keys(await store.report(tip)).sort(),
-        writing: [...await mine.ownedTips(writing, 1)].includes(tip),
-        laterOffline: (await mine.ownedTips({ privateKey: null, key: null, publicKey }, 1)).size,
-        reading: [...await mine.ownedTips(reading, 1)].includes(tip),
-        neighbour: (await mine.ownedTips(await unlockHousehold(2, '1357'), 2)).size,
+        ids: [tip, named],
+        records: [Object.keys(await store.report(tip)), Object.keys(await store.report(named))],
+        items: (await store.outboxItems()).map((i) => [i.type, 'householdId' in i, store.reportOf(i) === named]),
+        timeline: (await store.timeline(named)).map((e) => 'householdId' in e),
+        day: (await store.report(named)).createdAt.slice(10),
+        unlockedAgain: [...await mine.owned(writing(), 1)].length,
+        neighbour: (await mine.owned(await unlockHousehold(2, '1357'), 2)).size,
       };
     }""")
-    assert "householdId" not in out["record"] and "owner" in out["record"]
-    assert out["writing"] is True and out["laterOffline"] == 0
-    assert out["reading"] is True and out["neighbour"] == 0
+    assert all("householdId" not in record and "owner" in record for record in queued["records"])
+    assert sorted(queued["items"]) == [["message", False, True], ["report", False, True]]
+    assert queued["timeline"] == [False] and queued["day"] == "T00:00:00.000Z"
+    assert queued["unlockedAgain"] == 2 and queued["neighbour"] == 0
+    modules.reload()  # the app closed and opened again
+    later = modules.evaluate(
+        """async (ids) => {
+      const { store } = await m();
+      const mine = await import('/js/mine.js');
+      const publicKey = (await store.household(1)).keys.publicKey;
+      const reading = await unlockHousehold(1, '2468');
+      return {
+        offline: (await mine.owned({ privateKey: null, key: null, publicKey }, 1)).size,
+        found: (await mine.householdReports(reading, 1)).map((r) => [ids.indexOf(r.id),
+          r.createdAt.slice(10) !== 'T00:00:00.000Z']).sort(),
+        neighbour: (await mine.owned(await unlockHousehold(2, '1357'), 2)).size,
+      };
+    }""",
+        queued["ids"],
+    )
+    assert later["offline"] == 0, "a new page unlocked offline knows none of them"
+    assert later["found"] == [[0, True], [1, True]], "the reading key finds both, with the minute"
+    assert later["neighbour"] == 0
+
+
+def test_records_of_an_older_version_stop_naming_their_household(modules: Page) -> None:
+    """A phone updated from a version whose records named their household: when the engine starts, each record gets
+    its sealed owner and keeps the day, each queued or kept item names its report instead; the household still finds
+    them with its reading key, its neighbour does not, and the follow-up is still counted as the household's."""
+    out = modules.evaluate("""async () => {
+      const { store, c } = await m();
+      const mine = await import('/js/mine.js');
+      const tips = await import('/js/tips.js');
+      await store.applyGroup(GROUP);
+      const reading = await unlockHousehold(1, '2468');
+      const at = '2026-11-30T09:41:00.000Z';
+      await store.queue({ id: 'r-old', type: 'report', householdId: 1, state: 'waiting', createdAt: at, payload: null },
+        { report: { id: 'r-old', householdId: 1, createdAt: at, status: null, trackingCode: null,
+          sealed: await c.lockUp(reading, { kind: 'complaint', body: 'Cũ' }) } });
+      const later = '2026-11-30T09:45:00.000Z';
+      await store.queue({ id: 'm-old', type: 'message', householdId: 1, state: 'waiting', createdAt: later,
+        payload: null }, { event: { id: 'out:m-old', reportId: 'r-old', householdId: 1, at: later, sealed: null,
+          outboxId: 'm-old' } });
+      await tips.migrateLegacy();
+      const r = await store.report('r-old');
+      return {
+        record: [r.householdId ?? null, !!r.owner, r.createdAt],
+        items: (await store.outboxItems()).map((i) => [i.id, i.householdId ?? null, store.reportOf(i)]),
+        event: (await store.timeline('r-old')).map((e) => e.householdId ?? null),
+        found: (await mine.householdReports(reading, 1)).map((x) => [x.id, x.createdAt]),
+        neighbour: (await mine.owned(await unlockHousehold(2, '1357'), 2)).size,
+      };
+    }""")
+    assert out["record"] == [None, True, "2026-11-30T00:00:00.000Z"]
+    assert out["items"] == [["r-old", None, "r-old"], ["m-old", None, "r-old"]] and out["event"] == [None]
+    assert out["found"] == [["r-old", "2026-11-30T09:41:00.000Z"]] and out["neighbour"] == 0
 
 
 def test_an_item_is_sealed_to_the_server_only_once_final_and_only_the_server_opens_it(modules: Page) -> None:

@@ -5,14 +5,14 @@ import { clock, when } from '../../lib/time.js';
 import { button, badge, ICON, ICONS, kb, tipItem } from '../ui.js';
 import * as store from '../store.js';
 import { open } from '../crypto.js';
-import { householdReports, ownedTips } from '../mine.js';
+import { householdReports, owned } from '../mine.js';
 
 export const live = true;
 
 async function purge(app, householdId) {
   if (!confirm(t('home.purgeAsk'))) return;
   // Keeps what the household needs to follow up: code and status.
-  await store.purgeHousehold(householdId, await ownedTips(app.session, householdId));
+  await store.purgeHousehold(await owned(app.session, householdId));
   app.refresh();
 }
 
@@ -43,22 +43,23 @@ export async function render(app) {
   const { session, household } = app;
   if (!session) return null;
   const hid = household.id;
-  const reports = await householdReports(session, hid); // its tips only after an online unlock (mine.js)
+  const reports = await householdReports(session, hid); // its earlier ones only after an online unlock (mine.js)
   const items = new Map((await store.outboxItems()).map((i) => [i.id, i]));
   const mine = new Set(reports.map((r) => r.id));
-  // Queued anonymous tips name no household: this household's are those among its own reports.
+  // Queued items and tips name no household: this household's are those of its own reports.
   (await store.tips()).filter((x) => mine.has(x.id) && tipItem(x)).forEach((x) => items.set(x.id, tipItem(x)));
   const draft = await store.draft(hid);
   // Offline unlock (ADR 0005): the PIN opened the writing key only; reading waits for one online unlock.
   const reading = !!session.privateKey;
   const contents = await Promise.all(reports.map((r) => (reading && r.sealed
     ? open(session, r.sealed).catch(() => null) : null)));
-  const waiting = [...items.values()].filter((i) => i.householdId === hid || (i.tip && i.state !== 'uploading')).length;
+  const waiting = [...items.values()].filter((i) => (i.tip ? i.state !== 'uploading' : mine.has(store.reportOf(i))))
+    .length;
   const again = () => app.go('#/pin/' + hid);
   // Reports by SMS (issue 17): unlocked offline, the report screen is out of reach, so the home offers SMS for
   // every queued report; unlocked online, only for an urgent one that has waited with no data.
   const queuedReports = [...items.values()].filter((i) => i.state !== 'attention'
-    && (i.tip ? i.state === 'waiting' : i.type === 'report' && i.householdId === hid));
+    && (i.tip ? i.state === 'waiting' : i.type === 'report' && mine.has(i.id)));
   const offers = queuedReports.length ? await import('./sms-offer.js').then(({ smsOffer }) => Promise.all(
     queuedReports.map((i) => smsOffer(app, i.id, { onlyPressing: reading,
       title: t('home.queuedAt', { at: when(i.createdAt || reports.find((r) => r.id === i.id)?.createdAt) }) })))) : [];

@@ -104,6 +104,6 @@ export async function queueBooking(session, householdId, reportId, slot) {
   let item = { type: 'booking', id, report_id: reportId, slot_id: slot.id, created_at: at };
   if (session?.sign) item = await (await import('../keys.js')).signItem(session, item);
   const [box, mine] = await Promise.all([encrypt(await deviceKey(), await forServer(item, !!session?.sign)), lockUp(session, { type: 'pick', starts_at: slot.starts_at })]);
-  await store.queue({ id, type: 'booking', householdId, state: 'waiting', createdAt: at, payload: box },
-    { event: { id: 'out:' + id, reportId, householdId, at, sealed: mine, outboxId: id } });
+  await store.queue({ id, type: 'booking', reportId, state: 'waiting', createdAt: at, payload: box },
+    { event: { id: 'out:' + id, reportId, at, sealed: mine, outboxId: id } });
 }
