@@ -5,7 +5,7 @@ import * as store from './store.js';
 import { fromB64u, toB64u } from './bytes.js';
 import { newKeys, openAll, openSign, pinValues, sealKeys, signItem } from './keys.js';
 import { decrypt, deviceKey, encrypt, lockUp, open, seal } from './crypto.js';
-import { dayOnly, owned, writtenAt } from './mine.js';
+import { dayOnly, householdDraft, owned, writtenAt } from './mine.js';
 import { sealOwners } from './migrate.js';
 import { forServer } from './outbox.js';
 import { partsFor } from './sms.js';
@@ -32,7 +32,7 @@ export async function claim(householdId, code, pin, legacy = null) {
 async function rewrap(householdId, legacy, session) {
   await sealOwners(); // queued items of an older version name their report, not the household
   const mine = await owned(legacy, householdId);
-  const { reports, events, draft } = await store.householdRecords(householdId, mine);
+  const [{ reports, events }, draft] = await Promise.all([store.householdRecords(mine), householdDraft(legacy)]);
   const relock = async (rec) => {
     try {
       return { ...rec, sealed: rec.sealed && await lockUp(session, await open(legacy, rec.sealed)) };
@@ -58,10 +58,10 @@ async function rewrap(householdId, legacy, session) {
     await store.updateItem(item.id, { payload: await encrypt(key, sealed), smsParts,
       urgent: signed.urgency === 'urgent' });
   }
-  await store.replaceHouseholdRecords(householdId, {
+  await store.replaceHouseholdRecords({
     reports: await Promise.all(reports.map(withOwner)),
     events: await Promise.all(events.map(relock)),
-    dropDraft: !!draft, // a draft's photos are under the old key: the draft goes, nothing queued does
+    dropDraft: draft?.id, // a draft's photos are under the old key: the draft goes, nothing queued does
   });
 }
 

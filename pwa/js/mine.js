@@ -3,7 +3,7 @@
 // unlock opens, and the record keeps the day alone; items name their report. (A household with no box key yet is
 // still named by its records until it claims one: household-keys.js.)
 import * as store from './store.js';
-import { open, seal } from './crypto.js';
+import { decrypt, open, seal } from './crypto.js';
 
 /** A report record's owner: the household id and the moment of writing, sealed to the household's box key. */
 export const ownerBox = async (householdId, createdAt) => seal((await store.household(householdId)).keys.publicKey,
@@ -71,6 +71,16 @@ export async function householdReports(session, householdId) {
   const records = (await Promise.all([...ids].map((id) => store.report(id)))).filter(Boolean);
   return records.map((r) => ({ ...r, createdAt: writtenAt(session, r) }))
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+/** The household's draft, if it has one: the one its records key opens (drafts are kept under it alone, so only an
+ *  online unlock has one). @returns {Promise<object|null>} */
+export async function householdDraft(session) {
+  if (!session?.key) return null;
+  for (const d of await store.drafts()) {
+    if (await decrypt(session.key, d.sealed).then(() => true, () => false)) return d;
+  }
+  return null;
 }
 
 /** Whether report record `r` is the household's. */

@@ -6,7 +6,7 @@
 import { gzip } from '../lib/api.js';
 import * as store from './store.js';
 import { deviceKey, encrypt, encryptBytes, lockUp, lockUpBytes, decryptBytes, openBytes, sha256Hex } from './crypto.js';
-import { addOwned, dayOnly, ownerBox, ownership } from './mine.js';
+import { addOwned, dayOnly, householdDraft, ownerBox, ownership } from './mine.js';
 import { newMailbox } from './seal.js';
 import { noteQueued, partsFor } from './sms.js';
 
@@ -131,7 +131,7 @@ export async function queueReport(session, householdId, fields, photos, replaces
   // The queued item names its report only, and its record's household is sealed (mine.js).
   await store.queue({ id, type: 'report', state: 'waiting', createdAt, payload: box,
     urgent: fields.urgency === 'urgent', smsParts, attachments: attachments.map((a) => ({ ...a, received: 0, done: false })) }, {
-    blobs, replaces, draftOf: replaces ? null : householdId,
+    blobs, replaces, draftOf: replaces ? null : (await householdDraft(session))?.id,
     report: { id, ...whose, status: null, trackingCode: null, sealed: mine },
   });
   return id;
@@ -177,7 +177,7 @@ export async function queueTip(session, householdId, fields, photos, replaces) {
     smsParts, dueAt: null, box, keys,
     attachments: attachments.map((a) => ({ ...a, received: 0, done: false })), token: null, pending: [],
     trackingCode: null, since: null, pollAt: 0, closedAt: null }, {
-    blobs, replaces, draftOf: replaces ? null : householdId,
+    blobs, replaces, draftOf: replaces ? null : (await householdDraft(session))?.id,
     report: { id, owner, createdAt: dayOnly(createdAt), status: null, trackingCode: null, sealed: mine, tip: true },
   });
   return id;

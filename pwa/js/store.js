@@ -3,14 +3,14 @@
 // requests; callers do their crypto and network work before or after.
 
 export const DB_NAME = 'binh-an';
-export const DB_VERSION = 4;
+export const DB_VERSION = 5;
 const META = 'meta'; // device token, group, cursor, device key, last sync, rules
 const HOUSEHOLDS = 'households'; // name, PIN salt, public key, wrapped private key, PIN attempts
 const REPORTS = 'reports'; // tracking code + status; its household (owner) and content sealed (mine.js)
 const EVENTS = 'events'; // timeline entries (status, replies, follow-ups) of a report, sealed to its household
 const OUTBOX = 'outbox'; // queued items, payload encrypted with the device key
 const BLOBS = 'blobs'; // queued photo bytes, encrypted with the device key
-const DRAFTS = 'drafts'; // one sealed draft per household
+const DRAFTS = 'drafts'; // one draft per household, under its records key; whose it is: the key that opens it
 const NEWS = 'announcements'; // commune announcements (public)
 const FILES = 'files'; // announcement files as blobs, for offline reading
 const TIPS = 'tips'; // anonymous tips (ADR 0004): queued alone, then their mailbox; no household named
@@ -20,8 +20,9 @@ const SENT = 'sent'; // confirmed reports and messages, still encrypted, kept a 
 /** How long a confirmed item is kept for a restore: backups are nightly and a restore takes the last one. */
 export const KEEP_SENT_MS = 8 * 24 * 3600 * 1000;
 
-/** Creates or migrates the schema: one case per version, falling through (a phone far behind runs every step). */
-export function upgrade(db, oldVersion) {
+/** Creates or migrates the schema: one case per version, falling through (a phone far behind runs every step);
+ *  `t` is the upgrade's own transaction. */
+export function upgrade(db, oldVersion, t) {
   switch (oldVersion) {
     case 0: {
       db.createObjectStore(META);
@@ -50,7 +51,17 @@ export function upgrade(db, oldVersion) {
       // Issue 14: what the server confirmed is kept a week, for the day it is restored from a backup.
       db.createObjectStore(SENT, { keyPath: 'id' });
     }
-    // case 4: next schema change goes here.
+    // falls through
+    case 4: {
+      // Issue 11: drafts were kept under their household's id; now under an id of their own (mine.householdDraft).
+      const old = t.objectStore(DRAFTS).getAll();
+      old.onsuccess = () => {
+        db.deleteObjectStore(DRAFTS);
+        const drafts = db.createObjectStore(DRAFTS, { keyPath: 'id' });
+        old.result.forEach(({ householdId: _, ...d }) => drafts.put({ ...d, id: crypto.randomUUID() }));
+      };
+    }
+    // case 5: next schema change goes here.
   }
 }
 
@@ -59,7 +70,7 @@ let dbPromise = null;
 function openDb() {
   dbPromise ??= new Promise((resolve, reject) => {
     const req = indexedDB.open(DB_NAME, DB_VERSION);
-    req.onupgradeneeded = (e) => upgrade(req.result, e.oldVersion);
+    req.onupgradeneeded = (e) => upgrade(req.result, e.oldVersion, req.transaction);
     req.onsuccess = () => {
       // Another tab or the service worker upgrading: let it, reopen later.
       req.result.onversionchange = () => { req.result.close(); dbPromise = null; };
@@ -149,21 +160,20 @@ export const household = (id) => get(HOUSEHOLDS, id);
 /** Changes one household record (PIN keys, wrong-PIN count) in one transaction. */
 export const updateHousehold = (id, fn) => patch(HOUSEHOLDS, id, fn);
 
-/** A household's own records (`ids`: the reports it owns, mine.js: with their timelines; its draft), to
- *  re-encrypt them to new keys. */
-export const householdRecords = (householdId, ids) => tx([REPORTS, EVENTS, DRAFTS], 'readonly', async (s) => ({
+/** A household's own records (`ids`: the reports it owns, mine.js), with their timelines, to re-encrypt them to
+ *  new keys. */
+export const householdRecords = (ids) => tx([REPORTS, EVENTS], 'readonly', async (s) => ({
   reports: (await req(s.reports.getAll())).filter((r) => ids.has(r.id)),
   events: (await req(s.events.getAll())).filter((e) => ids.has(e.reportId)),
-  draft: await req(s.drafts.get(householdId)),
 }));
 
-/** Writes back a household's re-encrypted records in one transaction (and drops its draft when told); a record
- *  given an owner no longer names its household. */
-export const replaceHouseholdRecords = (householdId, { reports, events, dropDraft }) =>
+/** Writes back a household's re-encrypted records in one transaction (and drops the draft `dropDraft`, an id); a
+ *  record given an owner no longer names its household. */
+export const replaceHouseholdRecords = ({ reports, events, dropDraft }) =>
   tx([REPORTS, EVENTS, DRAFTS], 'readwrite', (s) => {
     reports.forEach(({ householdId: _, ...r }) => s.reports.put(r));
     events.forEach(({ householdId: _, ...e }) => s.events.put(e));
-    if (dropDraft) s.drafts.delete(householdId);
+    if (dropDraft) s.drafts.delete(dropDraft);
   });
 
 /** Report records whose household is sealed (`owner`, mine.js): which is whose needs the households' reading keys. */
@@ -270,13 +280,14 @@ function dropItem(s, item) {
   (item.attachments || []).forEach((a) => s.blobs.delete(a.id));
 }
 
-export const draft = (householdId) => get(DRAFTS, householdId);
-/** @param {{householdId: number, sealed: object, photos: object[]}} rec one draft per household */
+/** @returns {Promise<object[]>} every household's draft (which is whose: mine.householdDraft) */
+export const drafts = () => all(DRAFTS);
+/** @param {{id: string, sealed: object, photos: object[]}} rec a household's one draft, under its records key */
 export const saveDraft = (rec) => put(DRAFTS, rec);
 
 /**
  * Queues an outbox item in one transaction with what goes with it: extra.blobs (photo bytes), report or event
- * (the household's copy), replaces (the refused report it corrects), draftOf (the household whose draft it was).
+ * (the household's copy), replaces (the refused report it corrects), draftOf (the id of the draft it was).
  */
 export const queue = (item, extra = {}) => tx([OUTBOX, TIPS, BLOBS, REPORTS, EVENTS, DRAFTS], 'readwrite', async (s) => {
   if (extra.replaces) await dropReportIn(s, extra.replaces);

@@ -158,13 +158,13 @@ def test_a_wrong_pin_opens_nothing(modules: Page) -> None:
       const {{ store, c }} = await m();
       await store.applyGroup(GROUP);
       const a = await unlockHousehold(1, '2468');
-      await store.saveDraft({{ householdId: 1, sealed: await c.lockUp(a, {REPORT}), photos: [] }});
+      await store.saveDraft({{ id: 'd-1', sealed: await c.lockUp(a, {REPORT}), photos: [] }});
       await unlockHousehold(2, '1357');
     }}""")
     modules.reload()
     result = modules.evaluate("""async () => {
       const { store, c } = await m();
-      const draft = await store.draft(1);
+      const [draft] = await store.drafts();
       const tryOpen = (s) => c.open(s, draft.sealed).then((v) => v.body, () => 'refused');
       return { wrong: await unlockHousehold(1, '1357'), neighbour: await tryOpen(await unlockHousehold(2, '1357')),
         right: await tryOpen(await unlockHousehold(1, '2468')) };
@@ -173,19 +173,52 @@ def test_a_wrong_pin_opens_nothing(modules: Page) -> None:
 
 
 def test_a_draft_survives_a_reload_and_stays_the_households(modules: Page) -> None:
+    """A draft names no household (issue 11): its household finds it because its records key opens it."""
     modules.evaluate(f"""async () => {{
       const {{ store, c }} = await m();
       await store.applyGroup(GROUP);
-      await store.saveDraft({{ householdId: 1, sealed: await c.lockUp(await unlockHousehold(1, '2468'), {REPORT}),
+      await store.saveDraft({{ id: 'd-1', sealed: await c.lockUp(await unlockHousehold(1, '2468'), {REPORT}),
         photos: [] }});
     }}""")
     modules.reload()
     drafts = modules.evaluate("""async () => {
       const { store, c } = await m();
-      const mine = await store.draft(1);
-      return [(await c.open(await unlockHousehold(1, '2468'), mine.sealed)).body, await store.draft(2) ?? null];
+      const { householdDraft } = await import('/js/mine.js');
+      const a = await unlockHousehold(1, '2468');
+      const mine = await householdDraft(a);
+      return [Object.keys(mine).sort(), (await c.open(a, mine.sealed)).body,
+        await householdDraft(await unlockHousehold(2, '1357')), await householdDraft({ key: null })];
     }""")
-    assert drafts == ["Trộm gà đêm qua", None]
+    assert drafts == [["id", "photos", "sealed"], "Trộm gà đêm qua", None, None]
+
+
+def test_a_draft_kept_under_its_household_id_moves_to_an_id_of_its_own(modules: Page) -> None:
+    """Version 4 of the schema kept drafts under their household's id: its upgrade step keeps each draft, under an id
+    of its own and naming no household, and its household still opens it."""
+    out = modules.evaluate(f"""async () => {{
+      const {{ store, c }} = await m();
+      await store.applyGroup(GROUP);
+      const a = await unlockHousehold(1, '2468');
+      const sealed = await c.lockUp(a, {REPORT});
+      const opened = (version, step) => new Promise((done, fail) => {{
+        const open = indexedDB.open('drafts-v4', version);
+        open.onupgradeneeded = (e) => step(open.result, e.oldVersion, open.transaction);
+        open.onsuccess = () => done(open.result);
+        open.onerror = () => fail(open.error);
+      }});
+      const v4 = await opened(4, (db) => db.createObjectStore('drafts', {{ keyPath: 'householdId' }})
+        .put({{ householdId: 1, sealed, photos: [] }}));
+      v4.close();
+      const v5 = await opened(5, store.upgrade);
+      const drafts = await new Promise((done) => {{
+        const r = v5.transaction('drafts').objectStore('drafts').getAll();
+        r.onsuccess = () => done(r.result);
+      }});
+      v5.close();
+      return {{ drafts: drafts.map((d) => [typeof d.id, 'householdId' in d]),
+        body: (await c.open(a, drafts[0].sealed)).body }};
+    }}""")
+    assert out == {"drafts": [["string", False]], "body": "Trộm gà đêm qua"}
 
 
 def test_a_phone_installed_before_this_version_keeps_its_queue(modules: Page) -> None:

@@ -9,7 +9,7 @@ import { lockUp, open, encryptBytes, decryptBytes, sha256Hex } from '../crypto.j
 import { shrink } from '../photos.js';
 import * as voice from '../voice.js';
 import * as outbox from '../outbox.js';
-import { owns } from '../mine.js';
+import { householdDraft, owns } from '../mine.js';
 
 /** What the form starts with: a draft, a refused report to fix, or an empty report of a kind. */
 async function initial(session, hid, mode, arg) {
@@ -17,7 +17,7 @@ async function initial(session, hid, mode, arg) {
     if (!session.key) return null; // unlocked offline: drafts and refused reports are read after an online unlock
   }
   if (mode === 'draft') {
-    const d = await store.draft(hid);
+    const d = await householdDraft(session);
     if (!d) return null;
     const photos = await Promise.all(d.photos.map(async (p) => ({ ...p, bytes: await decryptBytes(session.key, p.box) })));
     return { fields: await open(session, d.sealed), photos };
@@ -180,6 +180,7 @@ export async function render(app, mode, arg) {
   const form = h('form', { class: 'card', novalidate: true, autocomplete: 'off' });
 
   let saveTimer = 0;
+  let draftId = null; // the household's one draft, replaced as it is typed
   const saveDraft = async () => {
     clearTimeout(saveTimer);
     // Fixes live in the outbox; locked: too late; unlocked offline: no records key, no draft.
@@ -187,7 +188,8 @@ export async function render(app, mode, arg) {
     const [sealed, ph] = await Promise.all([lockUp(session, fieldsOf()), Promise.all(attached().map(async (p) =>
       ({ size: p.size, sha256: p.sha256, content_type: p.content_type, duration_ms: p.duration_ms,
         box: await encryptBytes(session.key, p.bytes) })))]);
-    await store.saveDraft({ householdId: hid, sealed, photos: ph });
+    draftId ??= (await householdDraft(session))?.id ?? crypto.randomUUID();
+    await store.saveDraft({ id: draftId, sealed, photos: ph });
   };
   const later = () => { clearTimeout(saveTimer); saveTimer = setTimeout(saveDraft, 600); };
 

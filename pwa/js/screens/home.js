@@ -5,7 +5,7 @@ import { clock, when } from '../../lib/time.js';
 import { button, badge, ICON, ICONS, kb, tipItem } from '../ui.js';
 import * as store from '../store.js';
 import { open } from '../crypto.js';
-import { householdReports, owned } from '../mine.js';
+import { householdDraft, householdReports, owned } from '../mine.js';
 
 export const live = true;
 
@@ -48,7 +48,7 @@ export async function render(app) {
   const mine = new Set(reports.map((r) => r.id));
   // Queued items and tips name no household: this household's are those of its own reports.
   (await store.tips()).filter((x) => mine.has(x.id) && tipItem(x)).forEach((x) => items.set(x.id, tipItem(x)));
-  const draft = await store.draft(hid);
+  const draft = await householdDraft(session);
   // Offline unlock (ADR 0005): the PIN opened the writing key only; reading waits for one online unlock.
   const reading = !!session.privateKey;
   const contents = await Promise.all(reports.map((r) => (reading && r.sealed
