@@ -79,7 +79,12 @@ function facts(report) {
 function player(a, durationMs) {
   const el = h('audio', { controls: true, preload: 'metadata', class: 'voice-player' });
   if (a.key_version == null) el.src = fileUrl(a.id);
-  else fileBlobUrl(a).then((url) => { el.src = url; }).catch(() => el.replaceWith(t('failed')));
+  else {
+    fileBlobUrl(a).then((url) => {
+      el.src = url; // the opened recording is freed when the officer leaves the report, as its photos are
+      addEventListener('hashchange', () => URL.revokeObjectURL(url), { once: true });
+    }).catch(() => el.replaceWith(t('failed')));
+  }
   const speeds = h('span', { class: 'speeds', role: 'group', 'aria-label': t('speed') }, [1, 1.5].map((rate) =>
     h('button', { type: 'button', class: rate === 1 ? 'speed on' : 'speed', 'aria-pressed': String(rate === 1),
       onclick: (e) => {
