@@ -109,20 +109,35 @@ def _claim(report_id: uuid.UUID, column: Any) -> bool:
 
 
 def _officer_targets(commune_id: int, *, heads: bool) -> list[OfficerPushSubscription]:
+    return _targets_by_commune({commune_id}, heads=heads).get(commune_id, [])
+
+
+def _targets_by_commune(commune_ids: set[int], *, heads: bool) -> dict[int, list[OfficerPushSubscription]]:
     query = (
-        select(OfficerPushSubscription)
+        select(Officer.commune_id, OfficerPushSubscription)
         .join(Officer, Officer.id == OfficerPushSubscription.officer_id)
-        .where(Officer.commune_id == commune_id, Officer.active.is_(True))
+        .where(Officer.commune_id.in_(commune_ids), Officer.active.is_(True))
     )
     # Escalations go to the heads' every browser; alerts to the browsers on duty.
     condition = Officer.role == Role.HEAD if heads else OfficerPushSubscription.on_duty.is_(True)
-    return list(db.session.scalars(query.where(condition)))
+    targets: dict[int, list[OfficerPushSubscription]] = {}
+    for commune_id, subscription in db.session.execute(query.where(condition)):
+        if commune_id is not None:  # always, by the IN above
+            targets.setdefault(commune_id, []).append(subscription)
+    return targets
 
 
 def _send_all(subscriptions: Iterable[Any], payload: dict[str, Any], *, urgency: str = "high") -> int:
+    return _send_each([(subscription, payload) for subscription in subscriptions], urgency=urgency)
+
+
+def _send_each(messages: Iterable[tuple[Any, dict[str, Any]]], *, urgency: str = "high") -> int:
+    """Push each (subscription, payload); a subscription its service calls gone is forgotten, and skipped after."""
     sent = 0
     gone: list[Any] = []
-    for subscription in subscriptions:
+    for subscription, payload in messages:
+        if subscription in gone:
+            continue
         target = webpush.Target(subscription.endpoint, subscription.p256dh, subscription.auth)
         status = webpush.send(target, payload, urgency=urgency)
         if status in (404, 410):  # the browser unsubscribed: forget it
@@ -136,15 +151,29 @@ def _send_all(subscriptions: Iterable[Any], payload: dict[str, Any], *, urgency:
 
 
 def deliver(report_ids: list[uuid.UUID]) -> int:
-    """Push each new alert to the on-duty officers of its commune: the title and the tracking code only."""
-    sent = 0
-    for report_id in report_ids:
-        alert = db.session.get(UrgentAlert, report_id)
-        if alert is None or not _claim(report_id, UrgentAlert.pushed_at):
-            continue
-        payload = {"title": URGENT_TITLE, "code": alert.tracking_code, "report_id": str(report_id)}
-        sent += _send_all(_officer_targets(alert.commune_id, heads=False), payload)
-    return sent
+    """Push each new alert to the on-duty officers of its commune: the title and the tracking code only.
+
+    The alerts of a sync batch are claimed in one statement and their officers read in one: a batch of urgent
+    reports costs the database three statements, not three per report (issue 12)."""
+    claimed = db.session.execute(
+        update(UrgentAlert)
+        .where(
+            UrgentAlert.report_id.in_(report_ids),
+            UrgentAlert.pushed_at.is_(None),
+            UrgentAlert.acknowledged_at.is_(None),
+        )
+        .values(pushed_at=utcnow())
+        .returning(UrgentAlert.report_id, UrgentAlert.commune_id, UrgentAlert.tracking_code)
+    ).all()
+    db.session.commit()
+    if not claimed:
+        return 0
+    targets = _targets_by_commune({commune_id for _, commune_id, _ in claimed}, heads=False)
+    return _send_each(
+        (subscription, {"title": URGENT_TITLE, "code": code, "report_id": str(report_id)})
+        for report_id, commune_id, code in claimed
+        for subscription in targets.get(commune_id, [])
+    )
 
 
 def push_replies(group_ids: set[int]) -> int:

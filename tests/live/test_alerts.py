@@ -4,14 +4,20 @@ urgent categories, and "Công an xã đã trả lời" to the group's phone with
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from server import database
 from server.alerts import operations as alerts
+from server.alerts.models import OfficerPushSubscription
+from server.extensions import db
 from tests.conftest import report_item
+
+from .push_service import PushService
 
 
 @pytest.fixture
@@ -66,6 +72,46 @@ def test_an_urgent_report_is_pushed_escalated_acknowledged_and_counted(
     assert month["median_seconds"] == 12 * 60 + 1
     assert officer.get("/api/v1/officer/stats").json["urgent_ack"] == [month]  # the stats screen's table
     assert all("hung khí" not in str(r.payload) for r in push_service.received)
+
+
+def test_a_batch_of_urgent_reports_is_pushed_once_each_and_a_gone_browser_is_forgotten(
+    app, phone, officer, head, push_service
+) -> None:
+    """One sync brings three urgent reports: each on-duty browser gets one push per report, once (a second tick
+    sends nothing); a browser whose push service says it is gone is tried once, forgotten, and not tried again for
+    the batch's other alerts."""
+    gone_service = PushService(status=410).start()
+    try:
+        desk = push_service.subscription()
+        stale = gone_service.subscription()
+        assert officer.request("PUT", "/api/v1/officer/push/subscription", json=desk).status_code == 200
+        assert head.request("PUT", "/api/v1/officer/push/subscription", json=stale).status_code == 200
+        household = phone.group["households"][0]["id"]
+        items = [report_item(household, urgency="urgent", body=f"Cháy nhà số {n} ở xóm Bến.") for n in range(3)]
+        items.append(report_item(household, body="Đèn đường hỏng."))
+        pushing: list[str] = []
+
+        def count(_conn, _cursor, statement, *_args) -> None:
+            if threading.current_thread().name == "binhan-push":
+                pushing.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert [r["status"] for r in phone.sync(items).json["results"]] == ["created"] * 4
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        # Claimed together, their officers read together, the gone browser deleted: not three statements an alert.
+        work = [s.split()[0] for s in pushing if not s.startswith("BEGIN")]
+        assert len(work) <= 4, pushing
+        codes = {officer.get(f"/api/v1/officer/reports/{i['id']}").json["tracking_code"] for i in items[:3]}
+        pushed = push_service.wait_for(3)
+        assert sorted(r.payload["code"] for r in pushed) == sorted(codes) and len(pushed) == 3
+        assert len(gone_service.received) == 1, "tried once, then forgotten"
+        assert db.session.query(OfficerPushSubscription).count() == 1
+        assert app.test_cli_runner().invoke(args=["alerts", "tick"]).exit_code == 0
+        assert len(push_service.received) == 3, "each alert is pushed once"
+    finally:
+        gone_service.stop()
 
 
 def test_the_commune_chooses_urgent_categories_and_a_reply_anywhere_acknowledges(
