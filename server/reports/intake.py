@@ -21,7 +21,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
@@ -141,7 +141,7 @@ class Intake:
             if not pending:
                 return
             rows = [_row(report) for report in pending.values()]
-            stored = set(db.session.scalars(_INSERT_REPORTS[db.engine.dialect.name], rows))
+            stored = _stored(rows)
             missing = [report_id for report_id in pending if report_id not in stored]
             if missing and db.session.scalar(select(Report.id).where(Report.id.in_(missing)).limit(1)):
                 raise BatchRaced()
@@ -156,10 +156,32 @@ def _insert_ignoring_conflicts(dialect: Any, table: Table) -> Any:
     return dialect.insert(table).on_conflict_do_nothing().returning(table.c.id)
 
 
+def _insert_unnested(table: Table) -> Any:
+    """PostgreSQL: ``INSERT … SELECT * FROM unnest(one array per column)``. The statement and its parameters keep
+    one size whatever the batch: a multi-row VALUES of 50 reports has 1,300 parameters, which psycopg parses again
+    for every batch (it caches statements of up to 50), about a tenth of a sync push's time."""
+    keys = [column.key for column in table.columns]
+    arrays = [cast(bindparam(c.key, type_=postgresql.ARRAY(c.type)), postgresql.ARRAY(c.type)) for c in table.columns]
+    rows = func.unnest(*arrays).table_valued(*keys).render_derived()
+    insert = postgresql.insert(table).from_select(keys, select(*[rows.c[key] for key in keys]))
+    return insert.on_conflict_do_nothing().returning(table.c.id)
+
+
+def _columns(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Rows as one list per column, for ``_insert_unnested``."""
+    return {key: [row[key] for row in rows] for key in rows[0]}
+
+
 _INSERT_REPORTS = {
-    "postgresql": _insert_ignoring_conflicts(postgresql, table_of(Report)),
+    "postgresql": _insert_unnested(table_of(Report)),
     "sqlite": _insert_ignoring_conflicts(sqlite, table_of(Report)),
 }
+
+
+def _stored(rows: list[dict[str, Any]]) -> set[uuid.UUID]:
+    """The ids of the rows stored (a row whose id or tracking code was taken is not)."""
+    dialect = db.engine.dialect.name
+    return set(db.session.scalars(_INSERT_REPORTS[dialect], _columns(rows) if dialect == "postgresql" else rows))
 
 
 def _row(instance: Any) -> dict[str, Any]:
