@@ -155,8 +155,10 @@ function idleWatch() {
   });
 }
 
-/** English words, loaded when they are first needed (js/strings.js says why). */
-const english = () => import('./strings-en.js').then(({ en }) => { Object.assign(strings.en, en); });
+/** English words, loaded when they are first needed (js/strings.js says why); if they cannot be, the app speaks
+ *  Vietnamese (t() falls back to it) rather than not starting. */
+const english = () => import('./strings-en.js').then(({ en }) => { Object.assign(strings.en, en); })
+  .catch((e) => console.warn('English words', e));
 
 async function init() {
   setup(strings, 'lang');
