@@ -558,7 +558,8 @@ def test_service_worker_version_follows_the_shell() -> None:
 
 
 def test_idle_household_locks_itself_and_english_is_one_tap_away(page: Page, live_server: LiveServer) -> None:
-    """A household left open on the shared phone locks after a few idle minutes; the language switch works."""
+    """A household left open on the shared phone locks after a few idle minutes; the language switch works, and
+    is kept."""
     page.clock.install()
     enrol(page, live_server.enrolment_code("BAC-01"))
     open_household(page, "Hộ bà Phạm Thị Dung")
@@ -571,6 +572,8 @@ def test_idle_household_locks_itself_and_english_is_one_tap_away(page: Page, liv
     page.get_by_role("button", name="Switch to English").click()
     expect(page.get_by_role("heading", name="Choose your household")).to_be_visible()
     audit_screen(page)
+    page.reload()  # the choice is kept, and the English words (not in the first load) come with it
+    expect(page.get_by_role("heading", name="Choose your household")).to_be_visible()
     page.get_by_role("button", name="Chuyển sang tiếng Việt").click()
     expect(page.get_by_role("heading", name="Chọn hộ của bạn")).to_be_visible()
 
