@@ -16,7 +16,7 @@ from functools import cache
 from urllib.parse import urlparse
 
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from server import queue_key
 from server.mailbox import sealing
@@ -89,6 +89,20 @@ def eventually(page: Page, check: Callable[[], bool], timeout: float = 30.0) -> 
     while not check():
         assert time.monotonic() < deadline, "condition not met in time"
         page.wait_for_timeout(200)
+
+
+def fill_kept(field: Locator, text: str) -> None:
+    """Fills a field of a screen that a sync may draw again meanwhile. A person's typing keeps the screen (app.js
+    holds a soft redraw while a field is dirty, and keepTyped carries the text over); Playwright can instead set the
+    value of the node being replaced, whose input never reaches the page. So: fill until the live field holds it."""
+    for _ in range(5):
+        field.fill(text)
+        try:
+            expect(field).to_have_value(text, timeout=1_000)
+            return
+        except AssertionError:
+            continue
+    expect(field).to_have_value(text)
 
 
 def count(page: Page, store: str) -> int:

@@ -22,7 +22,16 @@ from tests.conftest import HttpOfficer
 
 from .conftest import DEMO_HEAD, LiveServer
 from .console import enrol_phone
-from .household import camera_photo, count, enrol, eventually, open_household, switch_household, write_report
+from .household import (
+    camera_photo,
+    count,
+    enrol,
+    eventually,
+    fill_kept,
+    open_household,
+    switch_household,
+    write_report,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -155,7 +164,7 @@ def test_an_anonymous_tip_goes_alone_and_its_mailbox_carries_the_thread(
         page.get_by_text("Tin ẩn danh được gửi riêng, sau nửa giờ đến ba giờ, để không ai lần ra máy này")
     ).to_be_visible()
     follow_up = f"Họ thường đến lúc 11 giờ đêm {mark}"
-    page.get_by_label("Viết thêm cho công an xã").fill(follow_up)
+    fill_kept(page.get_by_label("Viết thêm cho công an xã"), follow_up)  # the mailbox poll may redraw it
     page.get_by_role("button", name="Gửi thêm").click()
     expect(page.get_by_text(follow_up)).to_be_visible()  # queued: the household's timeline shows it
 
