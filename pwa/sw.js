@@ -8,7 +8,7 @@ import * as sms from './js/sms.js';
 
 useModules({ tips, sms }); // sync.js import()s them in the page; a service worker may not
 
-const VERSION = 'cc6ecd979324';
+const VERSION = '57c4514e210a';
 const PREFIX = 'binh-an-shell-';
 const CACHE = PREFIX + VERSION;
 const SHELL = [

@@ -18,6 +18,10 @@ export async function ownership(householdId, createdAt) {
   return { owner: await ownerBox(householdId, createdAt), createdAt: dayOnly(createdAt) };
 }
 
+// What each household queued while this page has been open, in memory only (never on disk, so no copy of the phone
+// holds it): a household that locks and unlocks again offline still finds it, to see it waiting or send it by SMS.
+const queuedHere = new Map();
+
 /**
  * Ids of the reports (named and tips) the unlocked household owns: read once per session after an online unlock
  * (one ECDH a report on the phone), plus those it queued while this page has been open. Unlocked offline (no
@@ -47,10 +51,6 @@ async function readOwners(session, householdId) {
     if (owners[i].createdAt) session.times.set(r.id, owners[i].createdAt);
   });
 }
-
-// What each household queued while this page has been open, in memory only (never on disk, so no copy of the phone
-// holds it): a household that locks and unlocks again offline still finds it, to see it waiting or send it by SMS.
-const queuedHere = new Map();
 
 /** Adds a report the session's household just queued (its owner box is sealed: the session need not open it). */
 export function addOwned(session, householdId, id, createdAt) {
