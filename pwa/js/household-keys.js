@@ -4,8 +4,8 @@ import { request, ApiError } from '../lib/api.js';
 import * as store from './store.js';
 import { fromB64u, toB64u } from './bytes.js';
 import { newKeys, openAll, openSign, pinValues, sealKeys, signItem } from './keys.js';
-import { decrypt, deviceKey, encrypt, lockUp, open, seal } from './crypto.js';
-import { dayOnly, householdDraft, owned, writtenAt } from './mine.js';
+import { decrypt, deviceKey, encrypt, lockUp, open } from './crypto.js';
+import { householdDraft, owned, sealedOwner, writtenAt } from './mine.js';
 import { sealOwners } from './migrate.js';
 import { forServer } from './outbox.js';
 import { partsFor } from './sms.js';
@@ -41,11 +41,8 @@ async function rewrap(householdId, legacy, session) {
     }
   };
   // Every record's owner is sealed to the new box key: it no longer names the household (mine.js).
-  const withOwner = async (rec) => {
-    const createdAt = writtenAt(legacy, rec);
-    return { ...await relock(rec), owner: await seal(session.publicKey, { householdId, createdAt }),
-      createdAt: dayOnly(createdAt) };
-  };
+  const withOwner = async (rec) => ({ ...await relock(rec),
+    ...await sealedOwner(session.publicKey, householdId, writtenAt(legacy, rec)) });
   // Its queue stays and is signed now: the server refuses an unsigned item of a household with keys.
   const key = await deviceKey();
   for (const item of await store.outboxItems()) {

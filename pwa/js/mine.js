@@ -5,17 +5,21 @@
 import * as store from './store.js';
 import { decrypt, open, seal } from './crypto.js';
 
-/** A report record's owner: the household id and the moment of writing, sealed to the household's box key. */
-export const ownerBox = async (householdId, createdAt) => seal((await store.household(householdId)).keys.publicKey,
-  { householdId, createdAt });
-
 /** The day of an ISO time, as records keep it (the moment is in the sealed owner). */
 export const dayOnly = (iso) => `${iso.slice(0, 10)}T00:00:00.000Z`;
 
+/** A report record's owner fields: the household id and the moment of writing sealed to the household's box key
+ *  `publicKey`, and the day alone in clear. */
+export const sealedOwner = async (publicKey, householdId, createdAt) =>
+  ({ owner: await seal(publicKey, { householdId, createdAt }), createdAt: dayOnly(createdAt) });
+
+/** The household's box key, if it has one (a household that never claimed its keys has none). */
+export const boxKey = async (householdId) => (await store.household(householdId))?.keys?.publicKey;
+
 /** Who a new report record is: its sealed owner and the day; a household with no box key yet is named (see top). */
 export async function ownership(householdId, createdAt) {
-  if (!(await store.household(householdId))?.keys?.publicKey) return { householdId, createdAt };
-  return { owner: await ownerBox(householdId, createdAt), createdAt: dayOnly(createdAt) };
+  const publicKey = await boxKey(householdId);
+  return publicKey ? sealedOwner(publicKey, householdId, createdAt) : { householdId, createdAt };
 }
 
 // What each household queued while this page has been open, in memory only (never on disk, so no copy of the phone

@@ -6,7 +6,7 @@
 import { gzip } from '../lib/api.js';
 import * as store from './store.js';
 import { deviceKey, encrypt, encryptBytes, lockUp, lockUpBytes, decryptBytes, openBytes, sha256Hex } from './crypto.js';
-import { addOwned, dayOnly, householdDraft, ownerBox, ownership } from './mine.js';
+import { addOwned, boxKey, dayOnly, householdDraft, ownership, sealedOwner } from './mine.js';
 import { newMailbox } from './seal.js';
 import { noteQueued, partsFor } from './sms.js';
 
@@ -166,10 +166,10 @@ export async function queueTip(session, householdId, fields, photos, replaces) {
   // parts are written now, while it is in clear.
   const sealed = await forServer(tip, true);
   const smsParts = sealed === tip ? null : await partsFor(tip).catch(() => null);
-  const [box, keys, mine, delayMs, owner] = await Promise.all([
+  const [box, keys, mine, delayMs, whose] = await Promise.all([
     encrypt(key, sealed), encrypt(key, { secret: mailbox.secret }),
     lockUp(session, { ...fields, anonymous: true, ...attached(photos), mailbox: secrets }),
-    tipDelay(urgent), ownerBox(householdId, createdAt),
+    tipDelay(urgent), boxKey(householdId).then((key) => sealedOwner(key, householdId, createdAt)),
   ]);
   addOwned(session, householdId, id, createdAt);
   noteQueued(id); // the queue keeps no moment of writing: the page remembers it (an urgent tip's SMS offer)
@@ -178,7 +178,7 @@ export async function queueTip(session, householdId, fields, photos, replaces) {
     attachments: attachments.map((a) => ({ ...a, received: 0, done: false })), token: null, pending: [],
     trackingCode: null, since: null, pollAt: 0, closedAt: null }, {
     blobs, replaces, draftOf: replaces ? null : (await householdDraft(session))?.id,
-    report: { id, owner, createdAt: dayOnly(createdAt), status: null, trackingCode: null, sealed: mine, tip: true },
+    report: { id, ...whose, status: null, trackingCode: null, sealed: mine, tip: true },
   });
   return id;
 }

@@ -185,9 +185,9 @@ export const keylessRecords = (householdId) => all(REPORTS, 'household', househo
 /** Records of an older version that name their household in clear. */
 export const namedRecords = async () => (await all(REPORTS)).filter((r) => r.householdId != null);
 
-/** Replaces a record's household id with its sealed owner, and its time with `createdAt` (the day), on the record
- *  and its timeline, in one step. */
-export const sealOwner = (id, owner, createdAt) => tx([REPORTS, EVENTS], 'readwrite', async (s) => {
+/** Replaces a record's household id with its sealed owner, and its time with `createdAt` (the day: mine.sealedOwner),
+ *  on the record and its timeline, in one step. */
+export const sealOwner = (id, { owner, createdAt }) => tx([REPORTS, EVENTS], 'readwrite', async (s) => {
   const r = await req(s.reports.get(id));
   if (!r) return;
   const { householdId: _, ...rest } = r;
