@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, Engine, Select, Table, event, func, select
+from sqlalchemy import Connection, DateTime, Engine, Select, Table, event, func, select
 from sqlalchemy.types import TypeDecorator
 
 from .errors import NotFound
@@ -102,9 +103,23 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(connection: Any) -> None:
-    """BEGIN IMMEDIATE: take the write lock up front so two workers never deadlock upgrading a read lock."""
+    """BEGIN IMMEDIATE: take the write lock up front so two workers never deadlock upgrading a read lock.
+    A connection opened with ``reading`` writes nothing: a plain BEGIN, which WAL lets run beside a writer."""
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(_READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+_READ_ONLY = "binhan_read_only"
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection for a background reader (the live poller): on SQLite it neither waits behind a writer's
+    transaction nor holds the next writer up, as every session's BEGIN IMMEDIATE would."""
+    with engine.connect() as connection:
+        connection.execution_options(**{_READ_ONLY: True})
+        yield connection
 
 
 def table_of(model: type[Any]) -> Table:

@@ -28,7 +28,9 @@ class LiveEvent(Model):
     """
 
     __tablename__ = "live_event"
-    __table_args__ = (Index("ix_live_event_commune_id", "commune_id", "id"),)
+    # AUTOINCREMENT on SQLite: a purge that empties the table must not hand out old ids again, or a console
+    # reconnecting with a higher Last-Event-ID would skip the new events (PostgreSQL's sequence never goes back).
+    __table_args__ = (Index("ix_live_event_commune_id", "commune_id", "id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     commune_id: Mapped[int] = mapped_column(ForeignKey("commune.id"))

@@ -129,6 +129,7 @@ def _poll_database(app: Flask) -> None:
     lower id may commit later)."""
     from sqlalchemy import select
 
+    from ..database import reading
     from ..extensions import db
     from .models import LiveEvent
 
@@ -141,23 +142,22 @@ def _poll_database(app: Flask) -> None:
             last = -1  # nothing was listening meanwhile: start from the top again
             continue
         try:
-            with app.app_context():
-                top = db.session.scalar(select(LiveEvent.id).order_by(LiveEvent.id.desc()).limit(1)) or 0
+            with app.app_context(), reading(db.engine) as connection:
+                top = connection.scalar(select(LiveEvent.id).order_by(LiveEvent.id.desc()).limit(1)) or 0
                 if last < 0 or top < last:  # first round, or the database went back (a restore)
                     last, recent = top, set()
-                rows = db.session.execute(
+                rows = connection.execute(
                     select(LiveEvent.id, LiveEvent.commune_id, LiveEvent.payload)
                     .where(LiveEvent.id > max(0, last - 32))
                     .order_by(LiveEvent.id)
                     .limit(500)
                 ).all()
-                db.session.remove()
             for row in rows:
                 if row.id not in recent:
                     recent.add(row.id)
                     _dispatch({"id": row.id, "commune_id": row.commune_id, "payload": row.payload})
                 last = max(last, row.id)
             recent = {i for i in recent if i > last - 64}
-        except Exception:
-            log.warning("live: polling the events failed; retrying")
+        except Exception as exc:  # the type only: a logged statement's values stay out of the logs
+            log.warning("live: polling the events failed (%s); retrying", type(exc).__name__)
         time.sleep(interval)

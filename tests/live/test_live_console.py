@@ -121,6 +121,16 @@ def _box(app: Flask, commune_id: int) -> queue.Queue[dict[str, Any]]:
     return notifier.subscribe(app, commune_id)
 
 
+def test_a_purge_that_empties_the_table_hands_out_no_old_id_again(app, phone, officer) -> None:
+    phone.send_report()
+    seen = position(officer)
+    db.session.execute(db.delete(LiveEvent))  # the purge of a quiet commune's old events
+    db.session.commit()
+    report_id = phone.send_report()
+    answer = events(officer, seen)  # a console reconnecting with the last id it had
+    assert [e["payload"] for e in answer["events"]] == [{"reports": [report_id]}]
+
+
 def test_without_redis_events_written_by_another_worker_arrive_through_the_table(app, demo) -> None:
     box = _box(app, demo.commune.id)
     time.sleep(3 * app.config["LIVE_POLL_SECONDS"])  # the poller took its starting position
