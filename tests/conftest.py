@@ -131,8 +131,8 @@ def app(backend_app: Flask, tmp_path: Path) -> Iterator[Flask]:
     with backend_app.app_context():
         limiter.reset()
         yield backend_app
+        db.session.rollback()  # first: on SQLite a test's last read holds the write lock its pushes wait for
         _finish_pushes()
-        db.session.rollback()
         _empty_tables()
         db.session.remove()
 
