@@ -69,23 +69,30 @@ class AccountLocked(ApiError):
         self.headers = {"Retry-After": str(max(retry_after, 1))}
 
 
+def _account_key(username: str) -> tuple[str, ...]:
+    """The account's counter, under the deployment's RATELIMIT_KEY_PREFIX like the per-address limits: two
+    deployments sharing one Redis must not lock each other's "admin"."""
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX")
+    return (prefix, "account", username) if prefix else ("account", username)
+
+
 def _check_not_locked(username: str) -> None:
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return
-    if not limiter.limiter.test(ACCOUNT_FAILURES, "account", username):
-        reset_at = limiter.limiter.get_window_stats(ACCOUNT_FAILURES, "account", username).reset_time
+    if not limiter.limiter.test(ACCOUNT_FAILURES, *_account_key(username)):
+        reset_at = limiter.limiter.get_window_stats(ACCOUNT_FAILURES, *_account_key(username)).reset_time
         raise AccountLocked(int(reset_at - time.time()) + 1)
 
 
 def _count_failure(username: str) -> None:
     if current_app.config.get("RATELIMIT_ENABLED", True):
-        limiter.limiter.hit(ACCOUNT_FAILURES, "account", username)
+        limiter.limiter.hit(ACCOUNT_FAILURES, *_account_key(username))
 
 
 def unlock_account(username: str) -> None:
     """Forget the wrong passwords counted against an account (after a head resets its password)."""
     if current_app.config.get("RATELIMIT_ENABLED", True):
-        limiter.limiter.clear(ACCOUNT_FAILURES, "account", username)
+        limiter.limiter.clear(ACCOUNT_FAILURES, *_account_key(username))
 
 
 def sign_in(username: str, password: str) -> Officer:

@@ -40,3 +40,15 @@ def test_a_head_resetting_the_password_lifts_the_lock(app, demo, sign_in) -> Non
     reset = head.post(f"/api/v1/officer/officers/{demo_id}/password", json={"new_password": "a-fresh-password"})
     assert reset.status_code == 204
     assert _try(app, 50, "demo", "a-fresh-password").status_code == 200
+
+
+def test_another_deployment_sharing_the_counters_locks_none_of_this_ones_accounts(app, demo) -> None:
+    """RATELIMIT_KEY_PREFIX names a deployment's counters (several share one Redis): its "demo" is not ours."""
+    app.config["RATELIMIT_KEY_PREFIX"] = "other-province"
+    try:
+        for n in range(10):
+            assert _try(app, n, "demo", "wrong").status_code == 401
+        assert _try(app, 90, "demo", "wrong").json["error"]["code"] == "account_locked"
+    finally:
+        app.config["RATELIMIT_KEY_PREFIX"] = ""
+    assert _try(app, 91, "demo", "demo-officer").status_code == 200

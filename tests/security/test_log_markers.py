@@ -25,7 +25,7 @@ from tests.faults.device import OutboxPhone, photo
 from tests.faults.officer import Officer
 from tests.faults.server import CrashableServer, server_env
 from tests.ops.prometheus import metric
-from tests.security.conftest import REDIS_URL, clear_limits
+from tests.security.conftest import REDIS_URL, clear_limits, limits_prefix
 
 METRICS_TOKEN = "metrics-" + uuid.uuid4().hex
 PRODUCTION_CONFIG = ("-c", "server/ops/gunicorn_conf.py")
@@ -41,12 +41,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CrashableServer
         METRICS_TOKEN=METRICS_TOKEN,
         DEVICE_SYNC_LIMIT="5 per minute",
         PROMETHEUS_MULTIPROC_DIR=str(tmp / "metrics"),
+        RATELIMIT_KEY_PREFIX=limits_prefix(),
     )
     (tmp / "metrics").mkdir()
-    clear_limits()
+    clear_limits(env["RATELIMIT_KEY_PREFIX"])
     with CrashableServer(env, tmp / "gunicorn.log", extra_args=PRODUCTION_CONFIG).running() as running:
         yield running
-    clear_limits()
+    clear_limits(env["RATELIMIT_KEY_PREFIX"])
 
 
 def scrape(port: int) -> str:

@@ -9,13 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import redis
-
 from server.config import load_config
 from tests.conftest import HttpClient
 from tests.faults.server import CrashableServer
 
-from .conftest import REDIS_URL
+from .conftest import limit_keys
 
 
 def _assert_limited(answer: Any) -> None:
@@ -66,9 +64,7 @@ def test_with_redis_the_limit_is_shared_by_the_workers(production: CrashableServ
     status, headers, body = _login(production, "203.0.113.7", "demo-officer")
     assert status == 429 and body["error"]["code"] == "rate_limited"
     assert int(headers["retry-after"]) > 0
-    store = redis.Redis.from_url(REDIS_URL)
-    assert list(store.scan_iter("LIMITS:LIMITER*")), "the counters are in Redis, not in one worker's memory"
-    store.close()
+    assert limit_keys(production.env["RATELIMIT_KEY_PREFIX"]), "the counters are in Redis, not in one worker's memory"
 
 
 def test_behind_a_reverse_proxy_each_client_has_its_own_limit(monkeypatch, tmp_path: Path) -> None:
