@@ -14,15 +14,17 @@ which answers ``duplicate`` or ``conflict`` as before).
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, cast, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, select, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import joinedload
 
 from .. import tokens
@@ -156,32 +158,48 @@ def _insert_ignoring_conflicts(dialect: Any, table: Table) -> Any:
     return dialect.insert(table).on_conflict_do_nothing().returning(table.c.id)
 
 
-def _insert_unnested(table: Table) -> Any:
-    """PostgreSQL: ``INSERT … SELECT * FROM unnest(one array per column)``. The statement and its parameters keep
-    one size whatever the batch: a multi-row VALUES of 50 reports has 1,300 parameters, which psycopg parses again
-    for every batch (it caches statements of up to 50), about a tenth of a sync push's time."""
-    keys = [column.key for column in table.columns]
-    arrays = [cast(bindparam(c.key, type_=postgresql.ARRAY(c.type)), postgresql.ARRAY(c.type)) for c in table.columns]
-    rows = func.unnest(*arrays).table_valued(*keys).render_derived()
-    insert = postgresql.insert(table).from_select(keys, select(*[rows.c[key] for key in keys]))
-    return insert.on_conflict_do_nothing().returning(table.c.id)
-
-
-def _columns(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
-    """Rows as one list per column, for ``_insert_unnested``."""
-    return {key: [row[key] for row in rows] for key in rows[0]}
+def _insert_from_json(table: Table) -> Any:
+    """PostgreSQL: ``INSERT … SELECT … FROM json_populate_recordset(NULL::table, :rows)``: the batch travels as one
+    JSON text, which the server parses. A statement of one size whatever the batch (psycopg parses a multi-row
+    VALUES of 50 reports, 1,300 parameters, again for every batch). It replaced ``unnest`` of one array per column,
+    whose per-element dumping in psycopg took 2.7 ms of the 50 reports' INSERT (12 → 7–10 ms with it gone)."""
+    keys = ", ".join(column.name for column in table.columns)
+    rows = f"json_populate_recordset(NULL::{table.name}, CAST(:rows AS json))"
+    # Names from the model, values only as the one bound parameter.
+    statement = f"INSERT INTO {table.name} ({keys}) SELECT {keys} FROM {rows} ON CONFLICT DO NOTHING RETURNING id"  # noqa: S608
+    return text(statement).columns(table.c.id)
 
 
 _INSERT_REPORTS = {
-    "postgresql": _insert_unnested(table_of(Report)),
+    "postgresql": _insert_from_json(table_of(Report)),
     "sqlite": _insert_ignoring_conflicts(sqlite, table_of(Report)),
 }
+
+
+def _as_json(rows: list[dict[str, Any]], table: Table) -> str:
+    """The rows as the JSON array ``_insert_from_json`` reads: each value as its column's type binds it (an enum
+    as its value, a time in UTC), then in JSON (a time or a UUID as its text)."""
+    dialect = db.engine.dialect
+    processors = {column.key: column.type.bind_processor(dialect) for column in table.columns}
+    converted = [{key: _bound(processors[key], value) for key, value in row.items()} for row in rows]
+    return json.dumps(converted, default=_json_value, ensure_ascii=False)
+
+
+def _bound(processor: Any, value: Any) -> Any:
+    return processor(value) if processor is not None and value is not None else value
+
+
+def _json_value(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)  # a UUID
 
 
 def _stored(rows: list[dict[str, Any]]) -> set[uuid.UUID]:
     """The ids of the rows stored (a row whose id or tracking code was taken is not)."""
     dialect = db.engine.dialect.name
-    return set(db.session.scalars(_INSERT_REPORTS[dialect], _columns(rows) if dialect == "postgresql" else rows))
+    parameters = {"rows": _as_json(rows, table_of(Report))} if dialect == "postgresql" else rows
+    return set(db.session.scalars(_INSERT_REPORTS[dialect], parameters))
 
 
 def _row(instance: Any) -> dict[str, Any]:
