@@ -24,6 +24,7 @@ def limits_prefix() -> str:
 
 
 def limit_keys(prefix: str) -> list[bytes]:
+    """The Redis keys of the counters of the server started with ``RATELIMIT_KEY_PREFIX=prefix``."""
     store = redis.Redis.from_url(REDIS_URL)
     try:
         return list(store.scan_iter(f"LIMITS:*{prefix}*"))
@@ -33,10 +34,11 @@ def limit_keys(prefix: str) -> list[bytes]:
 
 def clear_limits(prefix: str) -> None:
     """Forget a server's rate-limit counters (a run a minute ago, or another test, must not count against this)."""
-    store = redis.Redis.from_url(REDIS_URL)
-    for key in store.scan_iter(f"LIMITS:*{prefix}*"):
-        store.delete(key)
-    store.close()
+    keys = limit_keys(prefix)
+    if keys:
+        store = redis.Redis.from_url(REDIS_URL)
+        store.delete(*keys)
+        store.close()
 
 
 @pytest.fixture(scope="session")

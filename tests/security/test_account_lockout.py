@@ -44,11 +44,12 @@ def test_a_head_resetting_the_password_lifts_the_lock(app, demo, sign_in) -> Non
 
 def test_another_deployment_sharing_the_counters_locks_none_of_this_ones_accounts(app, demo) -> None:
     """RATELIMIT_KEY_PREFIX names a deployment's counters (several share one Redis): its "demo" is not ours."""
+    ours = app.config["RATELIMIT_KEY_PREFIX"]
     app.config["RATELIMIT_KEY_PREFIX"] = "other-province"
     try:
         for n in range(10):
             assert _try(app, n, "demo", "wrong").status_code == 401
         assert _try(app, 90, "demo", "wrong").json["error"]["code"] == "account_locked"
     finally:
-        app.config["RATELIMIT_KEY_PREFIX"] = ""
+        app.config["RATELIMIT_KEY_PREFIX"] = ours
     assert _try(app, 91, "demo", "demo-officer").status_code == 200
