@@ -31,6 +31,7 @@ from ..groups.models import Device
 from ..households import envelopes
 from ..reports import intake
 from ..reports import operations as reports
+from ..reports.models import Report
 from .schemas import BookingItemSchema, MessageItemSchema, ReceiptItemSchema, ReportItemSchema
 
 log = logging.getLogger(__name__)
@@ -47,7 +48,10 @@ def _apply_report(device: Device, data: dict[str, Any]) -> Outcome:
         # Issue 15: the seat is taken once the batch's reports are written (outcomes run after the flush); the
         # household learns in this same round trip whether it has it, or which free slots are nearest.
         def booked() -> Result:
-            appointments.book(report, report.id, data["slot_id"], data.get("procedure_id"))
+            # The row the batch inserted, as the session knows it: the staged object was written by a Core INSERT
+            # and is not in the session, so the appointment time set on it would never reach the database.
+            stored = db.session.get_one(Report, report.id)
+            appointments.book(stored, report.id, data["slot_id"], data.get("procedure_id"))
             return {"status": status, "tracking_code": report.tracking_code}
 
         return booked

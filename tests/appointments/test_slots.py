@@ -106,6 +106,16 @@ def test_slots_reach_phones_and_a_full_slot_gets_the_nearest_free_ones(enrol_pho
     assert report["appointment_at"].startswith(f"{day.isoformat()}T01:30")  # UTC
 
 
+def test_a_slot_picked_while_writing_the_request_is_on_the_officers_report_page(phone, officer, demo):
+    """The request and its first pick arrive in one item: the stored report holds the seat's time, as the phone
+    was told (the batch's staged report was once changed instead of the stored row, and the console showed none)."""
+    slots = open_morning(officer, next_weekday(3), capacity=1)
+    item = appointment(demo.household("DONG-01").id, slots[1]["id"])
+    assert phone.sync([item]).json["results"][0]["status"] == "created"
+    assert last(phone, "report_status")["appointment_at"] == slots[1]["starts_at"]
+    assert officer.get(f"/api/v1/officer/reports/{item['id']}").json["appointment_at"] == slots[1]["starts_at"]
+
+
 def test_picking_another_slot_gives_the_first_seat_back(phone, officer, demo):
     slots = open_morning(officer, next_weekday(3), capacity=1)
     item = appointment(demo.household("DONG-01").id, slots[0]["id"])
