@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Table, select, text
@@ -42,6 +43,19 @@ _current: ContextVar[Intake | None] = ContextVar("report_intake", default=None)
 _CODE_ATTEMPTS = 8  # 40-bit codes: a second round is already a rare event
 
 
+class StagedReport(SimpleNamespace):
+    """A report a batch will insert, its columns as plain attributes (``REPORT_COLUMNS``, every one set).
+
+    Not an ORM ``Report``: the batch writes it with a Core INSERT, and building 50 instrumented objects cost 4.0 ms
+    of a push where these take 1.2 ms. What reads it before the INSERT (a later item of the batch, the alerts, the
+    answer's tracking code) reads the same attribute names; what changes the stored report afterwards (a booking)
+    loads the row from the session instead.
+    """
+
+
+REPORT_COLUMNS = tuple(column.key for column in table_of(Report).columns)
+
+
 class BatchRaced(Exception):
     """Another request stored one of this batch's ids after our lookup: the batch must be redone item by item."""
 
@@ -51,12 +65,12 @@ class Intake:
     """Rows a batch names (stored before it, or staged by it), and the rows it will insert."""
 
     device: Device
-    reports: dict[uuid.UUID, Report] = field(default_factory=dict)
+    reports: dict[uuid.UUID, Report | StagedReport] = field(default_factory=dict)
     households: dict[int, Household] = field(default_factory=dict)
     messages: dict[uuid.UUID, Message] = field(default_factory=dict)
     attachment_ids: set[uuid.UUID] = field(default_factory=set)
     signing_keys: dict[int, list[bytes]] = field(default_factory=dict)  # ADR 0005: who may sign for a household
-    new_reports: list[Report] = field(default_factory=list)
+    new_reports: list[StagedReport] = field(default_factory=list)
     new_attachments: list[dict[str, Any]] = field(default_factory=list)
     new_messages: list[Message] = field(default_factory=list)
     key_versions: dict[int, set[int]] = field(default_factory=dict)  # commune -> versions of its key, read once
@@ -106,7 +120,7 @@ class Intake:
         named |= {message.report.household_id for message in self.messages.values()}
         return {household for household in household_ids | named if household is not None}
 
-    def stage_report(self, report: Report, photos: list[dict[str, Any]]) -> None:
+    def stage_report(self, report: StagedReport, photos: list[dict[str, Any]]) -> None:
         self.reports[report.id] = report
         self.new_reports.append(report)
         self.attachment_ids.update(declared["id"] for declared in photos)
@@ -142,7 +156,7 @@ class Intake:
         for _ in range(_CODE_ATTEMPTS):
             if not pending:
                 return
-            rows = [_row(report) for report in pending.values()]
+            rows = [{key: getattr(report, key) for key in REPORT_COLUMNS} for report in pending.values()]
             stored = _stored(rows)
             missing = [report_id for report_id in pending if report_id not in stored]
             if missing and db.session.scalar(select(Report.id).where(Report.id.in_(missing)).limit(1)):
@@ -203,20 +217,20 @@ def _stored(rows: list[dict[str, Any]]) -> set[uuid.UUID]:
 
 
 def _row(instance: Any) -> dict[str, Any]:
-    """A staged (transient) model instance as a row: every column given, so one multi-row VALUES fits all."""
+    """A staged follow-up (a transient ``Message``) as a row: every column given, so one multi-row INSERT fits all."""
     return {column.key: getattr(instance, column.key) for column in instance.__table__.columns}
 
 
-def set_tracking_code(report: Report, code: str) -> None:
+def set_tracking_code(report: Report | StagedReport, code: str) -> None:
     report.tracking_code = code
     report.search_text = report_search_text(code, report.body, report.location or "")
 
 
-def new_report(device: Device, data: dict[str, Any], household_id: int | None, content_hash: str) -> Report:
-    """A transient report with every column set (a Core INSERT runs no ORM defaults or events)."""
+def new_report(device: Device, data: dict[str, Any], household_id: int | None, content_hash: str) -> StagedReport:
+    """A staged report with every column set (a Core INSERT runs no ORM defaults or events)."""
     group = device.group
     now = utcnow()
-    report = Report(
+    report = StagedReport(
         id=data["id"],
         commune_id=group.commune_id,
         village_id=group.village_id,
@@ -240,6 +254,8 @@ def new_report(device: Device, data: dict[str, Any], household_id: int | None, c
         received_at=now,
         updated_at=now,
         first_response_at=None,
+        tracking_code="",
+        search_text="",
     )
     set_tracking_code(report, tokens.new_tracking_code())
     return report

@@ -66,7 +66,7 @@ def _report_hash(data: dict[str, Any]) -> str:
     return content_hash(data, exclude=("household_id",) if data["anonymous"] else ())
 
 
-def receive_report(device: Device, data: dict[str, Any]) -> tuple[Report, bool]:
+def receive_report(device: Device, data: dict[str, Any]) -> tuple[Report | intake.StagedReport, bool]:
     """Check a validated report item against what its batch knows; returns (report, created).
 
     A new report is staged in the batch (server/reports/intake.py) and written with the others at its end;
@@ -86,7 +86,9 @@ closing_hooks: list[Callable[[Report], None]] = []
 TIP_SENT_ALONE = "Tin báo ẩn danh được gửi riêng, không qua đồng bộ; ứng dụng sẽ tự gửi lại."
 
 
-def _receive_report(batch: intake.Intake, device: Device, data: dict[str, Any]) -> tuple[Report, bool]:
+def _receive_report(
+    batch: intake.Intake, device: Device, data: dict[str, Any]
+) -> tuple[Report | intake.StagedReport, bool]:
     digest = _report_hash(data)
     existing = batch.reports.get(data["id"])
     if existing is not None and existing.group_id == device.group_id and existing.content_hash == digest:
