@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
@@ -193,10 +194,15 @@ _INSERT_REPORTS = {
 def _as_json(rows: list[dict[str, Any]], table: Table) -> str:
     """The rows as the JSON array ``_insert_from_json`` reads: each value as its column's type binds it (an enum
     as its value, a time in UTC), then in JSON (a time or a UUID as its text)."""
-    dialect = db.engine.dialect
-    processors = {column.key: column.type.bind_processor(dialect) for column in table.columns}
+    processors = _bind_processors(table, db.engine.dialect)
     converted = [{key: _bound(processors[key], value) for key, value in row.items()} for row in rows]
     return json.dumps(converted, default=_json_value, ensure_ascii=False)
+
+
+@cache
+def _bind_processors(table: Table, dialect: Any) -> dict[str, Any]:
+    """Each column's bind processor, asked once per table and dialect rather than for every batch."""
+    return {column.key: column.type.bind_processor(dialect) for column in table.columns}
 
 
 def _bound(processor: Any, value: Any) -> Any:
