@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+import warnings
 
 import psycopg
 import pytest
@@ -14,6 +15,7 @@ from alembic.script import ScriptDirectory
 from flask import current_app
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import event, inspect
+from sqlalchemy.exc import SAWarning
 
 from server.extensions import db
 from server.reports.models import POSTGRESQL_ONLY_INDEXES
@@ -21,7 +23,11 @@ from tests.releases import previous_release, rolling_upgrade_breaks
 
 
 def test_migrations_match_the_models(app):
-    with db.engine.connect() as connection:
+    with db.engine.connect() as connection, warnings.catch_warnings():
+        # SQLite's reflection cannot read an index on expressions (ix_report_commune_triage): SQLAlchemy and
+        # Alembic say so and leave it out of the comparison there; PostgreSQL compares it.
+        warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index", SAWarning)
+        warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression-based index")
         context = MigrationContext.configure(connection, opts={"include_object": _declared})
         diff = compare_metadata(context, db.metadata)
     assert diff == []

@@ -8,8 +8,22 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, Uuid, event, text
+from sqlalchemy import (
+    ColumnElement,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+    bindparam,
+    event,
+    literal,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import BindParameter
 
 from ..attachments.models import Attachment
 from ..communes.models import Village
@@ -105,6 +119,8 @@ TRANSITIONS: dict[ReportStatus, set[ReportStatus]] = {
 }
 NEEDS_REASON = {ReportStatus.REJECTED, ReportStatus.REFERRED}
 OPEN_STATUSES = (ReportStatus.NEW, ReportStatus.ACKNOWLEDGED, ReportStatus.IN_PROGRESS)
+# The open statuses as SQL text, for the triage index's predicate (is_open() renders the same values).
+_OPEN_SQL = text("status IN (" + ", ".join(f"'{status.value}'" for status in OPEN_STATUSES) + ")")
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
@@ -120,7 +136,14 @@ POSTGRESQL_ONLY_INDEXES = frozenset({"ix_report_search_trgm"})
 class Report(Model):
     __tablename__ = "report"
     __table_args__ = (
-        Index("ix_report_commune_received", "commune_id", "received_at"),
+        # Newest first, date ranges, and the stats screen: on PostgreSQL the stats' columns ride in the index, so
+        # a year of a commune is counted from ~30 index blocks, not ~3,000 table blocks (migration 0019).
+        Index(
+            "ix_report_commune_received",
+            "commune_id",
+            "received_at",
+            postgresql_include=["kind", "category", "village_id", "status", "first_response_at"],
+        ),
         Index("ix_report_commune_status", "commune_id", "status"),
         # The queue's kind and category filters, counted from the index alone (migration 0013).
         Index("ix_report_commune_kind_category", "commune_id", "kind", "category", "received_at"),
@@ -131,6 +154,18 @@ class Report(Model):
             "received_at",
             postgresql_where=text("first_response_at IS NULL"),
             sqlite_where=text("first_response_at IS NULL"),
+        ),
+        # The open reports in triage order (queries._sort "waiting"): unanswered first, urgent first, then the
+        # longest waiting. A page reads its 50 rows, not every open report of the commune (migration 0019).
+        Index(
+            "ix_report_commune_triage",
+            "commune_id",
+            text("(first_response_at IS NOT NULL)"),
+            text("(urgency <> 'urgent')"),
+            "received_at",
+            "id",
+            postgresql_where=_OPEN_SQL,
+            sqlite_where=_OPEN_SQL,
         ),
     )
 
@@ -178,6 +213,28 @@ class Report(Model):
     attachments: Mapped[list[Attachment]] = relationship(
         primaryjoin="Attachment.report_id == Report.id", order_by="Attachment.created_at", viewonly=True
     )
+
+
+def is_open() -> ColumnElement[bool]:
+    """``Report.status`` among OPEN_STATUSES, the values written into the SQL, not bound.
+
+    PostgreSQL uses a partial index only where it can prove the query implies the index's predicate; a prepared
+    statement's generic plan has parameters there instead of values, and would read every open report again.
+    """
+    statuses: BindParameter[list[ReportStatus]] = bindparam(
+        "open_statuses", list(OPEN_STATUSES), expanding=True, literal_execute=True, unique=True
+    )
+    return Report.status.in_(statuses)
+
+
+def not_urgent() -> ColumnElement[bool]:
+    """False for urgent reports, so that they sort first; the value written into the SQL, as in the index."""
+    return Report.urgency != literal(Urgency.URGENT.value, literal_execute=True)
+
+
+def triage_order() -> tuple[ColumnElement[Any], ...]:
+    """Unanswered first, then urgent first, then the longest waiting: ix_report_commune_triage's own keys."""
+    return Report.first_response_at.is_not(None), not_urgent(), Report.received_at.asc()
 
 
 def overdue_after(urgency: Urgency) -> timedelta:

@@ -13,13 +13,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Select, case, exists, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..attachments.models import Attachment
 from ..database import get_in_commune
 from ..officers.models import Officer
-from .models import OPEN_STATUSES, Report, Urgency
+from .models import Report, is_open, not_urgent, triage_order
 from .search import like_pattern
 
 _EQUAL_FILTERS = ("kind", "category", "urgency", "village_id")
@@ -43,14 +43,12 @@ def _assignee_filter(query: Select[Any], assignee: str, officer: Officer) -> Sel
 
 
 def _sort(query: Select[Any], sort: str) -> Select[Any]:
-    urgent_first = case((Report.urgency == Urgency.URGENT, 0), else_=1)
-    unanswered_first = case((Report.first_response_at.is_(None), 0), else_=1)
     orders = {
         "newest": (Report.received_at.desc(),),
         "oldest": (Report.received_at.asc(),),
-        "urgent": (urgent_first, Report.received_at.desc()),
+        "urgent": (not_urgent(), Report.received_at.desc()),
         # What has waited longest for a first answer comes first: the triage order.
-        "waiting": (unanswered_first, urgent_first, Report.received_at.asc()),
+        "waiting": triage_order(),
         "updated": (Report.updated_at.desc(),),
     }
     return query.order_by(*orders[sort], Report.id)
@@ -75,7 +73,7 @@ def build(officer: Officer, args: dict[str, Any]) -> Select[Any]:
     if args.get("status"):
         query = query.where(Report.status.in_(args["status"]))
     if args.get("open"):
-        query = query.where(Report.status.in_(OPEN_STATUSES))
+        query = query.where(is_open())
     if args.get("unanswered"):
         query = query.where(Report.first_response_at.is_(None))
     if args.get("date_from"):

@@ -27,7 +27,7 @@ from ..errors import Unprocessable
 from ..extensions import db
 from ..officers.models import Officer
 from ..reports import queries
-from ..reports.models import OPEN_STATUSES, Report, ReportKind, ReportStatus, TipCategory
+from ..reports.models import Report, ReportKind, ReportStatus, TipCategory, is_open
 
 # One answer holds at most this many periods (a year by day, ten years by week, thirty by month) and spans
 # at most MAX_RANGE_DAYS: 1000-01-01 to 3000-12-31 by day took 8.3 s, +550 MB and answered 34 MiB.
@@ -74,9 +74,7 @@ def _counted(counter: Counter[Any], keys: Iterable[Any]) -> list[dict[str, Any]]
 
 
 def _open_by_age(commune_id: int, now: datetime) -> list[dict[str, Any]]:
-    received = db.session.scalars(
-        select(Report.received_at).where(Report.commune_id == commune_id, Report.status.in_(OPEN_STATUSES))
-    ).all()
+    received = db.session.scalars(select(Report.received_at).where(Report.commune_id == commune_id, is_open())).all()
     counts: Counter[str] = Counter()
     for at in received:
         age_days = (now - at).total_seconds() / 86400
