@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 
@@ -86,6 +87,30 @@ def test_period_and_bucket(officer, phone) -> None:
     assert months["bucket"] == "month" and all(p["period"].endswith("-01") for p in months["over_time"])
     last_week = officer.get(f"{S}?date_from={(today - timedelta(days=6)).isoformat()}").json
     assert last_week["total"] == 1
+
+
+def test_each_report_is_counted_in_its_commune_day_and_month(officer, phone) -> None:
+    """Periods are the commune's (UTC+7): 23:30 and 00:30 there fall on two days, 7 hours off UTC's."""
+    before_midnight, after_midnight, old = (phone.send_report() for _ in range(3))
+    today = (utcnow() + timedelta(hours=7)).date()
+    midnight = datetime.combine(today - timedelta(days=2), time.min, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    _receive(before_midnight, midnight - timedelta(minutes=30))
+    _receive(after_midnight, midnight + timedelta(minutes=30))
+    _receive(old, midnight - timedelta(days=58))
+    days = {p["period"]: p["total"] for p in officer.get(S).json["over_time"]}
+    assert days[(today - timedelta(days=3)).isoformat()] == 1
+    assert days[(today - timedelta(days=2)).isoformat()] == 1
+    assert sum(days.values()) == 2
+    year = officer.get(f"{S}?date_from={(today - timedelta(days=364)).isoformat()}&bucket=month").json["over_time"]
+    months = {p["period"]: p["total"] for p in year if p["total"]}
+    old_month = (midnight - timedelta(days=58)).date().replace(day=1).isoformat()
+    assert months[old_month] == 1 and sum(months.values()) == 3
+
+
+def _receive(report_id: str, at: datetime) -> None:
+    report = db.session.get(Report, uuid.UUID(report_id))
+    report.received_at = at
+    db.session.commit()
 
 
 def _csv(officer, query: str = "") -> list[dict]:
