@@ -6,6 +6,7 @@ the queue's search is one portable ``LIKE`` on both SQLite and PostgreSQL (no ``
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # NFD splits "ộ" into "o" + marks, but "đ" is a letter of its own, not a "d" with a mark.
@@ -35,6 +36,19 @@ def report_search_text(tracking_code: str, body: str, location: str, transcripts
     """What the queue's search reads: the code, the text, the place, and what officers typed hearing the
     recordings (issue 16)."""
     return fold(f"{tracking_code} {body} {location} {transcripts}")
+
+
+# Three letters or digits in a row: a trigram inside a word, which every text holding the query holds too.
+_INNER_TRIGRAM = re.compile(r"[a-z0-9]{3}")
+
+
+def has_inner_trigram(query: str) -> bool:
+    """Whether the folded query can narrow a search through the (commune, trigram) index (migration 0020).
+
+    A word matches inside a longer one ("xe" in "taxe"), so only trigrams within its letters are certain to be
+    in a matching text; a query without any ("xe", "an ta") is answered by the commune's reports alone.
+    """
+    return _INNER_TRIGRAM.search(fold(query)) is not None
 
 
 def like_pattern(query: str) -> str:
