@@ -110,8 +110,9 @@ def build(officer: Officer, args: dict[str, Any]) -> Select[Any]:
 
 
 def page(officer: Officer, args: dict[str, Any]) -> Select[Any]:
-    """The queue to page: what ReportSchema shows of each report is loaded with the page (a join, and one query
-    for the photos), not one query per report and relation: 124 queries per page of 50 before (benchmarks/scale.py).
+    """The queue to page: what ReportSchema shows of each report is loaded with the page (a join, or for a search
+    one query per relation, and one query for the photos), not one query per report and relation: 124 queries per
+    page of 50 before (benchmarks/scale.py).
     """
     relations = SEARCH_ROW_RELATIONS if args.get("q") else ROW_RELATIONS
     return build(officer, args).options(*relations, selectinload(Report.attachments))
