@@ -1,6 +1,6 @@
 """Province scale: 1,000 communes, 100,000 groups, 1,000,000 reports; p50/p95 of what officers and phones ask.
 
-    python benchmarks/scale.py [--small] [--database-url postgresql://…/binhan_scale] [--before REVISION]
+    python benchmarks/scale.py [--small] [--database-url postgresql://…/binhan_scale] [--before REVISION] [--cold CMD]
 
 Fills a fresh PostgreSQL database (benchmarks/province.py; or reuses ``--database-url`` if it was filled
 before: generating takes minutes), then times, through the real HTTP endpoints of a gunicorn server
@@ -97,7 +97,7 @@ def timed(label: str, calls: list[Any], rounds: int) -> dict[str, Any]:
     """Run every call ``rounds`` times in turn (each call once per round); p50/p95/max of the latencies.
 
     The first round is apart too: it asks each commune or phone for the first time, so it reads from disk what
-    the later rounds find in memory (cold: most of a 10 M-report database is not in memory; see --drop-caches).
+    the later rounds find in memory (most of a 10 M-report database is not; --cold starts each phase from disk).
     """
     latencies: list[list[float]] = []
     for _ in range(rounds):
