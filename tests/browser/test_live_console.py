@@ -7,6 +7,7 @@ household's phone shows the officer's answer once it comes back to the foregroun
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from benchmarks.live import REPO_ROOT, free_port, prepare, stop, wait_until_up
 from tests.live.push_service import PushService
 
 from .conftest import LiveServer, live_env
-from .console import EXPECTED_CONSOLE_ERRORS, HEAD, enrol_phone, mark, sign_in
+from .console import EXPECTED_CONSOLE_ERRORS, HEAD, enrol_phone, mark, own_household, sign_in
 from .household import enrol, eventually, open_household, write_report
 
 pytestmark = pytest.mark.browser
@@ -144,6 +145,37 @@ def test_two_consoles_and_a_phone_live(browser: Browser, threaded_server: LiveSe
         for context in (first_ctx, second_ctx, polling_ctx):
             context.close()
         pushes.stop()
+
+
+def test_a_report_arriving_keeps_the_officers_ticks_and_place(browser: Browser, threaded_server: LiveServer) -> None:
+    """An officer picks reports for a bulk action; a new one arrives and the list is drawn again: what was ticked
+    stays ticked (and counted), and j/k goes on from the report it was on."""
+    word = mark()
+    phone = enrol_phone(threaded_server, "DONG-01")
+    household = own_household(threaded_server, phone)["id"]
+    phone.send_report(household_id=household, body=f"Trâu lạc vào ruộng {word} số 1")
+    phone.send_report(household_id=household, body=f"Trâu lạc vào ruộng {word} số 2")
+    context, page = _console(browser, threaded_server)
+    try:
+        page.goto(f"/officer/#/queue?q={word}&sort=oldest")
+        items = page.locator(".reports li.report")
+        expect(items).to_have_count(2)
+        expect(items.first).to_contain_text("số 1")
+        page.get_by_role("heading", level=2).focus()
+        for key in "jxj":
+            page.keyboard.press(key)
+        expect(page.get_by_text("Đã chọn 1 tin")).to_be_visible()
+        expect(items.nth(1)).to_have_class(re.compile(r"\bcurrent\b"))
+
+        phone.send_report(household_id=household, body=f"Trâu lạc vào ruộng {word} số 3")
+        expect(items).to_have_count(3)  # drawn again, live
+        expect(items.nth(0).locator("input.pick")).to_be_checked()
+        expect(items.nth(1)).to_have_class(re.compile(r"\bcurrent\b"))
+        expect(page.get_by_text("Đã chọn 1 tin")).to_be_visible()
+        page.keyboard.press("j")
+        expect(items.nth(2)).to_have_class(re.compile(r"\bcurrent\b"))
+    finally:
+        context.close()
 
 
 def _duty_saved(on_duty: bool) -> Any:

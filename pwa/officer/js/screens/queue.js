@@ -90,8 +90,10 @@ export async function queueScreen({ params, go }) {
     await Promise.all(fresh.items.map(reveal));
     if (!section.isConnected) return;
     const y = window.scrollY;
+    const kept = keepPlace(list);
     total.textContent = t('total', { n: fresh.total });
     mount(list, listOf(fresh.items));
+    kept();
     window.scrollTo(0, y);
   };
   let shown = false;
@@ -158,6 +160,25 @@ function bulkBar(officers, reload) {
   h('button', { type: 'submit' }, t('apply')));
   form.addEventListener('count', (e) => { count.textContent = t('picked', { n: e.detail }); });
   return form;
+}
+
+/**
+ * What the officer has marked in the list (ticks, the j/k current report, focus on it), to put back once a live
+ * refresh has drawn the list again: a report arriving must not untick what the officer picked for a bulk action.
+ */
+function keepPlace(list) {
+  const ticked = new Set([...list.querySelectorAll('input.pick:checked')].map((box) => box.value));
+  const current = list.querySelector('li.report.current')?.dataset.id;
+  const focused = list.contains(document.activeElement);
+  return () => {
+    for (const box of list.querySelectorAll('input.pick')) box.checked = ticked.has(box.value);
+    const li = current && [...list.querySelectorAll('li.report')].find((each) => each.dataset.id === current);
+    if (li) {
+      li.classList.add('current');
+      if (focused) li.querySelector('.report-link').focus({ preventScroll: true });
+    }
+    picked();
+  };
 }
 
 /** Ticking a report updates the bulk bar's count. */
