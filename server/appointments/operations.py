@@ -32,7 +32,7 @@ from ..households import envelopes
 from ..officers import queries as officer_queries
 from ..officers.models import Officer
 from ..reports import operations as reports_operations
-from ..reports.models import OPEN_STATUSES, Report, ReportKind
+from ..reports.models import Report, ReportKind, is_open
 from ..reports.operations import content_hash
 from .models import Booking, Holiday, Outcome, Procedure, Slot
 
@@ -541,7 +541,7 @@ def send_reminders(now: datetime | None = None) -> list[Booking]:
             Booking.reminded_at.is_(None),
             Slot.starts_at >= start,
             Slot.starts_at < end,
-            Report.status.in_(OPEN_STATUSES),
+            is_open(),
         )
         .order_by(Slot.starts_at)
         .with_for_update(of=Booking)

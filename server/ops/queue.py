@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from ..communes.models import Commune
 from ..extensions import db
-from ..reports.models import OPEN_STATUSES, Report
+from ..reports.models import Report, is_open
 
 
 class UnansweredReports(Collector):
@@ -36,7 +36,7 @@ class UnansweredReports(Collector):
         rows = db.session.execute(
             select(Commune.code, Report.urgency, func.count(), func.min(Report.received_at))
             .join(Commune, Commune.id == Report.commune_id)
-            .where(Report.status.in_(OPEN_STATUSES), Report.first_response_at.is_(None))
+            .where(is_open(), Report.first_response_at.is_(None))
             .group_by(Commune.code, Report.urgency)
         )
         now = datetime.now(UTC)

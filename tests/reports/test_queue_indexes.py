@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from psycopg import sql
 from sqlalchemy import event
 
@@ -23,12 +22,6 @@ from server.database import utcnow
 from server.extensions import db
 
 QUEUE = "/api/v1/officer/reports"
-
-
-@pytest.fixture
-def postgresql(app) -> None:
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("the indexes of migration 0019 serve PostgreSQL's plans; SQLite holds one commune")
 
 
 @contextmanager
@@ -59,16 +52,16 @@ def generic_plan(statement: str, params: dict[str, Any], *, disabled: tuple[str,
     prepared = re.sub(r"%\((\w+)\)s", numbered, statement)
     values = sql.SQL(", ").join(sql.Literal(params[name]) for name in names)
     with db.engine.connect() as connection:
-        psycopg = connection.connection.driver_connection
-        with psycopg.transaction(force_rollback=True):
-            psycopg.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        raw = connection.connection.driver_connection
+        with raw.transaction(force_rollback=True):
+            raw.execute("SET LOCAL plan_cache_mode = force_generic_plan")
             for setting in disabled:
-                psycopg.execute(sql.SQL("SET LOCAL {} = off").format(sql.Identifier(setting)))
-            psycopg.execute(sql.SQL("PREPARE console_query AS {}").format(sql.SQL(prepared)))
+                raw.execute(sql.SQL("SET LOCAL {} = off").format(sql.Identifier(setting)))
+            raw.execute(sql.SQL("PREPARE console_query AS {}").format(sql.SQL(prepared)))
             try:
-                rows = psycopg.execute(sql.SQL("EXPLAIN EXECUTE console_query ({})").format(values)).fetchall()
+                rows = raw.execute(sql.SQL("EXPLAIN EXECUTE console_query ({})").format(values)).fetchall()
             finally:
-                psycopg.execute("DEALLOCATE console_query")
+                raw.execute("DEALLOCATE console_query")
     return "\n".join(row[0] for row in rows)
 
 

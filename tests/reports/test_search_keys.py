@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
@@ -20,12 +19,6 @@ QUEUE = "/api/v1/officer/reports"
 # it is (Chinese, Cyrillic, emoji, a German ß): pg_trgm hashes trigrams of such letters instead of spelling them.
 letters = st.sampled_from(list("abcdeghiklmnopqrstuvxy0123456789") + list(" .,-/()") + ["日本", "й", "ß", "😀", "_%"])
 folded_text = st.lists(letters, min_size=1, max_size=60).map(lambda parts: fold("".join(parts)))
-
-
-@pytest.fixture
-def postgresql(app) -> None:
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("the (commune, trigram) keys are PostgreSQL's; SQLite scans its one commune")
 
 
 def keys_hold(commune_id: int, body: str, query: str, searched_by: int | None = None) -> bool:
