@@ -155,7 +155,8 @@ def test_a_report_arriving_keeps_the_officers_ticks_and_place(browser: Browser, 
     household = own_household(threaded_server, phone)["id"]
     phone.send_report(household_id=household, body=f"Trâu lạc vào ruộng {word} số 1")
     phone.send_report(household_id=household, body=f"Trâu lạc vào ruộng {word} số 2")
-    context, page = _console(browser, threaded_server)
+    # Polling, not a stream: the same live refresh, without waiting for one of the workers' stream threads.
+    context, page = _console(browser, threaded_server, stream=False)
     try:
         page.goto(f"/officer/#/queue?q={word}&sort=oldest")
         items = page.locator(".reports li.report")
@@ -168,7 +169,7 @@ def test_a_report_arriving_keeps_the_officers_ticks_and_place(browser: Browser, 
         expect(items.nth(1)).to_have_class(re.compile(r"\bcurrent\b"))
 
         phone.send_report(household_id=household, body=f"Trâu lạc vào ruộng {word} số 3")
-        expect(items).to_have_count(3)  # drawn again, live
+        expect(items).to_have_count(3, timeout=10_000)  # drawn again at the next poll (every 3 s)
         expect(items.nth(0).locator("input.pick")).to_be_checked()
         expect(items.nth(1)).to_have_class(re.compile(r"\bcurrent\b"))
         expect(page.get_by_text("Đã chọn 1 tin")).to_be_visible()
