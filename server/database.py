@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
 from operator import attrgetter
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, DateTime, Engine, Select, Table, event, func, select
+from sqlalchemy import Connection, DateTime, Engine, Insert, Select, Table, event, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeDecorator
 
 from .errors import NotFound
@@ -125,3 +127,15 @@ def reading(engine: Engine) -> Iterator[Connection]:
 def table_of(model: type[Any]) -> Table:
     """A mapped class's table, for Core statements (a batch's multi-row INSERT skips the ORM's unit of work)."""
     return cast(Table, model.__table__)
+
+
+_DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
+
+
+@cache
+def insert_new(table: Table, dialect: str) -> Insert:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING <primary key>`` in ``dialect``: a row whose key is taken is
+    skipped, and the answer names the rows stored (a batch's reports, its alerts). Executed with a list of rows it is
+    one multi-row statement (SQLAlchemy's "insertmanyvalues")."""
+    key = table.primary_key.columns.values()[0]
+    return cast(Insert, _DIALECTS[dialect].insert(table).on_conflict_do_nothing().returning(key))

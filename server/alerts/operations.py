@@ -47,9 +47,22 @@ REMINDER_TITLE = "Nhắc lịch hẹn ngày mai"
 def init_app(app: Flask) -> None:
     """Register the handlers ``live`` calls after a commit that raised alerts or answered households (once per
     process: they act on the app of the commit)."""
+    live.alert_audience(on_duty_communes)
     live.on_alerts(_after_alerts)
     live.on_replies(_after_replies)
     live.on_categorized_tips(_after_tips)
+
+
+def on_duty_communes(communes: set[int]) -> set[int]:
+    """The communes among ``communes`` where an urgent alert reaches someone: an active officer on duty with a
+    subscribed browser. Read in the transaction that raises the alerts (one statement per batch)."""
+    query = (
+        select(Officer.commune_id)
+        .distinct()
+        .join(OfficerPushSubscription, OfficerPushSubscription.officer_id == Officer.id)
+        .where(Officer.commune_id.in_(communes), Officer.active.is_(True), OfficerPushSubscription.on_duty.is_(True))
+    )
+    return {commune_id for commune_id in db.session.scalars(query) if commune_id is not None}
 
 
 def _after_tips(tips: list[tuple[int, uuid.UUID]]) -> None:

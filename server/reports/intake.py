@@ -26,14 +26,13 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Table, select, text
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import joinedload
 
 from .. import tokens
 from ..attachments import operations as attachments
 from ..commune_keys import operations as commune_keys
 from ..commune_keys.schemas import sealed_columns
-from ..database import table_of, utcnow
+from ..database import insert_new, table_of, utcnow
 from ..extensions import db
 from ..groups.models import Device, Household
 from ..households import envelopes
@@ -169,10 +168,6 @@ class Intake:
             raise RuntimeError("could not find free tracking codes")  # 40 bits: practically unreachable
 
 
-def _insert_ignoring_conflicts(dialect: Any, table: Table) -> Any:
-    return dialect.insert(table).on_conflict_do_nothing().returning(table.c.id)
-
-
 def _insert_from_json(table: Table) -> Any:
     """PostgreSQL: ``INSERT … SELECT … FROM json_populate_recordset(NULL::table, :rows)``: the batch travels as one
     JSON text, which the server parses. A statement of one size whatever the batch (psycopg parses a multi-row
@@ -187,7 +182,7 @@ def _insert_from_json(table: Table) -> Any:
 
 _INSERT_REPORTS = {
     "postgresql": _insert_from_json(table_of(Report)),
-    "sqlite": _insert_ignoring_conflicts(sqlite, table_of(Report)),
+    "sqlite": insert_new(table_of(Report), "sqlite"),
 }
 
 

@@ -5,6 +5,7 @@ urgent categories, and "Công an xã đã trả lời" to the group's phone with
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -15,6 +16,7 @@ from server import database
 from server.alerts import operations as alerts
 from server.alerts.models import OfficerPushSubscription
 from server.extensions import db
+from server.live.models import UrgentAlert
 from tests.conftest import report_item
 
 from .push_service import PushService
@@ -161,3 +163,39 @@ def test_another_communes_officer_sees_and_acknowledges_nothing(app, phone, othe
     assert answer["pending"] == [] and answer["recent"] == []
     assert stranger.post(f"/api/v1/officer/alerts/{report_id}/ack").status_code == 404
     assert stranger.get("/api/v1/officer/alerts/stats").json == []
+
+
+def test_an_alert_nobody_can_be_pushed_costs_no_push_thread_and_a_later_browser_gets_the_next(
+    app, phone, officer, push_service, clock
+) -> None:
+    """With no browser on duty in the commune, an urgent report's alert is stored as pushed to nobody inside the
+    sync's own transaction: no thread, no second transaction, and the timer does not push it later to a browser
+    that subscribes afterwards (it is in the console, waiting to be acknowledged). The next urgent report reaches
+    that browser."""
+    household = phone.group["households"][0]["id"]
+    threads: list[str] = []
+    started = threading.Thread.start
+
+    def spy(thread: threading.Thread) -> None:
+        threads.append(thread.name)
+        started(thread)
+
+    first = report_item(household, urgency="urgent", body="Cháy rơm ở bờ ruộng xóm Bến.")
+    threading.Thread.start = spy  # type: ignore[method-assign]
+    try:
+        assert phone.sync([first]).json["results"][0]["status"] == "created"
+    finally:
+        threading.Thread.start = started  # type: ignore[method-assign]
+    assert "binhan-push" not in threads
+    alert = db.session.get(UrgentAlert, uuid.UUID(first["id"]))
+    assert alert is not None and alert.pushed_at is not None and alert.acknowledged_at is None
+    assert [a["report_id"] for a in officer.get("/api/v1/officer/alerts").json["pending"]] == [first["id"]]
+
+    subscribed = officer.request("PUT", "/api/v1/officer/push/subscription", json=push_service.subscription())
+    assert subscribed.status_code == 200
+    second = report_item(household, urgency="urgent", body="Trâu lạc vào đường tàu.")
+    assert phone.sync([second]).json["results"][0]["status"] == "created"
+    assert [r.payload["report_id"] for r in push_service.wait_for(1)] == [second["id"]]
+    clock[0] += timedelta(minutes=1)  # past the timer's 30 s before it resends what no worker sent
+    assert app.test_cli_runner().invoke(args=["alerts", "tick"]).exit_code == 0
+    assert len(push_service.received) == 1, "the first alert went to nobody and is not pushed late"
