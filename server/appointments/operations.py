@@ -512,7 +512,7 @@ def receive_booking(device: Device, data: dict[str, Any]) -> bool:
     if report.kind is not ReportKind.APPOINTMENT:
         raise ItemRejected("Only appointment requests take a slot.", code="not_an_appointment")
     keys = envelopes.signing_keys([report.household_id]).get(report.household_id) if report.household_id else None
-    if keys and not envelopes.signed_by(keys, *data.get("_signed", (None, None))):
+    if keys and not envelopes.item_signed_by(keys, data.get("_signed")):
         raise ItemRejected(
             "Tin này không mang chữ ký của hộ gửi; hãy mở khoá hộ bằng mã PIN rồi gửi lại.", code="signature_invalid"
         )

@@ -71,6 +71,13 @@ def canonical(raw: dict[str, Any]) -> bytes | None:
         return None
 
 
+def item_signed_by(keys: list[bytes], signed: tuple[Any, Any] | None) -> bool:
+    """Whether a pushed item, kept as received with its signature (server/sync/push.py), is signed under one of
+    ``keys``. Its canonical bytes are built here, for a household that has keys: most items have none to check."""
+    raw, signature = signed or (None, None)
+    return isinstance(raw, dict) and signed_by(keys, canonical(raw), signature)
+
+
 def signed_by(keys: list[bytes], message: bytes | None, signature: Any) -> bool:
     """Whether ``signature`` (base64url r‖s, 64 bytes) over ``message`` verifies under one of ``keys``."""
     if message is None or not isinstance(signature, str):

@@ -118,9 +118,9 @@ Item = dict[str, Any]
 
 def _check_signature(batch: intake.Intake, household_id: int | None, data: Item) -> None:
     """A household with keys signs what it sends (ADR 0005): the neighbour with the device token cannot post in
-    its name. ``data["_signed"]`` is the raw item's canonical bytes and signature (server/sync/push.py)."""
+    its name. ``data["_signed"]`` is the raw item and its signature (server/sync/push.py)."""
     keys = batch.signing_keys.get(household_id) if household_id is not None else None
-    if keys and not envelopes.signed_by(keys, *data.get("_signed", (None, None))):
+    if keys and not envelopes.item_signed_by(keys, data.get("_signed")):
         raise ItemRejected(
             "Tin này không mang chữ ký của hộ gửi; hãy mở khoá hộ bằng mã PIN rồi gửi lại.", code="signature_invalid"
         )

@@ -28,7 +28,6 @@ from ..appointments import operations as appointments
 from ..errors import UNSTORABLE, ItemRejected, is_refused_value
 from ..extensions import db
 from ..groups.models import Device
-from ..households import envelopes
 from ..reports import intake
 from ..reports import operations as reports
 from ..reports.models import Report
@@ -117,8 +116,9 @@ def _load(raw: Any) -> tuple[dict[str, Any], Handler] | Result:
         data = schema.load(raw)
     except ValidationError as exc:
         return _rejected(item_id, "validation_error", "The item is not valid.", exc.normalized_messages())
-    # What the household signed, kept beside the validated item (ADR 0005; reports/operations._check_signature).
-    data["_signed"] = (envelopes.canonical(raw), raw.get("signature"))
+    # What the household signed, kept beside the validated item (ADR 0005; envelopes.item_signed_by), as received:
+    # its canonical bytes are built only for a household that has keys to check them against.
+    data["_signed"] = (raw, raw.get("signature"))
     return data, apply_one
 
 
