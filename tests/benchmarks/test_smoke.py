@@ -25,6 +25,7 @@ from benchmarks import (
     pwa_2g,
     pwa_voice_2g,
     pwa_weight,
+    report_insert,
     round_trips,
     scale,
     sms_parts,
@@ -151,6 +152,15 @@ def test_sync_peers(tmp_path: Path) -> None:
     for name in ("kinto", "pouchdb"):
         assert "unavailable" in figures["peers"][name] or figures["peers"][name]["rounds"] == 2
     assert _written(out)["batch"] == 10
+
+
+def test_report_insert(tmp_path: Path) -> None:
+    """The push's INSERT, replayed from psycopg with and without each kind of index: every variant stores its
+    whole batch (the run checks it) and is measured."""
+    figures = report_insert.main(["--small", "--out", str(tmp_path / "out.json")])
+    assert list(figures["insert"]) == list(report_insert.VARIANTS)
+    assert all(row["median_ms"] > 0 for row in figures["insert"].values())
+    assert figures["table_rows_at_start"] == 200 and _written(tmp_path / "out.json")["batch"] == 10
 
 
 def test_pull_month(tmp_path: Path) -> None:
