@@ -16,7 +16,9 @@ from server import database
 from server.alerts import operations as alerts
 from server.alerts.models import OfficerPushSubscription
 from server.extensions import db
+from server.live import operations as live
 from server.live.models import UrgentAlert
+from server.reports.models import Report
 from tests.conftest import report_item
 
 from .push_service import PushService
@@ -199,3 +201,22 @@ def test_an_alert_nobody_can_be_pushed_costs_no_push_thread_and_a_later_browser_
     clock[0] += timedelta(minutes=1)  # past the timer's 30 s before it resends what no worker sent
     assert app.test_cli_runner().invoke(args=["alerts", "tick"]).exit_code == 0
     assert len(push_service.received) == 1, "the first alert went to nobody and is not pushed late"
+
+
+def test_an_alert_raised_again_is_stored_and_pushed_once(app, phone, officer, push_service) -> None:
+    """A report raises its alert once: noted twice in a transaction (an item retried in its savepoint), or again
+    after its alert was stored (a concurrent request), the INSERT skips it and nobody is pushed twice."""
+    subscribed = officer.request("PUT", "/api/v1/officer/push/subscription", json=push_service.subscription())
+    assert subscribed.status_code == 200
+    household = phone.group["households"][0]["id"]
+    item = report_item(household, urgency="urgent", body="Sạt lở đất chắn đường vào thôn.")
+    assert phone.sync([item]).json["results"][0]["status"] == "created"
+    assert len(push_service.wait_for(1)) == 1
+    report = db.session.get(Report, uuid.UUID(item["id"]))
+    assert report is not None
+    live.raise_alert(report)
+    live.raise_alert(report)
+    db.session.commit()
+    assert db.session.query(UrgentAlert).filter_by(report_id=report.id).count() == 1
+    assert app.test_cli_runner().invoke(args=["alerts", "tick"]).exit_code == 0
+    assert len(push_service.received) == 1
