@@ -110,7 +110,8 @@ class WireClient:
             started = time.perf_counter()
             raw, status, response_headers, payload = self._round_trip(request, method)
         seconds = time.perf_counter() - started
-        exchange = Exchange(status, _decode(payload, response_headers), len(request), raw, seconds, response_headers)
+        answer = decode_body(payload, response_headers)
+        exchange = Exchange(status, answer, len(request), raw, seconds, response_headers)
         self.sent += exchange.sent
         self.received += exchange.received
         self.exchanges += 1
@@ -204,7 +205,8 @@ def _decompress(payload: bytes, encoding: str) -> bytes:
     return payload
 
 
-def _decode(payload: bytes, headers: dict[str, str]) -> Any:
+def decode_body(payload: bytes, headers: dict[str, str]) -> Any:
+    """The answer's body as the client means it: decompressed, and parsed when it is JSON."""
     payload = _decompress(payload, headers.get("content-encoding", ""))
     if not payload:
         return None

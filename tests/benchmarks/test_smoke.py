@@ -9,6 +9,8 @@ what it says, and writes its JSON file.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,6 +23,7 @@ from benchmarks import (
     image_bombs,
     live_console,
     load,
+    proxy_h2,
     pull_month,
     pwa_2g,
     pwa_voice_2g,
@@ -152,6 +155,23 @@ def test_sync_peers(tmp_path: Path) -> None:
     for name in ("kinto", "pouchdb"):
         assert "unavailable" in figures["peers"][name] or figures["peers"][name]["rounds"] == 2
     assert _written(out)["batch"] == 10
+
+
+@pytest.mark.skipif(
+    not (shutil.which("nginx") or os.access("/usr/sbin/nginx", os.X_OK)) or not shutil.which("caddy"),
+    reason="needs Debian's nginx and Caddy (scripts/test.sh installs them)",
+)
+def test_proxy_h2(tmp_path: Path) -> None:
+    """Chromium syncs through nginx (HTTP/1.1, HTTP/2) and Caddy (HTTP/2): one round trip for one report and for
+    100, never under the floor, and HPACK sending HTTP/2's learnt request headers as indexes."""
+    figures = _own_thread(proxy_h2.main, ["--small", "--out", str(tmp_path / "out.json")])
+    for front in proxy_h2.FRONTS:
+        one, hundred = figures[front]["one_report_syncs"][0], figures[front]["hundred_reports"]
+        assert one["round_trips"] == hundred["round_trips"] == 1
+        assert one["total"] > one["floor_gzip_json_bytes"] and hundred["total"] > hundred["floor_gzip_json_bytes"]
+    http1, http2 = (figures[front]["one_report_syncs"][0]["up"] for front in proxy_h2.FRONTS[:2])
+    assert http2 < http1 - 300, "Chromium's ~800 B of request headers go as HPACK indexes on HTTP/2"
+    assert _written(tmp_path / "out.json")["one_report_syncs"] == 1
 
 
 def test_report_insert(tmp_path: Path) -> None:
