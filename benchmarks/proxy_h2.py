@@ -47,6 +47,7 @@ from benchmarks.relay import Relay
 from benchmarks.round_trips import BROWSER_HEADERS, batches, floor_bytes
 from benchmarks.wire import WireClient
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.cluster.nginx import nginx_binary
 
 UP_BPS, DOWN_BPS = 50_000, 250_000  # benchmarks/pwa_2g.py's 2G profile
 
@@ -143,13 +144,13 @@ def _listening(port: int) -> None:
 @contextmanager
 def nginx(app_port: int, tmp: str) -> Iterator[tuple[int, int]]:
     """Debian's nginx: (HTTP/2 port, HTTP/1.1 port), both TLS, both proxying to ``app_port``."""
-    binary = shutil.which("nginx") or "/usr/sbin/nginx"
-    check(Path(binary).exists(), "nginx is not installed (apt-get install -y nginx)")
+    binary = nginx_binary()
+    check(binary is not None, "nginx is not installed (apt-get install -y nginx)")
     h2, h1 = free_port(), free_port()
     conf = Path(tmp) / "nginx.conf"
     conf.write_text(NGINX_CONF.format(tmp=tmp, app=app_port, h2=h2, h1=h1, common=COMMON.format(tmp=tmp)))
     with open(Path(tmp) / "nginx.stderr", "wb") as log:
-        proc = subprocess.Popen([binary, "-c", str(conf), "-p", tmp], stderr=log)
+        proc = subprocess.Popen([str(binary), "-c", str(conf), "-p", tmp], stderr=log)
     try:
         _listening(h2)
         yield h2, h1

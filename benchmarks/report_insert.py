@@ -22,6 +22,7 @@ batch and µs per report.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import string
@@ -83,8 +84,6 @@ def drops(conn: Any, variant: str) -> list[str]:
 
 def batches(rows: list[dict[str, Any]], count: int, size: int) -> list[str]:
     """``count`` JSON texts of ``size`` stored rows each, under fresh ids and tracking codes."""
-    import json
-
     texts = []
     for _ in range(count):
         chosen = random.sample(rows, size)

@@ -9,7 +9,6 @@ what it says, and writes its JSON file.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +35,7 @@ from benchmarks import (
     sync_push,
 )
 from benchmarks.live import Server, gunicorn, pg_database
+from tests.cluster.nginx import nginx_binary
 
 pytestmark = pytest.mark.postgres
 
@@ -158,7 +158,7 @@ def test_sync_peers(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(
-    not (shutil.which("nginx") or os.access("/usr/sbin/nginx", os.X_OK)) or not shutil.which("caddy"),
+    nginx_binary() is None or shutil.which("caddy") is None,
     reason="needs Debian's nginx and Caddy (scripts/test.sh installs them)",
 )
 def test_proxy_h2(tmp_path: Path) -> None:
